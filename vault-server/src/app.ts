@@ -1,0 +1,102 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { randomUUID } from 'node:crypto';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Config } from './config/config.js';
+import { loggerOptions } from './config/logger.js';
+import type { Keyring } from './crypto/keyring.js';
+import type { Database } from './storage/database.js';
+import databasePlugin from './plugins/external/database.js';
+import swaggerPlugin from './plugins/external/swagger.js';
+import rateLimitPlugin from './plugins/external/rate-limit.js';
+import authPlugin from './plugins/app/auth.js';
+import auditPlugin from './plugins/app/audit.js';
+import errorHandlerPlugin from './plugins/app/error-handler.js';
+import healthRoutes from './routes/health.js';
+import clientRoutes from './routes/v1/clients.js';
+import serviceRoutes from './routes/v1/services.js';
+import connectionRoutes from './routes/v1/connections.js';
+import credentialRoutes from './routes/v1/credentials.js';
+import tokenRoutes from './routes/v1/tokens.js';
+import auditRoutes from './routes/v1/audit.js';
+import { ErrorResponse } from './routes/schemas.js';
+import { VERSION } from './version.js';
+
+declare module 'fastify' {
+	interface FastifyInstance {
+		config: Config;
+		keyring: Keyring;
+	}
+}
+
+export interface AppOptions {
+	config: Config;
+	db: Database;
+	keyring: Keyring;
+	/** Close the database with the app (the server does; tests that share one database do not). */
+	closeDatabase?: boolean;
+	/** Where log lines go; tests pass a stream to search them for secrets. */
+	logStream?: NodeJS.WritableStream;
+}
+
+function ajvFor(part: 'body' | 'other') {
+	const ajv = new Ajv({
+		// bodies are JSON and must have the right types; query strings and params are text
+		coerceTypes: part === 'other',
+		removeAdditional: false,
+		useDefaults: true,
+		allErrors: false,
+		strict: false,
+	});
+	addFormats.default(ajv);
+	return ajv;
+}
+
+/** The vault as a Fastify instance, ready to listen or to be called with `inject`. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+	const { config } = options;
+	const logger = loggerOptions(config.logLevel);
+	const fastify = Fastify({
+		logger: options.logStream ? { ...logger, stream: options.logStream } : logger,
+		trustProxy: config.trustProxy,
+		bodyLimit: config.bodyLimitBytes,
+		genReqId: () => randomUUID(),
+		routerOptions: { maxParamLength: 256 },
+	}).withTypeProvider<TypeBoxTypeProvider>();
+
+	const validators = { body: ajvFor('body'), other: ajvFor('other') };
+	fastify.setValidatorCompiler(({ schema, httpPart }) =>
+		(httpPart === 'body' ? validators.body : validators.other).compile(schema),
+	);
+	fastify.addSchema(ErrorResponse);
+	fastify.decorate('config', config);
+	fastify.decorate('keyring', options.keyring);
+
+	await fastify.register(errorHandlerPlugin);
+	await fastify.register(databasePlugin, { db: options.db, closeOnExit: options.closeDatabase ?? false });
+	await fastify.register(swaggerPlugin, { version: VERSION });
+	await fastify.register(authPlugin, {
+		admin: config.adminTokens,
+		internal: config.internalTokens,
+		cacheSeconds: config.tokenCacheSeconds,
+		failureLimit: config.rateLimit.authFailures,
+		windowMs: config.rateLimit.windowMs,
+	});
+	await fastify.register(rateLimitPlugin, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs });
+	await fastify.register(auditPlugin);
+
+	await fastify.register(healthRoutes, { version: VERSION });
+	await fastify.register(
+		async (v1) => {
+			await v1.register(clientRoutes);
+			await v1.register(serviceRoutes, { allowInsecureUrls: config.allowInsecureOAuthUrls });
+			await v1.register(connectionRoutes);
+			await v1.register(credentialRoutes);
+			await v1.register(tokenRoutes);
+			await v1.register(auditRoutes);
+		},
+		{ prefix: '/v1' },
+	);
+	return fastify;
+}

@@ -1,0 +1,26 @@
+import type { Config } from '../config/config.js';
+import { serveCommand } from './serve-command.js';
+import { migrateCommand } from './migrate-command.js';
+import { tokenCommand } from './token-command.js';
+import { auditCommand } from './audit-command.js';
+
+export type Command = (args: string[], config: Config) => Promise<number>;
+
+export const COMMANDS: Record<string, Command> = {
+	serve: serveCommand,
+	migrate: migrateCommand,
+	token: tokenCommand,
+	audit: auditCommand,
+};
+
+export const usage = () => `Usage: otobot-vault <command>
+
+  serve                         run the HTTP API (PORT, default 3001)
+  migrate                       apply pending database migrations
+  token create --name N --scope admin|read [--expires-in-days D] [--clients a,b]
+  token list                    list API tokens (never their values)
+  token revoke <id>             revoke an API token
+  audit verify                  check the audit log's hash chain
+
+Configuration comes from the environment; see .env.example.
+`;

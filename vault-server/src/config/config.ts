@@ -1,0 +1,125 @@
+import { resolve } from 'node:path';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { Secret } from './secret.js';
+
+const EnvSchema = Type.Object({
+	NODE_ENV: Type.String({ default: 'development' }),
+	HOST: Type.String({ default: '127.0.0.1' }),
+	PORT: Type.Integer({ default: 3001, minimum: 0, maximum: 65535 }),
+	PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+	LOG_LEVEL: Type.Union(
+		['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+		{ default: 'info' },
+	),
+	TRUST_PROXY: Type.Boolean({ default: false }),
+	DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+	DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+	VAULT_DATA_DIR: Type.String({ default: './.vault-data', minLength: 1 }),
+	ENCRYPTION_MASTER_KEY: Type.Optional(Type.String()),
+	ADMIN_API_TOKEN: Type.Optional(Type.String()),
+	INTERNAL_API_TOKEN: Type.Optional(Type.String()),
+	RATE_LIMIT_MAX: Type.Integer({ default: 1200, minimum: 1 }),
+	RATE_LIMIT_WINDOW: Type.String({ default: '1 minute' }),
+	AUTH_FAILURE_LIMIT: Type.Integer({ default: 20, minimum: 1 }),
+	BODY_LIMIT_BYTES: Type.Integer({ default: 65_536, minimum: 1024, maximum: 10_485_760 }),
+	TOKEN_CACHE_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 300 }),
+	REFRESHER_ENABLED: Type.Boolean({ default: true }),
+	REFRESH_SKEW_SECONDS: Type.Integer({ default: 300, minimum: 0, maximum: 86_400 }),
+	REFRESH_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 120_000 }),
+	ALLOW_INSECURE_OAUTH_URLS: Type.Boolean({ default: false }),
+});
+
+type Env = Static<typeof EnvSchema>;
+
+export interface Config {
+	production: boolean;
+	host: string;
+	port: number;
+	publicUrl: string;
+	logLevel: Env['LOG_LEVEL'];
+	trustProxy: boolean;
+	databaseUrl: Secret | undefined;
+	databasePoolSize: number;
+	dataDir: string;
+	masterKeyHex: Secret | undefined;
+	adminTokens: Secret[];
+	internalTokens: Secret[];
+	rateLimit: { max: number; windowMs: number; authFailures: number };
+	bodyLimitBytes: number;
+	tokenCacheSeconds: number;
+	refresher: { enabled: boolean; skewSeconds: number; timeoutMs: number };
+	allowInsecureOAuthUrls: boolean;
+}
+
+export class ConfigError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ConfigError';
+	}
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `90s`, `1 minute`, `2 hours`, `500ms` or a plain number of milliseconds. */
+function parseDuration(value: string, variable: string): number {
+	const match = /^(\d+)\s*(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$/i.exec(value.trim());
+	if (!match) throw new ConfigError(`${variable} must be a duration such as '1 minute' or '30s'`);
+	const unit = (match[2] ?? 'ms').toLowerCase();
+	const key = unit === 'ms' ? 'ms' : unit[0]!;
+	return Number(match[1]) * UNIT_MS[key]!;
+}
+
+const splitTokens = (value: string | undefined): Secret[] =>
+	(value ?? '')
+		.split(',')
+		.map((token) => token.trim())
+		.filter((token) => token.length > 0)
+		.map((token) => new Secret(token));
+
+/** Parses and validates the environment once, at start. Messages name the variable, never its value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+	const raw = Object.fromEntries(
+		Object.keys(EnvSchema.properties).flatMap((key) =>
+			env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]],
+		),
+	);
+	const parsed = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Env;
+	const problems = [...Value.Errors(EnvSchema, parsed)].map(
+		(error) => `${error.instancePath.slice(1)} ${error.message}`,
+	);
+	if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
+
+	const tokens = [...splitTokens(parsed.ADMIN_API_TOKEN), ...splitTokens(parsed.INTERNAL_API_TOKEN)];
+	if (tokens.some((token) => token.reveal().length < 16)) {
+		throw new ConfigError('ADMIN_API_TOKEN and INTERNAL_API_TOKEN values must be at least 16 characters');
+	}
+
+	return {
+		production: parsed.NODE_ENV === 'production',
+		host: parsed.HOST,
+		port: parsed.PORT,
+		publicUrl: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
+		logLevel: parsed.LOG_LEVEL,
+		trustProxy: parsed.TRUST_PROXY,
+		databaseUrl: parsed.DATABASE_URL ? new Secret(parsed.DATABASE_URL) : undefined,
+		databasePoolSize: parsed.DATABASE_POOL_SIZE,
+		dataDir: resolve(parsed.VAULT_DATA_DIR),
+		masterKeyHex: parsed.ENCRYPTION_MASTER_KEY ? new Secret(parsed.ENCRYPTION_MASTER_KEY) : undefined,
+		adminTokens: splitTokens(parsed.ADMIN_API_TOKEN),
+		internalTokens: splitTokens(parsed.INTERNAL_API_TOKEN),
+		rateLimit: {
+			max: parsed.RATE_LIMIT_MAX,
+			windowMs: parseDuration(parsed.RATE_LIMIT_WINDOW, 'RATE_LIMIT_WINDOW'),
+			authFailures: parsed.AUTH_FAILURE_LIMIT,
+		},
+		bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+		tokenCacheSeconds: parsed.TOKEN_CACHE_SECONDS,
+		refresher: {
+			enabled: parsed.REFRESHER_ENABLED,
+			skewSeconds: parsed.REFRESH_SKEW_SECONDS,
+			timeoutMs: parsed.REFRESH_TIMEOUT_MS,
+		},
+		allowInsecureOAuthUrls: parsed.ALLOW_INSECURE_OAUTH_URLS,
+	};
+}

@@ -1,0 +1,64 @@
+import type { FastifyServerOptions } from 'fastify';
+
+/** Field names whose values are never logged, wherever they appear. */
+const SECRET_FIELDS = [
+	'authorization',
+	'cookie',
+	'access_token',
+	'refresh_token',
+	'api_key',
+	'password',
+	'client_secret',
+	'oauth_client_secret',
+	'token',
+	'code',
+	'state',
+	'code_verifier',
+];
+
+export const REDACT_PATHS = [
+	'req.headers.authorization',
+	'req.headers.cookie',
+	...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+];
+
+// connect links and OAuth callbacks carry single-use secrets in the URL
+const SECRET_URL = /^\/(connect\/)[^/?]+|\?.*$/;
+
+export function redactUrl(url: string): string {
+	return url.replace(SECRET_URL, (match, connect: string | undefined) =>
+		connect ? `/${connect}[REDACTED]` : match.startsWith('?') ? '?[REDACTED]' : match,
+	);
+}
+
+interface SerializedError {
+	[key: string]: unknown;
+	type: string;
+	message: string;
+	stack: string;
+}
+
+/** Keeps an error's own fields, never the SQL parameters a driver may attach to it. */
+function serializeError(error: Error & { code?: unknown }): SerializedError {
+	return {
+		type: error.name,
+		message: error.message,
+		code: typeof error.code === 'string' ? error.code : undefined,
+		stack: error.stack ?? '',
+	};
+}
+
+export function loggerOptions(level: string): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+	return {
+		level,
+		redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+		serializers: {
+			err: serializeError,
+			req: (request: { method: string; url: string; ip?: string; id?: string }) => ({
+				method: request.method,
+				url: redactUrl(request.url),
+				remoteAddress: request.ip,
+			}),
+		},
+	};
+}

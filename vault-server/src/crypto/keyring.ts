@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import type { Database, Queryable } from '../storage/database.js';
+import { DecryptionFailed } from './decryption-failed.js';
+import { KEY_LENGTH, keyVersionOf, open, seal } from './envelope.js';
+
+export class MasterKeyMismatch extends Error {
+	constructor(version: number) {
+		super(
+			`ENCRYPTION_MASTER_KEY cannot open data key version ${version}: it is not the master key ` +
+				'this vault was created with. Start with the right key (or set the new one in ' +
+				'ENCRYPTION_MASTER_KEY and the old one in ENCRYPTION_MASTER_KEY_PREVIOUS). No key was created or changed.',
+		);
+		this.name = 'MasterKeyMismatch';
+	}
+}
+
+interface KeyRow {
+	version: number;
+	wrapped_key: Uint8Array;
+	status: 'active' | 'decrypt_only' | 'retired';
+}
+
+const dataKeyContext = (version: number) => `otobot:data-key:${version}`;
+
+/** Wraps a data key under the master key; the version is bound as additional data. */
+export function wrapDataKey(masterKey: Uint8Array, version: number, dataKey: Uint8Array): Buffer {
+	return seal(masterKey, version, dataKey, dataKeyContext(version));
+}
+
+function unwrapDataKey(masterKey: Uint8Array, row: KeyRow): Buffer {
+	try {
+		const key = open(masterKey, row.wrapped_key, dataKeyContext(row.version));
+		if (key.length !== KEY_LENGTH) throw new DecryptionFailed();
+		return key;
+	} catch {
+		throw new MasterKeyMismatch(row.version);
+	}
+}
+
+export interface Sealed {
+	ciphertext: Buffer;
+	keyVersion: number;
+}
+
+/**
+ * The vault's data keys, unwrapped in memory. New secrets are sealed with the active version;
+ * any loaded version opens. A version another process created since start is loaded on demand.
+ */
+export class Keyring {
+	#keys = new Map<number, Buffer>();
+	#active = 0;
+
+	private constructor(
+		private readonly db: Database,
+		private readonly masterKey: Buffer,
+	) {}
+
+	/** Loads every data key; creates version 1 only when the vault has no key at all. */
+	static async open(db: Database, masterKey: Buffer): Promise<Keyring> {
+		const keyring = new Keyring(db, masterKey);
+		await keyring.reload();
+		if (keyring.#keys.size === 0) {
+			await createFirstKey(db, masterKey);
+			await keyring.reload();
+		}
+		return keyring;
+	}
+
+	get activeVersion(): number {
+		return this.#active;
+	}
+
+	async reload(): Promise<void> {
+		const rows = await this.db.query<KeyRow>(
+			"SELECT version, wrapped_key, status FROM encryption_keys WHERE status <> 'retired' ORDER BY version",
+		);
+		const keys = new Map<number, Buffer>();
+		let active = 0;
+		for (const row of rows) {
+			keys.set(row.version, unwrapDataKey(this.masterKey, row));
+			if (row.status === 'active') active = row.version;
+		}
+		this.#keys = keys;
+		this.#active = active;
+	}
+
+	encrypt(plaintext: string | Uint8Array, context: string): Sealed {
+		const key = this.#keys.get(this.#active);
+		if (!key) throw new Error('The vault has no active data key');
+		const bytes = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
+		return { ciphertext: seal(key, this.#active, bytes, context), keyVersion: this.#active };
+	}
+
+	async decrypt(ciphertext: Uint8Array, context: string): Promise<Buffer> {
+		const version = keyVersionOf(ciphertext);
+		if (version === undefined) throw new DecryptionFailed();
+		if (!this.#keys.has(version)) await this.reload();
+		const key = this.#keys.get(version);
+		if (!key) throw new DecryptionFailed();
+		return open(key, ciphertext, context);
+	}
+
+	async decryptText(ciphertext: Uint8Array, context: string): Promise<string> {
+		return (await this.decrypt(ciphertext, context)).toString('utf8');
+	}
+}
+
+async function createFirstKey(db: Queryable, masterKey: Buffer): Promise<void> {
+	// ON CONFLICT: two processes starting on an empty vault keep whichever key landed first
+	await db.query(
+		"INSERT INTO encryption_keys (version, wrapped_key, status) VALUES (1, $1, 'active') ON CONFLICT DO NOTHING",
+		[wrapDataKey(masterKey, 1, randomBytes(KEY_LENGTH))],
+	);
+}

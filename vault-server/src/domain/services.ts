@@ -1,0 +1,103 @@
+import { VaultError, serviceNotFound } from '../errors.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { Database } from '../storage/database.js';
+import { servicesStore, type ServiceFields, type ServiceRow } from '../storage/services-store.js';
+
+export interface ServiceInput extends Omit<ServiceFields, 'oauth_client_secret_ciphertext'> {
+	oauth_client_secret?: string | null;
+}
+
+/** A service as the API shows it: the client secret only as a yes/no. */
+export type PublicService = Omit<ServiceRow, 'oauth_client_secret_ciphertext'> & {
+	has_client_secret: boolean;
+};
+
+export const serviceSecretContext = (name: string) =>
+	JSON.stringify(['service', name, 'oauth_client_secret']);
+
+const URL_FIELDS = ['oauth_authorization_url', 'oauth_token_url', 'test_url'] as const;
+
+/** Provider URLs must be https, so a service row cannot point the vault at an internal host. */
+function checkUrls(input: ServiceInput, allowInsecure: boolean): void {
+	for (const field of URL_FIELDS) {
+		const value = input[field];
+		if (value === undefined || value === null) continue;
+		let url: URL;
+		try {
+			url = new URL(value);
+		} catch {
+			throw new VaultError('VALIDATION_FAILED', `${field} is not a valid URL`);
+		}
+		if (url.protocol !== 'https:' && !(allowInsecure && url.protocol === 'http:')) {
+			throw new VaultError(
+				'VALIDATION_FAILED',
+				`${field} must be an https URL (ALLOW_INSECURE_OAUTH_URLS=true allows http for local testing)`,
+			);
+		}
+	}
+}
+
+function toFields(keyring: Keyring, name: string, input: ServiceInput): ServiceFields {
+	const { oauth_client_secret: secret, ...fields } = input;
+	if (secret === undefined) return fields;
+	return {
+		...fields,
+		oauth_client_secret_ciphertext:
+			secret === null ? null : keyring.encrypt(secret, serviceSecretContext(name)).ciphertext,
+	};
+}
+
+export function publicService(row: ServiceRow): PublicService {
+	const { oauth_client_secret_ciphertext: secret, ...rest } = row;
+	return { ...rest, has_client_secret: secret !== null };
+}
+
+export interface ServiceOptions {
+	allowInsecureUrls: boolean;
+}
+
+export async function createService(
+	db: Database,
+	keyring: Keyring,
+	name: string,
+	input: ServiceInput,
+	options: ServiceOptions,
+): Promise<PublicService> {
+	checkUrls(input, options.allowInsecureUrls);
+	const row = await servicesStore(db).insert(name, toFields(keyring, name, input));
+	if (!row) throw new VaultError('SERVICE_EXISTS', `A service named '${name}' already exists`);
+	return publicService(row);
+}
+
+export async function updateService(
+	db: Database,
+	keyring: Keyring,
+	name: string,
+	input: ServiceInput,
+	options: ServiceOptions,
+): Promise<PublicService> {
+	checkUrls(input, options.allowInsecureUrls);
+	const row = await servicesStore(db).update(name, toFields(keyring, name, input));
+	if (!row) throw serviceNotFound(name);
+	return publicService(row);
+}
+
+export async function getService(db: Database, name: string): Promise<PublicService> {
+	const row = await servicesStore(db).get(name);
+	if (!row) throw serviceNotFound(name);
+	return publicService(row);
+}
+
+export async function listServices(db: Database): Promise<PublicService[]> {
+	return (await servicesStore(db).list()).map(publicService);
+}
+
+export async function deleteService(db: Database, name: string): Promise<void> {
+	const store = servicesStore(db);
+	if (!(await store.get(name))) throw serviceNotFound(name);
+	const inUse = await store.countConnections(name);
+	if (inUse > 0) {
+		throw new VaultError('SERVICE_IN_USE', `Service '${name}' still has ${inUse} connection(s)`);
+	}
+	await store.delete(name);
+}

@@ -1,0 +1,54 @@
+/**
+ * Every error the API can return: a stable UPPER_SNAKE code, an HTTP status and a message for
+ * humans. Messages never carry a secret; a 5xx message is fixed text, never a driver's words.
+ */
+export const ERRORS = {
+	VALIDATION_FAILED: 400,
+	INVALID_JSON: 400,
+	UNAUTHORIZED: 401,
+	FORBIDDEN: 403,
+	NOT_FOUND: 404,
+	CLIENT_NOT_FOUND: 404,
+	SERVICE_NOT_FOUND: 404,
+	CONNECTION_NOT_FOUND: 404,
+	TOKEN_NOT_FOUND: 404,
+	CLIENT_EXISTS: 409,
+	SERVICE_EXISTS: 409,
+	SERVICE_IN_USE: 409,
+	CONNECTION_NEEDS_REAUTH: 409,
+	CREDENTIAL_NOT_ALLOWED: 422,
+	PAYLOAD_TOO_LARGE: 413,
+	UNSUPPORTED_MEDIA_TYPE: 415,
+	RATE_LIMITED: 429,
+	INTERNAL_ERROR: 500,
+	VAULT_DECRYPTION_FAILED: 500,
+	DATABASE_UNAVAILABLE: 503,
+	AUDIT_UNAVAILABLE: 503,
+	REFRESH_FAILED: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class VaultError extends Error {
+	readonly statusCode: number;
+
+	constructor(
+		readonly code: ErrorCode,
+		message: string,
+		/** Extra, non-secret fields added to the JSON error body. */
+		readonly details?: Record<string, string>,
+	) {
+		super(message);
+		this.name = 'VaultError';
+		this.statusCode = ERRORS[code];
+	}
+}
+
+export const clientNotFound = (clientId: string) =>
+	new VaultError('CLIENT_NOT_FOUND', `No client with id '${clientId}'`);
+
+export const serviceNotFound = (service: string) =>
+	new VaultError('SERVICE_NOT_FOUND', `No service named '${service}'`);
+
+export const connectionNotFound = (clientId: string, service: string) =>
+	new VaultError('CONNECTION_NOT_FOUND', `Client '${clientId}' has no connection to '${service}'`);

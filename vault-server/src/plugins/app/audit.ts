@@ -1,0 +1,85 @@
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuditWriter } from '../../domain/audit-writer.js';
+import type { AuditEntry } from '../../storage/audit-store.js';
+
+declare module 'fastify' {
+	interface FastifyInstance {
+		audit: AuditWriter;
+	}
+	interface FastifyRequest {
+		/** What the handler adds to its audit row (never a secret). */
+		auditNote?: {
+			clientId?: string;
+			service?: string;
+			details?: Record<string, unknown>;
+			/** Set by a successful credential fetch: moves the connection's last_used_at. */
+			usedConnection?: { clientId: string; service: string };
+		};
+		/** The error code of a failed request, set by the error handler. */
+		errorCode?: string;
+	}
+}
+
+const AUDIT_UNAVAILABLE = JSON.stringify({
+	statusCode: 503,
+	code: 'AUDIT_UNAVAILABLE',
+	message: 'The audit log could not be written, so the response was withheld',
+});
+
+const clip = (value: unknown, length: number): string | null =>
+	typeof value === 'string' && value.length > 0 ? value.slice(0, length) : null;
+
+const isAudited = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
+
+function entryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry {
+	const params = (request.params ?? {}) as { client_id?: string; service?: string };
+	const note = request.auditNote ?? {};
+	return {
+		occurred_at: new Date().toISOString(),
+		request_id: request.id,
+		actor_id: request.actor?.id ?? null,
+		actor_name: request.actor?.name ?? null,
+		action: request.routeOptions.config.action ?? (request.is404 ? 'route.not_found' : 'unknown'),
+		client_id: clip(note.clientId ?? params.client_id, 64),
+		service: clip(note.service ?? params.service, 64),
+		status_code: reply.statusCode,
+		error_code: request.errorCode ?? null,
+		ip: request.ip,
+		user_agent: clip(request.headers['user-agent'], 256),
+		duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+		workflow_id: clip(request.headers['x-n8n-workflow-id'], 128),
+		execution_id: clip(request.headers['x-n8n-execution-id'], 128),
+		details: note.details ?? null,
+	};
+}
+
+/**
+ * One audit row per /v1 request, committed before the response leaves (onSend). When the row
+ * cannot be written the response is replaced by a 503: no credential goes out unaudited.
+ */
+export default fp(
+	async (fastify) => {
+		const writer = new AuditWriter(fastify.db);
+		fastify.decorate('audit', writer);
+		fastify.addHook('onClose', () => writer.drain());
+
+		fastify.addHook('onSend', async (request, reply, payload) => {
+			if (!isAudited(request.url)) return payload;
+			const ok = reply.statusCode < 400;
+			try {
+				await writer.record({
+					entry: entryOf(request, reply),
+					usedConnection: ok ? request.auditNote?.usedConnection : undefined,
+					usedTokenId: request.actor?.source === 'database' ? request.actor.id : undefined,
+				});
+				return payload;
+			} catch (error) {
+				request.log.error({ err: error }, 'audit write failed; response withheld');
+				reply.code(503).header('content-type', 'application/json; charset=utf-8');
+				return AUDIT_UNAVAILABLE;
+			}
+		});
+	},
+	{ name: 'audit', dependencies: ['database'] },
+);

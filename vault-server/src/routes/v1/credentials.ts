@@ -1,0 +1,59 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { VaultError } from '../../errors.js';
+import { loadConnectionForFetch, revealCredential } from '../../domain/connections.js';
+import { ConnectionParams, Metadata, NullableString, NullableTimestamp, errorResponses } from '../schemas.js';
+
+const Credential = Type.Object({
+	client_id: Type.String(),
+	service: Type.String(),
+	type: Type.String(),
+	access_token: NullableString,
+	token_type: NullableString,
+	expires_at: NullableTimestamp,
+	scopes: Type.Array(Type.String()),
+	api_key: Type.Optional(Type.String()),
+	username: Type.Optional(Type.String()),
+	password: Type.Optional(Type.String()),
+	refresh_token: Type.Optional(Type.String()),
+	metadata: Metadata,
+});
+
+/** The route n8n calls on every execution: a client's current credential for a service. */
+const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
+	fastify.get(
+		'/credentials/:client_id/:service',
+		{
+			config: { scope: 'read', action: 'credential.fetch' },
+			schema: {
+				tags: ['credentials'],
+				params: ConnectionParams,
+				querystring: Type.Object(
+					{ include_refresh_token: Type.Boolean({ default: false }) },
+					{ additionalProperties: false },
+				),
+				headers: Type.Object({
+					'x-n8n-workflow-id': Type.Optional(Type.String({ maxLength: 128 })),
+					'x-n8n-execution-id': Type.Optional(Type.String({ maxLength: 128 })),
+				}),
+				response: { 200: Credential, ...errorResponses(404, 409, 500) },
+			},
+		},
+		async (request) => {
+			const { client_id: clientId, service } = request.params;
+			const includeRefreshToken = request.query.include_refresh_token;
+			if (includeRefreshToken && request.actor?.scope !== 'admin') {
+				throw new VaultError('FORBIDDEN', 'include_refresh_token needs an admin token');
+			}
+			const connection = await loadConnectionForFetch(fastify.db, clientId, service);
+			const credential = await revealCredential(fastify.keyring, connection, { includeRefreshToken });
+			request.auditNote = {
+				usedConnection: { clientId, service },
+				details: includeRefreshToken ? { refresh_token_included: true } : undefined,
+			};
+			return credential;
+		},
+	);
+};
+
+export default credentials;

@@ -1,0 +1,151 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import {
+	createService,
+	deleteService,
+	getService,
+	listServices,
+	updateService,
+} from '../../domain/services.js';
+import { NullableString, ServiceName, ServiceParams, Timestamp, errorResponses } from '../schemas.js';
+
+const Url = Type.String({ maxLength: 2048 });
+const NullableUrl = Type.Union([Url, Type.Null()]);
+const StringMap = Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 2048 }), {
+	maxProperties: 32,
+});
+
+/** Everything a service row can hold, each field optional (PATCH), bounded. */
+const serviceFields = {
+	display_name: Type.String({ minLength: 1, maxLength: 200 }),
+	oauth_type: Type.Union([
+		Type.Literal('oauth2'),
+		Type.Literal('oauth2_client_credentials'),
+		Type.Literal('api_key'),
+		Type.Literal('basic'),
+	]),
+	oauth_authorization_url: NullableUrl,
+	oauth_token_url: NullableUrl,
+	oauth_scopes: Type.Union([Type.String({ maxLength: 4096 }), Type.Null()]),
+	oauth_client_id: Type.Union([Type.String({ maxLength: 512 }), Type.Null()]),
+	oauth_client_secret: Type.Union([Type.String({ minLength: 1, maxLength: 4096 }), Type.Null()]),
+	token_auth_method: Type.Union([
+		Type.Literal('client_secret_post'),
+		Type.Literal('client_secret_basic'),
+		Type.Literal('none'),
+	]),
+	token_request_format: Type.Union([Type.Literal('form'), Type.Literal('json')]),
+	scope_separator: Type.String({ minLength: 1, maxLength: 4 }),
+	authorization_params: StringMap,
+	token_params: StringMap,
+	pkce: Type.Boolean(),
+	refresh_lead_seconds: Type.Union([Type.Integer({ minimum: 0, maximum: 86_400 }), Type.Null()]),
+	keepalive_interval_hours: Type.Union([Type.Integer({ minimum: 1, maximum: 8760 }), Type.Null()]),
+	test_url: NullableUrl,
+};
+
+const optional = <T extends Record<string, Parameters<typeof Type.Optional>[0]>>(fields: T) =>
+	Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, Type.Optional(schema)])) as {
+		[K in keyof T]: ReturnType<typeof Type.Optional<T[K]>>;
+	};
+
+const CreateService = Type.Object(
+	{ name: ServiceName, ...optional(serviceFields), display_name: serviceFields.display_name },
+	{ additionalProperties: false },
+);
+const PatchService = Type.Object(optional(serviceFields), {
+	additionalProperties: false,
+	minProperties: 1,
+});
+
+const Service = Type.Object({
+	name: Type.String(),
+	display_name: Type.String(),
+	oauth_type: Type.String(),
+	oauth_authorization_url: NullableString,
+	oauth_token_url: NullableString,
+	oauth_scopes: NullableString,
+	oauth_client_id: NullableString,
+	has_client_secret: Type.Boolean(),
+	token_auth_method: Type.String(),
+	token_request_format: Type.String(),
+	scope_separator: Type.String(),
+	authorization_params: Type.Record(Type.String(), Type.String()),
+	token_params: Type.Record(Type.String(), Type.String()),
+	pkce: Type.Boolean(),
+	refresh_lead_seconds: Type.Union([Type.Integer(), Type.Null()]),
+	keepalive_interval_hours: Type.Union([Type.Integer(), Type.Null()]),
+	test_url: NullableString,
+	created_at: Timestamp,
+	updated_at: Timestamp,
+});
+
+const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = async (fastify, options) => {
+	const admin = (action: string) => ({ scope: 'admin' as const, action });
+
+	fastify.get(
+		'/services',
+		{
+			config: admin('service.list'),
+			schema: { tags: ['services'], response: { 200: Type.Object({ services: Type.Array(Service) }), ...errorResponses() } },
+		},
+		async () => ({ services: await listServices(fastify.db) }),
+	);
+
+	fastify.post(
+		'/services',
+		{
+			config: admin('service.create'),
+			schema: { tags: ['services'], body: CreateService, response: { 201: Service, ...errorResponses(409) } },
+		},
+		async (request, reply) => {
+			const { name, ...fields } = request.body;
+			request.auditNote = { service: name };
+			return reply.code(201).send(await createService(fastify.db, fastify.keyring, name, fields, options));
+		},
+	);
+
+	fastify.get(
+		'/services/:name',
+		{
+			config: admin('service.read'),
+			schema: { tags: ['services'], params: ServiceParams, response: { 200: Service, ...errorResponses(404) } },
+		},
+		async (request) => {
+			request.auditNote = { service: request.params.name };
+			return getService(fastify.db, request.params.name);
+		},
+	);
+
+	fastify.patch(
+		'/services/:name',
+		{
+			config: admin('service.update'),
+			schema: {
+				tags: ['services'],
+				params: ServiceParams,
+				body: PatchService,
+				response: { 200: Service, ...errorResponses(404) },
+			},
+		},
+		async (request) => {
+			request.auditNote = { service: request.params.name };
+			return updateService(fastify.db, fastify.keyring, request.params.name, request.body, options);
+		},
+	);
+
+	fastify.delete(
+		'/services/:name',
+		{
+			config: admin('service.delete'),
+			schema: { tags: ['services'], params: ServiceParams, response: { 204: Type.Null(), ...errorResponses(404, 409) } },
+		},
+		async (request, reply) => {
+			request.auditNote = { service: request.params.name };
+			await deleteService(fastify.db, request.params.name);
+			return reply.code(204).send(null);
+		},
+	);
+};
+
+export default services;

@@ -1,0 +1,102 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { VaultError } from '../../errors.js';
+import { createApiToken } from '../../domain/api-tokens.js';
+import { apiTokensStore, type ApiTokenRow } from '../../storage/api-tokens-store.js';
+import { ClientId, NullableTimestamp, Timestamp, errorResponses } from '../schemas.js';
+
+const Scope = Type.Union([Type.Literal('admin'), Type.Literal('read')]);
+const TokenInfo = Type.Object({
+	id: Type.String(),
+	name: Type.String(),
+	scope: Type.String(),
+	prefix: Type.String(),
+	clients: Type.Union([Type.Array(Type.String()), Type.Null()]),
+	expires_at: NullableTimestamp,
+	revoked_at: NullableTimestamp,
+	last_used_at: NullableTimestamp,
+	created_at: Timestamp,
+});
+
+export const tokenInfo = (row: ApiTokenRow) => ({
+	id: row.id,
+	name: row.name,
+	scope: row.scope,
+	prefix: row.token_prefix,
+	clients: row.clients,
+	expires_at: row.expires_at,
+	revoked_at: row.revoked_at,
+	last_used_at: row.last_used_at,
+	created_at: row.created_at,
+});
+
+const UUID = Type.String({ format: 'uuid' });
+
+const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
+	fastify.post(
+		'/tokens',
+		{
+			config: { scope: 'admin', action: 'token.create' },
+			schema: {
+				tags: ['tokens'],
+				body: Type.Object(
+					{
+						name: Type.String({ minLength: 1, maxLength: 200 }),
+						scope: Scope,
+						expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+						clients: Type.Optional(Type.Array(ClientId, { minItems: 1, maxItems: 1000, uniqueItems: true })),
+					},
+					{ additionalProperties: false },
+				),
+				response: {
+					201: Type.Object({ ...TokenInfo.properties, token: Type.String() }),
+					...errorResponses(),
+				},
+			},
+		},
+		async (request, reply) => {
+			const { name, scope, clients } = request.body;
+			if (scope === 'admin' && clients) {
+				throw new VaultError('VALIDATION_FAILED', 'An admin token cannot be limited to clients');
+			}
+			const { token, row } = await createApiToken(fastify.db, {
+				name,
+				scope,
+				clients,
+				expiresInDays: request.body.expires_in_days,
+			});
+			request.auditNote = { details: { token_id: row.id, scope } };
+			return reply.code(201).send({ ...tokenInfo(row), token });
+		},
+	);
+
+	fastify.get(
+		'/tokens',
+		{
+			config: { scope: 'admin', action: 'token.list' },
+			schema: { tags: ['tokens'], response: { 200: Type.Object({ tokens: Type.Array(TokenInfo) }), ...errorResponses() } },
+		},
+		async () => ({ tokens: (await apiTokensStore(fastify.db).list()).map(tokenInfo) }),
+	);
+
+	fastify.delete(
+		'/tokens/:id',
+		{
+			config: { scope: 'admin', action: 'token.revoke' },
+			schema: {
+				tags: ['tokens'],
+				params: Type.Object({ id: UUID }, { additionalProperties: false }),
+				response: { 204: Type.Null(), ...errorResponses(404) },
+			},
+		},
+		async (request, reply) => {
+			const row = await apiTokensStore(fastify.db).revoke(request.params.id);
+			if (!row) throw new VaultError('TOKEN_NOT_FOUND', 'No token with that id');
+			fastify.tokens.invalidate();
+			request.auditNote = { details: { token_id: row.id } };
+			return reply.code(204).send(null);
+		},
+	);
+};
+
+export default tokens;

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/config.js';
+import { buildApp } from './app.js';
+import { openVault } from './vault.js';
+import { ensureAdminToken } from './bootstrap-admin.js';
+
+/** Starts the vault's HTTP server and closes it gracefully on SIGINT/SIGTERM. */
+export async function serve(config: Config): Promise<FastifyInstance> {
+	const vault = await openVault(config);
+	const app = await buildApp({ config, db: vault.db, keyring: vault.keyring, closeDatabase: true });
+	const log = app.log;
+
+	for (const migration of vault.migrationsApplied) {
+		log.info({ version: migration.version, name: migration.name }, 'migration applied');
+	}
+	if (vault.masterKey.devKeyFile) {
+		log.warn(
+			{ keyFile: vault.masterKey.devKeyFile.path },
+			'DEVELOPMENT MODE: ENCRYPTION_MASTER_KEY is not set, so the master key is kept in a file ' +
+				'beside the data. Anyone who can read that folder can decrypt every secret. ' +
+				'Set ENCRYPTION_MASTER_KEY (openssl rand -hex 32) and NODE_ENV=production for real use.',
+		);
+	}
+	if (config.allowInsecureOAuthUrls) {
+		log.warn('ALLOW_INSECURE_OAUTH_URLS=true: services may use http:// OAuth endpoints. For local testing only.');
+	}
+	if (vault.db.kind === 'pglite') {
+		log.info({ dataDir: config.dataDir }, 'using the embedded database (PGlite); set DATABASE_URL for PostgreSQL');
+	}
+	const adminTokenFile = await ensureAdminToken(vault.db, {
+		environmentAdmins: config.adminTokens.length,
+		dataDir: config.dataDir,
+	});
+	if (adminTokenFile) {
+		log.warn(
+			{ file: adminTokenFile },
+			`No admin token was configured, so one was created. Read it with: cat ${adminTokenFile}`,
+		);
+	}
+
+	let closing = false;
+	const shutdown = (signal: string) => {
+		if (closing) return;
+		closing = true;
+		log.info({ signal }, 'shutting down');
+		app.close().then(
+			() => process.exit(0),
+			(error: unknown) => {
+				log.error({ err: error }, 'shutdown failed');
+				process.exit(1);
+			},
+		);
+	};
+	process.once('SIGINT', () => shutdown('SIGINT'));
+	process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+	await app.listen({ host: config.host, port: config.port });
+	return app;
+}

@@ -1,0 +1,57 @@
+import type { Queryable } from './database.js';
+
+export interface ClientRow {
+	id: string;
+	name: string;
+	email: string | null;
+	created_at: Date;
+	updated_at: Date;
+}
+
+const COLUMNS = 'id, name, email, created_at, updated_at';
+
+export function clientsStore(db: Queryable) {
+	return {
+		/** Inserts a client; `undefined` when the id is taken. */
+		async insert(client: { id: string; name: string; email?: string | null }) {
+			const rows = await db.query<ClientRow>(
+				`INSERT INTO clients (id, name, email) VALUES ($1, $2, $3)
+				 ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+				[client.id, client.name, client.email ?? null],
+			);
+			return rows[0];
+		},
+
+		async list(options: { limit: number; after?: string }) {
+			return db.query<ClientRow>(
+				`SELECT ${COLUMNS} FROM clients WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+				[options.after ?? null, options.limit],
+			);
+		},
+
+		async get(id: string) {
+			const rows = await db.query<ClientRow>(`SELECT ${COLUMNS} FROM clients WHERE id = $1`, [id]);
+			return rows[0];
+		},
+
+		async update(id: string, patch: { name?: string; email?: string | null }) {
+			const rows = await db.query<ClientRow>(
+				`UPDATE clients SET
+					name = COALESCE($2, name),
+					email = CASE WHEN $3::boolean THEN $4 ELSE email END,
+					updated_at = now()
+				 WHERE id = $1 RETURNING ${COLUMNS}`,
+				[id, patch.name ?? null, patch.email !== undefined, patch.email ?? null],
+			);
+			return rows[0];
+		},
+
+		/** Deletes the client and, by cascade, its connections. */
+		async delete(id: string): Promise<boolean> {
+			const rows = await db.query('DELETE FROM clients WHERE id = $1 RETURNING id', [id]);
+			return rows.length > 0;
+		},
+	};
+}
+
+export type ClientsStore = ReturnType<typeof clientsStore>;

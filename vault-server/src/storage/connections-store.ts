@@ -1,0 +1,141 @@
+import type { OAuthType } from './services-store.js';
+import type { Queryable } from './database.js';
+
+export type ConnectionStatus = 'active' | 'needs_reauth' | 'disabled';
+
+export interface ConnectionRow {
+	client_id: string;
+	service: string;
+	type: OAuthType;
+	status: ConnectionStatus;
+	credential_ciphertext: Uint8Array;
+	refresh_token_ciphertext: Uint8Array | null;
+	key_version: number;
+	token_type: string | null;
+	scopes: string[];
+	expires_at: Date | null;
+	metadata: Record<string, unknown>;
+	last_used_at: Date | null;
+	last_refreshed_at: Date | null;
+	next_refresh_at: Date | null;
+	refresh_failures: number;
+	last_error: string | null;
+	created_at: Date;
+	updated_at: Date;
+}
+
+export interface ConnectionWrite {
+	clientId: string;
+	service: string;
+	credentialCiphertext: Uint8Array;
+	refreshTokenCiphertext: Uint8Array | null;
+	keyVersion: number;
+	tokenType: string | null;
+	scopes: string[];
+	expiresAt: Date | null;
+	nextRefreshAt: Date | null;
+	metadata: Record<string, unknown>;
+}
+
+const SELECT = `SELECT k.*, s.oauth_type AS type FROM connections k JOIN services s ON s.name = k.service`;
+
+export function connectionsStore(db: Queryable) {
+	return {
+		/**
+		 * Creates or replaces the connection of a client to a service, back to status active with
+		 * fresh refresh bookkeeping. `created` tells a new row from a replaced one.
+		 */
+		async upsert(write: ConnectionWrite): Promise<{ created: boolean }> {
+			const rows = await db.query<{ created: boolean }>(
+				`INSERT INTO connections (client_id, service, credential_ciphertext, refresh_token_ciphertext,
+					key_version, token_type, scopes, expires_at, next_refresh_at, metadata)
+				 VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9, $10::jsonb)
+				 ON CONFLICT (client_id, service) DO UPDATE SET
+					status = 'active',
+					credential_ciphertext = EXCLUDED.credential_ciphertext,
+					refresh_token_ciphertext = EXCLUDED.refresh_token_ciphertext,
+					key_version = EXCLUDED.key_version,
+					token_type = EXCLUDED.token_type,
+					scopes = EXCLUDED.scopes,
+					expires_at = EXCLUDED.expires_at,
+					next_refresh_at = EXCLUDED.next_refresh_at,
+					metadata = EXCLUDED.metadata,
+					refresh_failures = 0,
+					last_error = NULL,
+					updated_at = now()
+				 RETURNING (xmax = 0) AS created`,
+				[
+					write.clientId,
+					write.service,
+					write.credentialCiphertext,
+					write.refreshTokenCiphertext,
+					write.keyVersion,
+					write.tokenType,
+					write.scopes,
+					write.expiresAt,
+					write.nextRefreshAt,
+					write.metadata,
+				],
+			);
+			return { created: rows[0]?.created === true };
+		},
+
+		/**
+		 * The fetch path's one query: the client (to tell an unknown client from a missing
+		 * connection) and its connection to the service, if any.
+		 */
+		async findForFetch(clientId: string, service: string) {
+			const rows = await db.query<Partial<ConnectionRow> & { client_exists: boolean }>(
+				`SELECT true AS client_exists, k.*, s.oauth_type AS type
+				 FROM clients c
+				 LEFT JOIN connections k ON k.client_id = c.id AND k.service = $2
+				 LEFT JOIN services s ON s.name = k.service
+				 WHERE c.id = $1`,
+				[clientId, service],
+			);
+			const row = rows[0];
+			if (!row) return { clientExists: false as const };
+			return {
+				clientExists: true as const,
+				connection: row.service ? (row as ConnectionRow) : undefined,
+			};
+		},
+
+		async get(clientId: string, service: string) {
+			const rows = await db.query<ConnectionRow>(`${SELECT} WHERE k.client_id = $1 AND k.service = $2`, [
+				clientId,
+				service,
+			]);
+			return rows[0];
+		},
+
+		async listForClient(clientId: string) {
+			return db.query<ConnectionRow>(`${SELECT} WHERE k.client_id = $1 ORDER BY k.service`, [clientId]);
+		},
+
+		async delete(clientId: string, service: string): Promise<boolean> {
+			const rows = await db.query(
+				'DELETE FROM connections WHERE client_id = $1 AND service = $2 RETURNING service',
+				[clientId, service],
+			);
+			return rows.length > 0;
+		},
+	};
+}
+
+export type ConnectionsStore = ReturnType<typeof connectionsStore>;
+
+/** Sets `last_used_at` for the connections a batch of requests used, in the batch's transaction. */
+export async function touchConnections(db: Queryable, used: { clientId: string; service: string }[]) {
+	if (used.length === 0) return;
+	await db.query(
+		// SKIP LOCKED: a row held by a refresh or a rewrap must never stall the audit commit
+		`UPDATE connections k SET last_used_at = now()
+		 FROM (SELECT c.client_id, c.service FROM connections c
+			JOIN jsonb_to_recordset($1::jsonb) AS u(client_id text, service text)
+			  ON c.client_id = u.client_id AND c.service = u.service
+			FOR UPDATE OF c SKIP LOCKED) AS l
+		 WHERE k.client_id = l.client_id AND k.service = l.service`,
+		[used.map((pair) => ({ client_id: pair.clientId, service: pair.service }))],
+	);
+}

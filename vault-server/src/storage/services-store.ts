@@ -1,0 +1,108 @@
+import type { Queryable } from './database.js';
+
+export type OAuthType = 'oauth2' | 'oauth2_client_credentials' | 'api_key' | 'basic';
+
+export interface ServiceRow {
+	name: string;
+	display_name: string;
+	oauth_type: OAuthType;
+	oauth_authorization_url: string | null;
+	oauth_token_url: string | null;
+	oauth_scopes: string | null;
+	oauth_client_id: string | null;
+	oauth_client_secret_ciphertext: Uint8Array | null;
+	token_auth_method: 'client_secret_post' | 'client_secret_basic' | 'none';
+	token_request_format: 'form' | 'json';
+	scope_separator: string;
+	authorization_params: Record<string, string>;
+	token_params: Record<string, string>;
+	pkce: boolean;
+	refresh_lead_seconds: number | null;
+	keepalive_interval_hours: number | null;
+	test_url: string | null;
+	created_at: Date;
+	updated_at: Date;
+}
+
+/** The columns a caller may set; the client secret arrives here already encrypted. */
+export type ServiceFields = Partial<Omit<ServiceRow, 'name' | 'created_at' | 'updated_at'>>;
+
+const JSON_COLUMNS = new Set(['authorization_params', 'token_params']);
+const SETTABLE = [
+	'display_name',
+	'oauth_type',
+	'oauth_authorization_url',
+	'oauth_token_url',
+	'oauth_scopes',
+	'oauth_client_id',
+	'oauth_client_secret_ciphertext',
+	'token_auth_method',
+	'token_request_format',
+	'scope_separator',
+	'authorization_params',
+	'token_params',
+	'pkce',
+	'refresh_lead_seconds',
+	'keepalive_interval_hours',
+	'test_url',
+] as const satisfies readonly (keyof ServiceFields)[];
+
+function presentFields(fields: ServiceFields) {
+	return SETTABLE.filter((column) => fields[column] !== undefined).map((column) => ({
+		column,
+		value: fields[column],
+		cast: JSON_COLUMNS.has(column) ? '::jsonb' : '',
+	}));
+}
+
+export function servicesStore(db: Queryable) {
+	return {
+		/** Inserts a service; `undefined` when the name is taken. */
+		async insert(name: string, fields: ServiceFields) {
+			const present = presentFields(fields);
+			const columns = ['name', ...present.map((field) => field.column)];
+			const values = present.map((field, index) => `$${index + 2}${field.cast}`);
+			const rows = await db.query<ServiceRow>(
+				`INSERT INTO services (${columns.join(', ')}) VALUES ($1${values.map((v) => `, ${v}`).join('')})
+				 ON CONFLICT (name) DO NOTHING RETURNING *`,
+				[name, ...present.map((field) => field.value)],
+			);
+			return rows[0];
+		},
+
+		async update(name: string, fields: ServiceFields) {
+			const present = presentFields(fields);
+			const assignments = present.map((field, index) => `${field.column} = $${index + 2}${field.cast}`);
+			const rows = await db.query<ServiceRow>(
+				`UPDATE services SET ${[...assignments, 'updated_at = now()'].join(', ')}
+				 WHERE name = $1 RETURNING *`,
+				[name, ...present.map((field) => field.value)],
+			);
+			return rows[0];
+		},
+
+		async list() {
+			return db.query<ServiceRow>('SELECT * FROM services ORDER BY name');
+		},
+
+		async get(name: string) {
+			const rows = await db.query<ServiceRow>('SELECT * FROM services WHERE name = $1', [name]);
+			return rows[0];
+		},
+
+		async countConnections(name: string): Promise<number> {
+			const rows = await db.query<{ count: number }>(
+				'SELECT count(*)::int AS count FROM connections WHERE service = $1',
+				[name],
+			);
+			return rows[0]?.count ?? 0;
+		},
+
+		async delete(name: string): Promise<boolean> {
+			const rows = await db.query('DELETE FROM services WHERE name = $1 RETURNING name', [name]);
+			return rows.length > 0;
+		},
+	};
+}
+
+export type ServicesStore = ReturnType<typeof servicesStore>;
