@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/config.js';
 import { MasterKeyMismatch } from './crypto/keyring.js';
 import { DatabaseLocked } from './storage/open-database.js';
@@ -11,6 +12,8 @@ async function main(argv: string[]): Promise<number> {
 		process.stderr.write(usage());
 		return name === undefined || name === '--help' || name === 'help' ? 0 : 2;
 	}
+	// a .env beside the operator, as docker compose reads it; variables already set win
+	if (existsSync('.env')) process.loadEnvFile('.env');
 	return command(rest, loadConfig());
 }
 

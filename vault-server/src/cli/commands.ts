@@ -3,6 +3,7 @@ import { serveCommand } from './serve-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { tokenCommand } from './token-command.js';
 import { auditCommand } from './audit-command.js';
+import { schemaCommand } from './schema-command.js';
 
 export type Command = (args: string[], config: Config) => Promise<number>;
 
@@ -11,6 +12,7 @@ export const COMMANDS: Record<string, Command> = {
 	migrate: migrateCommand,
 	token: tokenCommand,
 	audit: auditCommand,
+	'schema-sql': schemaCommand,
 };
 
 export const usage = () => `Usage: otobot-vault <command>
@@ -21,6 +23,7 @@ export const usage = () => `Usage: otobot-vault <command>
   token list                    list API tokens (never their values)
   token revoke <id>             revoke an API token
   audit verify                  check the audit log's hash chain
+  schema-sql                    print the whole schema as one SQL script
 
 Configuration comes from the environment; see .env.example.
 `;

@@ -1,6 +1,9 @@
 import type { FastifyServerOptions } from 'fastify';
 
-/** Field names whose values are never logged, wherever they appear. */
+/**
+ * Field names whose values are never logged, wherever they appear. (An OAuth `code` or `state`
+ * only travels in a callback's query string, which `redactUrl` removes.)
+ */
 const SECRET_FIELDS = [
 	'authorization',
 	'cookie',
@@ -11,8 +14,6 @@ const SECRET_FIELDS = [
 	'client_secret',
 	'oauth_client_secret',
 	'token',
-	'code',
-	'state',
 	'code_verifier',
 ];
 

@@ -27,8 +27,9 @@ const AUDIT_UNAVAILABLE = JSON.stringify({
 	message: 'The audit log could not be written, so the response was withheld',
 });
 
+/** Request-supplied text, bounded and without NUL bytes (which PostgreSQL text refuses). */
 const clip = (value: unknown, length: number): string | null =>
-	typeof value === 'string' && value.length > 0 ? value.slice(0, length) : null;
+	typeof value === 'string' && value.length > 0 ? value.slice(0, length).replaceAll('\u0000', '\ufffd') : null;
 
 const isAudited = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 

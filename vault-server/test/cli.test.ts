@@ -1,0 +1,80 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openPostgresDatabase } from '../src/storage/postgres-database.js';
+import { createPostgresDatabase } from './helpers/databases.js';
+import { runCli, startServe } from './helpers/cli.js';
+import { TEST_MASTER_KEY } from './helpers/vault-app.js';
+
+const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
+const tempDir = () => mkdtempSync(join(tmpdir(), 'otobot-cli-'));
+
+describe('start-up checks', () => {
+	it('refuses to start in production without a master key, naming the variable and its form', async () => {
+		const result = await runCli(['serve'], { NODE_ENV: 'production', VAULT_DATA_DIR: tempDir() });
+		expect(result.code).toBe(2);
+		expect(result.stderr).toContain('ENCRYPTION_MASTER_KEY');
+		expect(result.stderr).toContain('64 hexadecimal characters');
+	});
+
+	it('refuses a malformed master key without echoing it', async () => {
+		const result = await runCli(['migrate'], { ENCRYPTION_MASTER_KEY: 'abc123-not-hex', VAULT_DATA_DIR: tempDir() });
+		expect(result.code).toBe(2);
+		expect(result.stderr).toContain('ENCRYPTION_MASTER_KEY must be 64 hexadecimal characters');
+		expect(result.stderr).not.toContain('abc123-not-hex');
+	});
+
+	it('in development, generates a 0600 master key and an admin token file, and reuses them', async () => {
+		const dataDir = tempDir();
+		const env = { VAULT_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' };
+		const first = await startServe(env);
+		first.child.kill('SIGTERM');
+		await new Promise((resolve) => first.child.once('exit', resolve));
+		expect(first.output()).toContain('DEVELOPMENT MODE');
+		expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+		expect(statSync(join(dataDir, 'admin-token')).mode & 0o777).toBe(0o600);
+		const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+		expect(first.output()).not.toContain(token);
+		expect(first.output()).not.toContain(readFileSync(join(dataDir, 'master.key'), 'utf8').trim());
+
+		const list = await runCli(['token', 'list'], { VAULT_DATA_DIR: dataDir });
+		expect(list.code).toBe(0);
+		expect(list.stdout).toContain('bootstrap admin');
+	});
+
+	it.runIf(hasPostgres)('refuses to start with a master key that cannot open the stored data keys', async () => {
+		const database = await createPostgresDatabase();
+		try {
+			const env = { DATABASE_URL: database.url, VAULT_DATA_DIR: tempDir() };
+			expect((await runCli(['migrate'], { ...env, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY })).code).toBe(0);
+			const wrong = await runCli(['serve'], { ...env, ENCRYPTION_MASTER_KEY: 'f'.repeat(64), PORT: '0' });
+			expect(wrong.code).toBe(1);
+			expect(wrong.stderr).toContain('cannot open data key version 1');
+			const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
+			expect(await db.query('SELECT version FROM encryption_keys')).toHaveLength(1);
+			await db.close();
+		} finally {
+			await database.drop();
+		}
+	});
+});
+
+describe.runIf(hasPostgres)('migrations', () => {
+	it('two processes starting at once apply each migration once', async () => {
+		const database = await createPostgresDatabase();
+		try {
+			const env = { DATABASE_URL: database.url, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY, VAULT_DATA_DIR: tempDir() };
+			const results = await Promise.all([runCli(['migrate'], env), runCli(['migrate'], env), runCli(['migrate'], env)]);
+			expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+			const appliedLines = results.flatMap((r) => r.stdout.split('\n').filter((line) => line.startsWith('applied 0001')));
+			expect(appliedLines).toHaveLength(1);
+			const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
+			expect(await db.query('SELECT version FROM schema_migrations')).toHaveLength(1);
+			expect(await db.query('SELECT version FROM encryption_keys')).toHaveLength(1);
+			await db.close();
+		} finally {
+			await database.drop();
+		}
+	});
+});

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { open, seal, keyVersionOf } from '../src/crypto/envelope.js';
+import { DecryptionFailed } from '../src/crypto/decryption-failed.js';
+import { Keyring, MasterKeyMismatch } from '../src/crypto/keyring.js';
+import { migrate, readMigrations } from '../src/storage/migrations.js';
+import { migrationsDirectory } from '../src/storage/sql-directory.js';
+import { backends, openTestDatabase, type TestDatabase } from './helpers/databases.js';
+
+const key = randomBytes(32);
+
+function expectDecryptionFailed(run: () => unknown) {
+	try {
+		run();
+	} catch (error) {
+		expect(error).toBeInstanceOf(DecryptionFailed);
+		expect((error as DecryptionFailed).code).toBe('VAULT_DECRYPTION_FAILED');
+		expect((error as DecryptionFailed).statusCode).toBe(500);
+		return;
+	}
+	throw new Error('expected decryption to fail');
+}
+
+describe('AES-256-GCM envelope', () => {
+	it('round-trips and records format and key version', () => {
+		const sealed = seal(key, 7, Buffer.from('ya29.token'), 'ctx');
+		expect(sealed[0]).toBe(1);
+		expect(keyVersionOf(sealed)).toBe(7);
+		expect(sealed.length).toBe(5 + 12 + 16 + 'ya29.token'.length);
+		expect(open(key, sealed, 'ctx').toString()).toBe('ya29.token');
+	});
+
+	it('uses a fresh 96-bit IV for every encryption', () => {
+		const ivs = new Set(
+			Array.from({ length: 200 }, () => seal(key, 1, Buffer.from('x'), 'c').subarray(5, 17).toString('hex')),
+		);
+		expect(ivs.size).toBe(200);
+	});
+
+	it('fails with the one error on a flipped bit anywhere', () => {
+		const sealed = seal(key, 1, Buffer.from('secret value'), 'ctx');
+		for (const index of [0, 1, 4, 5, 16, 17, 32, 33, sealed.length - 1]) {
+			const tampered = Buffer.from(sealed);
+			tampered[index]! ^= 0x01;
+			expectDecryptionFailed(() => open(key, tampered, 'ctx'));
+		}
+	});
+
+	it('fails with the one error for another context, another key, or garbage', () => {
+		const sealed = seal(key, 1, Buffer.from('secret'), 'row-a');
+		expectDecryptionFailed(() => open(key, sealed, 'row-b'));
+		expectDecryptionFailed(() => open(randomBytes(32), sealed, 'row-a'));
+		expectDecryptionFailed(() => open(key, sealed.subarray(0, 20), 'row-a'));
+		expectDecryptionFailed(() => open(key, Buffer.alloc(0), 'row-a'));
+		expectDecryptionFailed(() => open(key, Buffer.from([2, ...sealed.subarray(1)]), 'row-a'));
+	});
+
+	it('never puts plaintext or key material in the error', () => {
+		const sealed = seal(key, 1, Buffer.from('super-secret-token'), 'ctx');
+		try {
+			open(key, sealed, 'other');
+		} catch (error) {
+			const text = `${(error as Error).message} ${JSON.stringify(error)} ${(error as Error).stack}`;
+			expect(text).not.toContain('super-secret-token');
+			expect(text).not.toContain(key.toString('hex'));
+		}
+	});
+});
+
+describe.each(backends())('keyring on %s', (backend) => {
+	let database: TestDatabase;
+	afterEach(async () => database?.dispose());
+
+	it('creates one data key on an empty vault and refuses a wrong master key', async () => {
+		database = await openTestDatabase(backend);
+		await migrate(database.db, readMigrations(migrationsDirectory()));
+		const masterKey = randomBytes(32);
+		const keyring = await Keyring.open(database.db, masterKey);
+		expect(keyring.activeVersion).toBe(1);
+		const sealed = keyring.encrypt('token', 'ctx');
+		expect(sealed.keyVersion).toBe(1);
+
+		const again = await Keyring.open(database.db, masterKey);
+		expect((await again.decrypt(sealed.ciphertext, 'ctx')).toString()).toBe('token');
+
+		await expect(Keyring.open(database.db, randomBytes(32))).rejects.toBeInstanceOf(MasterKeyMismatch);
+		const rows = await database.db.query('SELECT version FROM encryption_keys');
+		expect(rows).toHaveLength(1);
+	});
+});

@@ -1,0 +1,70 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/config.js';
+import { openVault, type OpenedVault } from '../../src/vault.js';
+import { openTestDatabase, type Backend, type TestDatabase } from './databases.js';
+
+export const TEST_MASTER_KEY = 'a3f1c2d4e5b6a7980f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
+
+/** Every log line the app wrote, to search for secrets. */
+export class LogCapture extends Writable {
+	lines: string[] = [];
+
+	override _write(chunk: Buffer, _encoding: string, done: () => void) {
+		this.lines.push(chunk.toString('utf8'));
+		done();
+	}
+
+	text(): string {
+		return this.lines.join('');
+	}
+}
+
+export interface TestVault {
+	app: FastifyInstance;
+	vault: OpenedVault;
+	database: TestDatabase;
+	config: Config;
+	logs: LogCapture;
+	close(): Promise<void>;
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+	return loadConfig({
+		NODE_ENV: 'test',
+		LOG_LEVEL: 'info',
+		VAULT_DATA_DIR: '/nonexistent-test-data-dir',
+		ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+		ADMIN_API_TOKEN: ADMIN_TOKEN,
+		INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+		...env,
+	});
+}
+
+/** A vault app on a fresh database of the given backend, with logs captured. */
+export async function startTestVault(backend: Backend, env: Record<string, string> = {}): Promise<TestVault> {
+	const database = await openTestDatabase(backend);
+	const config = testConfig(env);
+	const vault = await openVault(config, { db: database.db });
+	const logs = new LogCapture();
+	const app = await buildApp({ config, db: database.db, keyring: vault.keyring, logStream: logs });
+	await app.ready();
+	return {
+		app,
+		vault,
+		database,
+		config,
+		logs,
+		async close() {
+			await app.close();
+			await database.dispose();
+		},
+	};
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+export const asAdmin = bearer(ADMIN_TOKEN);
+export const asInternal = bearer(INTERNAL_TOKEN);
