@@ -1,0 +1,161 @@
+/**
+ * One call to an OAuth2 token endpoint (RFC 6749 §3.2), with the safety a vault needs: a timeout,
+ * no redirects followed, a bounded answer, and errors that name what happened without ever
+ * carrying the answer's body (which may hold tokens).
+ */
+
+export interface TokenEndpoint {
+	url: string;
+	clientId: string | null;
+	clientSecret: string | null;
+	/** RFC 6749 §2.3.1: HTTP Basic (`client_secret_basic`) or body parameters (`client_secret_post`). */
+	authMethod: 'client_secret_post' | 'client_secret_basic' | 'none';
+	format: 'form' | 'json';
+	extraParams: Record<string, string>;
+	timeoutMs: number;
+	allowInsecure: boolean;
+}
+
+export interface TokenAnswer {
+	access_token: string;
+	refresh_token?: string;
+	/** Seconds; undefined when the provider did not say (RFC 6749 §5.1 makes it optional). */
+	expires_in?: number;
+	token_type?: string;
+	scope?: string;
+}
+
+/**
+ * `revoked`: the grant is gone (RFC 6749 §5.2 `invalid_grant` and its kin); only the client can
+ * fix it by reconnecting. `transient`: timeouts, network failures, 429, 5xx, malformed answers and
+ * rejected client credentials; worth retrying later.
+ */
+export type TokenFailureKind = 'revoked' | 'transient';
+
+export class TokenEndpointError extends Error {
+	constructor(
+		readonly kind: TokenFailureKind,
+		/** Safe to store and show: never a token or a response body. */
+		readonly reason: string,
+		readonly retryAfterSeconds?: number,
+	) {
+		super(reason);
+		this.name = 'TokenEndpointError';
+	}
+}
+
+const REVOKED_ERRORS = new Set(['invalid_grant', 'invalid_refresh_token', 'token_revoked', 'invalid_token', 'access_denied']);
+const MAX_ANSWER_BYTES = 256 * 1024;
+const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function checkUrl(raw: string, allowInsecure: boolean): URL {
+	let url: URL;
+	try {
+		url = new URL(raw);
+	} catch {
+		throw new TokenEndpointError('transient', 'the service has no valid token URL');
+	}
+	if (url.protocol !== 'https:' && !(allowInsecure && url.protocol === 'http:')) {
+		throw new TokenEndpointError('transient', 'the token URL must be https');
+	}
+	return url;
+}
+
+function requestOf(endpoint: TokenEndpoint, grant: Record<string, string>) {
+	const params: Record<string, string> = { ...endpoint.extraParams, ...grant };
+	const headers: Record<string, string> = { accept: 'application/json' };
+	if (endpoint.authMethod === 'client_secret_basic' && endpoint.clientId) {
+		const user = encodeURIComponent(endpoint.clientId);
+		const password = encodeURIComponent(endpoint.clientSecret ?? '');
+		headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+	} else if (endpoint.clientId) {
+		params.client_id = endpoint.clientId;
+		if (endpoint.authMethod === 'client_secret_post' && endpoint.clientSecret) {
+			params.client_secret = endpoint.clientSecret;
+		}
+	}
+	if (endpoint.format === 'json') {
+		headers['content-type'] = 'application/json';
+		return { headers, body: JSON.stringify(params) };
+	}
+	headers['content-type'] = 'application/x-www-form-urlencoded';
+	return { headers, body: new URLSearchParams(params).toString() };
+}
+
+async function readBounded(response: Response): Promise<string> {
+	if (!response.body) return '';
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+		size += chunk.length;
+		if (size > MAX_ANSWER_BYTES) throw new TokenEndpointError('transient', 'the token endpoint answered too much data');
+		chunks.push(chunk);
+	}
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseAnswer(text: string, contentType: string): Record<string, unknown> | undefined {
+	if (contentType.includes('application/x-www-form-urlencoded')) {
+		return Object.fromEntries(new URLSearchParams(text));
+	}
+	try {
+		const value: unknown = JSON.parse(text);
+		return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function errorFrom(answer: Record<string, unknown>, status: number): TokenEndpointError {
+	const code = typeof answer.error === 'string' && ERROR_CODE.test(answer.error) ? answer.error : undefined;
+	if (code && REVOKED_ERRORS.has(code)) return new TokenEndpointError('revoked', code);
+	return new TokenEndpointError('transient', code ? `${code} (HTTP ${status})` : `HTTP ${status}`);
+}
+
+function retryAfter(response: Response): number | undefined {
+	const value = Number(response.headers.get('retry-after'));
+	return Number.isFinite(value) && value > 0 ? Math.min(value, 86_400) : undefined;
+}
+
+function expiresIn(value: unknown): number | undefined {
+	const seconds = typeof value === 'string' ? Number(value) : value;
+	return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 31_536_000) : undefined;
+}
+
+/** Posts a grant to the token endpoint and returns the new tokens, or throws TokenEndpointError. */
+export async function requestToken(endpoint: TokenEndpoint, grant: Record<string, string>): Promise<TokenAnswer> {
+	const url = checkUrl(endpoint.url, endpoint.allowInsecure);
+	const { headers, body } = requestOf(endpoint, grant);
+	let response: Response;
+	let text: string;
+	try {
+		response = await fetch(url, {
+			method: 'POST',
+			headers,
+			body,
+			redirect: 'manual',
+			signal: AbortSignal.timeout(endpoint.timeoutMs),
+		});
+		text = await readBounded(response);
+	} catch (error) {
+		if (error instanceof TokenEndpointError) throw error;
+		const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+		throw new TokenEndpointError('transient', timedOut ? `timeout after ${endpoint.timeoutMs} ms` : 'network error');
+	}
+	const answer = parseAnswer(text, response.headers.get('content-type') ?? '');
+	if (response.status === 429) throw new TokenEndpointError('transient', 'rate limited (HTTP 429)', retryAfter(response));
+	if (response.status >= 500) throw new TokenEndpointError('transient', `HTTP ${response.status}`, retryAfter(response));
+	if (!answer) throw new TokenEndpointError('transient', `unreadable answer (HTTP ${response.status})`);
+	// some providers (Slack) answer 200 with {"ok": false, "error": ...}
+	if (response.status >= 300 || answer.error !== undefined || answer.ok === false) throw errorFrom(answer, response.status);
+	if (typeof answer.access_token !== 'string' || answer.access_token.length === 0) {
+		throw new TokenEndpointError('transient', 'answer without an access_token');
+	}
+	return {
+		access_token: answer.access_token,
+		refresh_token: typeof answer.refresh_token === 'string' && answer.refresh_token ? answer.refresh_token : undefined,
+		expires_in: expiresIn(answer.expires_in),
+		token_type: typeof answer.token_type === 'string' ? answer.token_type : undefined,
+		scope: typeof answer.scope === 'string' ? answer.scope : undefined,
+	};
+}
