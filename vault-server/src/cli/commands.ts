@@ -4,11 +4,13 @@ import { migrateCommand } from './migrate-command.js';
 import { tokenCommand } from './token-command.js';
 import { auditCommand } from './audit-command.js';
 import { schemaCommand } from './schema-command.js';
+import { refresherCommand } from './refresher-command.js';
 
 export type Command = (args: string[], config: Config) => Promise<number>;
 
 export const COMMANDS: Record<string, Command> = {
 	serve: serveCommand,
+	refresher: refresherCommand,
 	migrate: migrateCommand,
 	token: tokenCommand,
 	audit: auditCommand,
@@ -18,6 +20,7 @@ export const COMMANDS: Record<string, Command> = {
 export const usage = () => `Usage: otobot-vault <command>
 
   serve                         run the HTTP API (PORT, default 3001)
+  refresher                     run the background OAuth2 refresher on its own
   migrate                       apply pending database migrations
   token create --name N --scope admin|read [--expires-in-days D] [--clients a,b]
   token list                    list API tokens (never their values)

@@ -27,6 +27,8 @@ const EnvSchema = Type.Object({
 	REFRESHER_ENABLED: Type.Boolean({ default: true }),
 	REFRESH_SKEW_SECONDS: Type.Integer({ default: 300, minimum: 0, maximum: 86_400 }),
 	REFRESH_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 120_000 }),
+	REFRESHER_INTERVAL_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 3600 }),
+	REFRESHER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 64 }),
 	ALLOW_INSECURE_OAUTH_URLS: Type.Boolean({ default: false }),
 });
 
@@ -48,7 +50,7 @@ export interface Config {
 	rateLimit: { max: number; windowMs: number; authFailures: number };
 	bodyLimitBytes: number;
 	tokenCacheSeconds: number;
-	refresher: { enabled: boolean; skewSeconds: number; timeoutMs: number };
+	refresher: { enabled: boolean; skewSeconds: number; timeoutMs: number; intervalMs: number; concurrency: number };
 	allowInsecureOAuthUrls: boolean;
 }
 
@@ -119,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			enabled: parsed.REFRESHER_ENABLED,
 			skewSeconds: parsed.REFRESH_SKEW_SECONDS,
 			timeoutMs: parsed.REFRESH_TIMEOUT_MS,
+			intervalMs: parsed.REFRESHER_INTERVAL_SECONDS * 1000,
+			concurrency: parsed.REFRESHER_CONCURRENCY,
 		},
 		allowInsecureOAuthUrls: parsed.ALLOW_INSECURE_OAUTH_URLS,
 	};

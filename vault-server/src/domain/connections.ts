@@ -10,6 +10,7 @@ import {
 	sealConnectionSecrets,
 	type CredentialSecret,
 } from './connection-secrets.js';
+import { nextRefreshAt } from '../oauth/refresh-policy.js';
 
 export interface ConnectionInput {
 	access_token?: string;
@@ -40,8 +41,6 @@ const FIELDS: Record<OAuthType, { required: SecretField[]; allowed: SecretField[
 	basic: { required: ['username', 'password'], allowed: ['username', 'password'] },
 };
 
-const DEFAULT_REFRESH_LEAD_SECONDS = 600;
-
 function checkFields(service: ServiceRow, input: ConnectionInput): void {
 	const rule = FIELDS[service.oauth_type];
 	const given = (Object.keys(input) as SecretField[]).filter(
@@ -68,13 +67,6 @@ function expiryOf(input: ConnectionInput, now: number): Date | null {
 	if (input.expires_in !== undefined) return new Date(now + input.expires_in * 1000);
 	if (input.expires_at !== undefined) return new Date(input.expires_at);
 	return null;
-}
-
-/** When the refresher should renew a token: the service's lead time before it expires. */
-export function nextRefreshFor(service: ServiceRow, expiresAt: Date | null, canRefresh: boolean): Date | null {
-	if (!expiresAt || !canRefresh) return null;
-	const lead = (service.refresh_lead_seconds ?? DEFAULT_REFRESH_LEAD_SECONDS) * 1000;
-	return new Date(expiresAt.getTime() - lead);
 }
 
 export interface ConnectionStoreResult {
@@ -113,7 +105,7 @@ export async function storeConnection(
 		tokenType: service.oauth_type.startsWith('oauth2') ? (input.token_type ?? 'Bearer') : null,
 		scopes: input.scopes ?? [],
 		expiresAt,
-		nextRefreshAt: nextRefreshFor(service, expiresAt, canRefresh),
+		nextRefreshAt: nextRefreshAt(service, expiresAt, canRefresh),
 		metadata: input.metadata ?? {},
 	});
 	const connection = await store.get(clientId, serviceName);
@@ -140,19 +132,20 @@ export const reconnectHint = (clientId: string, service: string) =>
 	`The client must reconnect ${service}: create a link with POST /v1/connect-links ` +
 	`{"client_id":"${clientId}","service":"${service}"} (admin token) and send it to the client.`;
 
+/** 409: only the client can restore this connection, by reconnecting. */
+export function needsReauthError(clientId: string, service: string) {
+	return new VaultError('CONNECTION_NEEDS_REAUTH', `The connection of '${clientId}' to '${service}' needs re-authorisation`, {
+		reconnect_hint: reconnectHint(clientId, service),
+	});
+}
+
 /** Loads a connection for a credential fetch, with the errors a fetch answers. */
 export async function loadConnectionForFetch(db: Database, clientId: string, service: string) {
 	const found = await connectionsStore(db).findForFetch(clientId, service);
 	if (!found.clientExists) throw clientNotFound(clientId);
 	if (!found.connection) throw connectionNotFound(clientId, service);
 	const connection = found.connection;
-	if (connection.status === 'needs_reauth') {
-		throw new VaultError(
-			'CONNECTION_NEEDS_REAUTH',
-			`The connection of '${clientId}' to '${service}' needs re-authorisation`,
-			{ reconnect_hint: reconnectHint(clientId, service) },
-		);
-	}
+	if (connection.status === 'needs_reauth') throw needsReauthError(clientId, service);
 	if (connection.status === 'disabled') throw connectionNotFound(clientId, service);
 	return connection;
 }

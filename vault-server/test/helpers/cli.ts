@@ -24,9 +24,16 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
 	});
 }
 
-/** Starts `otobot-vault serve` and resolves once it listens (or rejects with its output). */
-export function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-	const child = spawn(process.execPath, [CLI, 'serve'], {
+export interface ServeProcess {
+	child: ChildProcess;
+	/** The base URL it listens on, e.g. http://127.0.0.1:40123 */
+	url: string;
+	output: () => string;
+}
+
+/** Starts `otobot-vault <args>` and resolves once its output matches `ready` (or rejects with its output). */
+export function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<ServeProcess> {
+	const child = spawn(process.execPath, [CLI, ...args], {
 		env: { PATH: process.env.PATH ?? '', ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
@@ -34,10 +41,15 @@ export function startServe(env: Record<string, string>): Promise<{ child: ChildP
 	return new Promise((resolve, reject) => {
 		const onData = (chunk: Buffer) => {
 			output += chunk.toString();
-			if (output.includes('Server listening')) resolve({ child, output: () => output });
+			const match = ready.exec(output);
+			if (match) resolve({ child, url: match[1] ?? '', output: () => output });
 		};
 		child.stdout.on('data', onData);
 		child.stderr.on('data', onData);
-		child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+		child.once('exit', (code) => reject(new Error(`otobot-vault ${args.join(' ')} exited with ${code}: ${output}`)));
 	});
 }
+
+/** Starts `otobot-vault serve`; resolves with its URL once it listens. */
+export const startServe = (env: Record<string, string>) =>
+	startProcess(['serve'], env, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { VaultError } from '../../errors.js';
-import { loadConnectionForFetch, revealCredential } from '../../domain/connections.js';
+import { loadConnectionForFetch, needsReauthError, revealCredential } from '../../domain/connections.js';
+import { isRenewable } from '../../oauth/refresh-policy.js';
 import { ConnectionParams, Metadata, NullableString, NullableTimestamp, errorResponses } from '../schemas.js';
 
 const Credential = Type.Object({
@@ -45,13 +46,40 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 			if (includeRefreshToken && request.actor?.scope !== 'admin') {
 				throw new VaultError('FORBIDDEN', 'include_refresh_token needs an admin token');
 			}
-			const connection = await loadConnectionForFetch(fastify.db, clientId, service);
+			const stored = await loadConnectionForFetch(fastify.db, clientId, service);
+			const connection = await fastify.refresher.freshForFetch(stored, request.actor);
 			const credential = await revealCredential(fastify.keyring, connection, { includeRefreshToken });
 			request.auditNote = {
 				usedConnection: { clientId, service },
 				details: includeRefreshToken ? { refresh_token_included: true } : undefined,
 			};
 			return credential;
+		},
+	);
+
+	fastify.post(
+		'/credentials/:client_id/:service/refresh',
+		{
+			config: { scope: 'read', action: 'credential.refresh' },
+			schema: {
+				tags: ['credentials'],
+				params: ConnectionParams,
+				response: { 200: Credential, ...errorResponses(404, 409, 422, 500) },
+			},
+		},
+		async (request) => {
+			const { client_id: clientId, service } = request.params;
+			const stored = await loadConnectionForFetch(fastify.db, clientId, service);
+			if (!isRenewable(stored)) {
+				throw new VaultError('CREDENTIAL_NOT_ALLOWED', `The connection of '${clientId}' to '${service}' cannot be refreshed`);
+			}
+			const result = await fastify.refresher.refresh(clientId, service, 'manual', request.actor);
+			if (result.outcome === 'needs_reauth') throw needsReauthError(clientId, service);
+			if (result.outcome !== 'refreshed' && result.outcome !== 'superseded') {
+				throw new VaultError('REFRESH_FAILED', `The refresh failed${result.reason ? ` (${result.reason})` : ''}; the stored token is unchanged`);
+			}
+			request.auditNote = { usedConnection: { clientId, service } };
+			return revealCredential(fastify.keyring, result.connection, { includeRefreshToken: false });
 		},
 	);
 };

@@ -1,0 +1,43 @@
+import { pino } from 'pino';
+import { loggerOptions } from '../config/logger.js';
+import { openVault } from '../vault.js';
+import { AuditWriter } from '../domain/audit-writer.js';
+import { ConnectionRefresher } from '../oauth/connection-refresher.js';
+import { DEFAULT_LOOP, startRefreshLoop } from '../oauth/refresh-loop.js';
+import type { Command } from './commands.js';
+
+/**
+ * The background refresher as a process of its own (the `token-refresher` service), for when
+ * `serve` runs with REFRESHER_ENABLED=false or on several replicas. Runs until SIGINT/SIGTERM.
+ */
+export const refresherCommand: Command = async (_args, config) => {
+	const log = pino(loggerOptions(config.logLevel));
+	const vault = await openVault(config);
+	const audit = new AuditWriter(vault.db);
+	const refresher = new ConnectionRefresher({
+		db: vault.db,
+		keyring: vault.keyring,
+		audit,
+		log,
+		skewSeconds: config.refresher.skewSeconds,
+		timeoutMs: config.refresher.timeoutMs,
+		allowInsecure: config.allowInsecureOAuthUrls,
+	});
+	const loop = startRefreshLoop(vault.db, refresher, log, {
+		...DEFAULT_LOOP,
+		intervalMs: config.refresher.intervalMs,
+		concurrency: config.refresher.concurrency,
+	});
+	log.info({ intervalMs: config.refresher.intervalMs, concurrency: config.refresher.concurrency }, 'refresher started');
+	return new Promise<number>((resolve) => {
+		const stop = async (signal: string) => {
+			log.info({ signal }, 'refresher stopping');
+			await loop.stop();
+			await audit.drain();
+			await vault.db.close();
+			resolve(0);
+		};
+		process.once('SIGINT', () => void stop('SIGINT'));
+		process.once('SIGTERM', () => void stop('SIGTERM'));
+	});
+};

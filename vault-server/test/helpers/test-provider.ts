@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('../provider/test-provider.mjs', import.meta.url));
+
+export type ProviderMode = 'ok' | 'slow' | 'error500' | 'error429' | 'invalid_grant' | 'garbage' | 'error200' | 'hang' | 'reset';
+
+export interface ProviderControl {
+	mode?: ProviderMode;
+	delayMs?: number;
+	rotate?: boolean;
+	expiresIn?: number | null;
+	omitRefreshToken?: boolean;
+}
+
+/** The misbehaving OAuth2 provider of test/provider, running as a process of its own. */
+export class TestProvider {
+	private constructor(
+		private readonly child: ChildProcess,
+		readonly baseUrl: string,
+	) {}
+
+	static async start(): Promise<TestProvider> {
+		const child = spawn(process.execPath, [SCRIPT], { stdio: ['ignore', 'pipe', 'inherit'] });
+		const firstLine = await new Promise<string>((resolve, reject) => {
+			createInterface({ input: child.stdout! }).once('line', resolve);
+			child.once('exit', (code) => reject(new Error(`test provider exited with ${code}`)));
+		});
+		const { port } = JSON.parse(firstLine) as { port: number };
+		return new TestProvider(child, `http://127.0.0.1:${port}`);
+	}
+
+	get tokenUrl() {
+		return `${this.baseUrl}/token`;
+	}
+
+	async control(settings: ProviderControl) {
+		await this.#post('/_control', settings);
+	}
+
+	async allowRefreshToken(token: string) {
+		await this.#post('/_refresh-tokens', { token });
+	}
+
+	async stats(): Promise<{ tokenCalls: number; grants: Record<string, number>; validRefreshTokens: number }> {
+		return (await fetch(`${this.baseUrl}/_stats`)).json() as never;
+	}
+
+	async resetStats() {
+		await this.#post('/_reset-stats', {});
+	}
+
+	async stop() {
+		this.child.kill('SIGTERM');
+	}
+
+	async #post(path: string, body: unknown) {
+		const response = await fetch(`${this.baseUrl}${path}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(body),
+		});
+		if (!response.ok) throw new Error(`test provider ${path}: ${response.status}`);
+	}
+}

@@ -1,0 +1,102 @@
+// A small OAuth2 token endpoint that misbehaves on request, run as its own process by the tests.
+// It prints {"port": N} on its first stdout line. Control it over HTTP:
+//   POST /_control {"mode": ..., "delayMs": n, "rotate": bool, "expiresIn": n|null, "omitRefreshToken": bool}
+//   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
+//   GET  /_stats                            {tokenCalls, grants: {...}}
+// Modes: ok, slow (answers after delayMs), error500, error429, invalid_grant, garbage, error200,
+// hang (never answers), reset (destroys the socket).
+// With rotate=true every refresh token works once: the old one dies when the new one is delivered
+// (as Xero and others do; a crash before delivery leaves the old one valid).
+import { createServer } from 'node:http';
+
+const state = { mode: 'ok', delayMs: 0, rotate: false, expiresIn: 3600, omitRefreshToken: false, clientId: 'vault-app', clientSecret: 'vault-app-secret' };
+const validRefreshTokens = new Set();
+const stats = { tokenCalls: 0, grants: {} };
+let counter = 0;
+
+const json = (res, status, body, headers = {}) => {
+	res.writeHead(status, { 'content-type': 'application/json', ...headers });
+	res.end(JSON.stringify(body));
+};
+
+const readBody = (req) =>
+	new Promise((resolve) => {
+		let data = '';
+		req.on('data', (chunk) => (data += chunk));
+		req.on('end', () => resolve(data));
+	});
+
+function parseParams(req, body) {
+	if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(body || '{}');
+	return Object.fromEntries(new URLSearchParams(body));
+}
+
+function clientAuthenticated(req, params) {
+	const basic = req.headers.authorization?.startsWith('Basic ')
+		? Buffer.from(req.headers.authorization.slice(6), 'base64').toString().split(':').map(decodeURIComponent)
+		: undefined;
+	const [id, secret] = basic ?? [params.client_id, params.client_secret];
+	return id === state.clientId && secret === state.clientSecret;
+}
+
+async function token(req, res) {
+	stats.tokenCalls += 1;
+	const params = parseParams(req, await readBody(req));
+	stats.grants[params.grant_type] = (stats.grants[params.grant_type] ?? 0) + 1;
+	if (state.mode === 'hang') return;
+	if (state.mode === 'reset') return req.socket.destroy();
+	if (state.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+	if (state.mode === 'error500') return json(res, 500, { error: 'server_error' });
+	if (state.mode === 'error429') return json(res, 429, { error: 'slow_down' }, { 'retry-after': '2' });
+	if (state.mode === 'garbage') {
+		res.writeHead(200, { 'content-type': 'application/json' });
+		return res.end('<html>not json');
+	}
+	if (state.mode === 'error200') return json(res, 200, { ok: false, error: 'internal_error' });
+	if (!clientAuthenticated(req, params)) return json(res, 401, { error: 'invalid_client' });
+	if (state.mode === 'invalid_grant') return json(res, 400, { error: 'invalid_grant' });
+	if (params.grant_type === 'refresh_token' && !validRefreshTokens.has(params.refresh_token)) {
+		return json(res, 400, { error: 'invalid_grant' });
+	}
+	counter += 1;
+	const answer = { access_token: `at-${counter}-${Math.random().toString(36).slice(2)}`, token_type: 'Bearer' };
+	if (state.expiresIn !== null) answer.expires_in = state.expiresIn;
+	let rotatedFrom;
+	if (params.grant_type === 'refresh_token' && state.rotate && !state.omitRefreshToken) {
+		answer.refresh_token = `rt-${counter}-${Math.random().toString(36).slice(2)}`;
+		validRefreshTokens.add(answer.refresh_token);
+		rotatedFrom = params.refresh_token;
+	}
+	res.writeHead(200, { 'content-type': 'application/json' });
+	res.end(JSON.stringify(answer), () => {
+		if (rotatedFrom) validRefreshTokens.delete(rotatedFrom);
+	});
+}
+
+const server = createServer(async (req, res) => {
+	try {
+		if (req.method === 'POST' && req.url === '/token') return await token(req, res);
+		if (req.method === 'POST' && req.url === '/_control') {
+			Object.assign(state, JSON.parse(await readBody(req)));
+			return json(res, 200, state);
+		}
+		if (req.method === 'POST' && req.url === '/_refresh-tokens') {
+			validRefreshTokens.add(JSON.parse(await readBody(req)).token);
+			return json(res, 200, { ok: true });
+		}
+		if (req.method === 'GET' && req.url === '/_stats') return json(res, 200, { ...stats, validRefreshTokens: validRefreshTokens.size });
+		if (req.method === 'POST' && req.url === '/_reset-stats') {
+			stats.tokenCalls = 0;
+			stats.grants = {};
+			return json(res, 200, stats);
+		}
+		json(res, 404, { error: 'not_found' });
+	} catch {
+		json(res, 400, { error: 'invalid_request' });
+	}
+});
+
+server.listen(0, '127.0.0.1', () => {
+	process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));
