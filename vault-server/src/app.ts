@@ -21,6 +21,8 @@ import connectionRoutes from './routes/v1/connections.js';
 import credentialRoutes from './routes/v1/credentials.js';
 import tokenRoutes from './routes/v1/tokens.js';
 import auditRoutes from './routes/v1/audit.js';
+import connectLinkRoutes from './routes/v1/connect-links.js';
+import connectRoutes from './routes/connect/connect.js';
 import { ErrorResponse } from './routes/schemas.js';
 import { VERSION } from './version.js';
 
@@ -97,8 +99,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 			await v1.register(credentialRoutes);
 			await v1.register(tokenRoutes);
 			await v1.register(auditRoutes);
+			await v1.register(connectLinkRoutes);
 		},
 		{ prefix: '/v1' },
 	);
+	await fastify.register(connectRoutes);
 	return fastify;
 }

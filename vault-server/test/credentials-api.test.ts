@@ -18,11 +18,8 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 		vault = await startTestVault(backend);
 		await inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'acme', name: 'Acme' } });
 		await inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'globex', name: 'Globex' } });
-		for (const [name, type] of [
-			['google', 'oauth2'],
-			['openai', 'api_key'],
-			['legacy-crm', 'basic'],
-		]) {
+		// google (oauth2) and openai (api_key) come from the service catalog
+		for (const [name, type] of [['legacy-crm', 'basic']]) {
 			const created = await inject({
 				method: 'POST',
 				url: '/v1/services',

@@ -1,6 +1,7 @@
 // A small OAuth2 token endpoint that misbehaves on request, run as its own process by the tests.
 // It prints {"port": N} on its first stdout line. Control it over HTTP:
-//   POST /_control {"mode": ..., "delayMs": n, "rotate": bool, "expiresIn": n|null, "omitRefreshToken": bool}
+//   POST /_control {"mode": ..., "delayMs": n, "rotate": bool, "expiresIn": n|null, "omitRefreshToken": bool,
+//                   "acceptAnyRefreshToken": bool (the benchmark's mass refreshes)}
 //   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
 //   GET  /_stats                            {tokenCalls, grants: {...}}
 // Modes: ok, slow (answers after delayMs), error500, error429, invalid_grant, garbage, error200,
@@ -9,7 +10,7 @@
 // (as Xero and others do; a crash before delivery leaves the old one valid).
 import { createServer } from 'node:http';
 
-const state = { mode: 'ok', delayMs: 0, rotate: false, expiresIn: 3600, omitRefreshToken: false, clientId: 'vault-app', clientSecret: 'vault-app-secret' };
+const state = { mode: 'ok', delayMs: 0, acceptAnyRefreshToken: false, rotate: false, expiresIn: 3600, omitRefreshToken: false, clientId: 'vault-app', clientSecret: 'vault-app-secret' };
 const validRefreshTokens = new Set();
 const stats = { tokenCalls: 0, grants: {} };
 let counter = 0;
@@ -55,7 +56,7 @@ async function token(req, res) {
 	if (state.mode === 'error200') return json(res, 200, { ok: false, error: 'internal_error' });
 	if (!clientAuthenticated(req, params)) return json(res, 401, { error: 'invalid_client' });
 	if (state.mode === 'invalid_grant') return json(res, 400, { error: 'invalid_grant' });
-	if (params.grant_type === 'refresh_token' && !validRefreshTokens.has(params.refresh_token)) {
+	if (params.grant_type === 'refresh_token' && !state.acceptAnyRefreshToken && !validRefreshTokens.has(params.refresh_token)) {
 		return json(res, 400, { error: 'invalid_grant' });
 	}
 	counter += 1;

@@ -32,6 +32,8 @@ const clip = (value: unknown, length: number): string | null =>
 	typeof value === 'string' && value.length > 0 ? value.slice(0, length).replaceAll('\u0000', '\ufffd') : null;
 
 const isAudited = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
+// connect links and OAuth callbacks are audited too, refusals included
+const isAuditedPage = (url: string) => url.startsWith('/connect/') || url.startsWith('/oauth/');
 
 function entryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry {
 	const params = (request.params ?? {}) as { client_id?: string; service?: string };
@@ -66,7 +68,7 @@ export default fp(
 		fastify.addHook('onClose', () => writer.drain());
 
 		fastify.addHook('onSend', async (request, reply, payload) => {
-			if (!isAudited(request.url)) return payload;
+			if (!isAudited(request.url) && !isAuditedPage(request.url)) return payload;
 			const ok = reply.statusCode < 400;
 			try {
 				await writer.record({

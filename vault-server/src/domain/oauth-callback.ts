@@ -1,0 +1,178 @@
+import { clientNotFound, serviceNotFound } from '../errors.js';
+import type { Keyring } from '../crypto/keyring.js';
+import type { Database } from '../storage/database.js';
+import { clientsStore } from '../storage/clients-store.js';
+import { servicesStore, type ServiceRow } from '../storage/services-store.js';
+import { connectionsStore } from '../storage/connections-store.js';
+import { connectLinksStore } from '../storage/connect-links-store.js';
+import { oauthStatesStore, type OAuthStateRow } from '../storage/oauth-states-store.js';
+import { tokenEndpointFor } from '../oauth/service-endpoint.js';
+import { requestToken, TokenEndpointError, type TokenAnswer } from '../oauth/token-endpoint.js';
+import { scopesOf } from '../oauth/authorization-request.js';
+import { hashToken } from './api-tokens.js';
+import { storeConnection } from './connections.js';
+import { ConnectFlowError, type ConnectSubject } from './connect-flow-error.js';
+import { checkConnectable, redirectUriFor, verifierContext } from './connect-links.js';
+
+/** The redirect's query (RFC 6749 §4.1.2 and §4.1.2.1), with whatever else the provider adds. */
+export type CallbackQuery = Record<string, unknown> & {
+	code?: string;
+	state?: string;
+	error?: string;
+};
+
+export interface CallbackOptions {
+	publicUrl: string;
+	allowInsecureUrls: boolean;
+	timeoutMs: number;
+}
+
+export interface CompletedConnection extends ConnectSubject {
+	clientName: string;
+	serviceName: string;
+}
+
+const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Non-secret values some providers add to the redirect that API calls need later. */
+const CALLBACK_METADATA = ['realmId', 'location', 'accounts-server'];
+
+async function consumeState(db: Database, value: string | undefined): Promise<OAuthStateRow> {
+	const invalid = () =>
+		new ConnectFlowError(
+			'OAUTH_STATE_INVALID',
+			'This sign-in answer is not valid. Open your connect link again.',
+		);
+	if (!value) throw invalid();
+	const hash = hashToken(value);
+	const store = oauthStatesStore(db);
+	const consumed = await store.consume(hash);
+	if (consumed) return consumed;
+	const found = await store.find(hash);
+	if (!found) throw invalid();
+	const subject = { clientId: found.client_id, service: found.service };
+	if (found.used_at) {
+		throw new ConnectFlowError(
+			'OAUTH_STATE_USED',
+			'This sign-in answer was already used. If the account is not connected, open your connect link again.',
+			subject,
+		);
+	}
+	throw new ConnectFlowError(
+		'OAUTH_STATE_EXPIRED',
+		'The sign-in took more than 10 minutes. Open your connect link again.',
+		subject,
+	);
+}
+
+function refusalOf(error: string, subject: ConnectSubject): ConnectFlowError {
+	const code = ERROR_CODE.test(error) ? error : 'unreadable error';
+	if (code === 'access_denied') {
+		return new ConnectFlowError(
+			'OAUTH_AUTHORIZATION_DENIED',
+			'Access was not granted, so nothing was connected. Open your connect link again to retry.',
+			subject,
+		);
+	}
+	return new ConnectFlowError(
+		'OAUTH_AUTHORIZATION_FAILED',
+		`The provider answered with an error (${code}), so nothing was connected. Open your connect link again to retry.`,
+		subject,
+	);
+}
+
+async function exchangeCode(
+	keyring: Keyring,
+	service: ServiceRow,
+	state: OAuthStateRow,
+	code: string,
+	options: CallbackOptions,
+): Promise<TokenAnswer> {
+	const endpoint = await tokenEndpointFor(service, keyring, {
+		timeoutMs: options.timeoutMs,
+		allowInsecure: options.allowInsecureUrls,
+	});
+	const grant: Record<string, string> = {
+		grant_type: 'authorization_code',
+		code,
+		redirect_uri: redirectUriFor(options.publicUrl),
+	};
+	if (state.code_verifier_ciphertext) {
+		grant.code_verifier = await keyring.decryptText(
+			state.code_verifier_ciphertext,
+			verifierContext(state.state_hash),
+		);
+	}
+	try {
+		return await requestToken(endpoint, grant);
+	} catch (error) {
+		if (!(error instanceof TokenEndpointError)) throw error;
+		throw new ConnectFlowError(
+			'OAUTH_EXCHANGE_FAILED',
+			`${service.display_name} did not hand over the tokens (${error.reason}). Open your connect link again to retry.`,
+			{ clientId: state.client_id, service: service.name },
+		);
+	}
+}
+
+function callbackMetadata(query: CallbackQuery): Record<string, string> {
+	const entries = CALLBACK_METADATA.flatMap((name) => {
+		const value = query[name];
+		return typeof value === 'string' && value.length > 0 && value.length <= 256
+			? [[name, value]]
+			: [];
+	});
+	return Object.fromEntries(entries);
+}
+
+/**
+ * Completes the authorization code grant (RFC 6749 §4.1.2 to §4.1.4) for the callback of a
+ * connect link: consumes the state (single use), exchanges the code with the PKCE verifier
+ * (RFC 7636 §4.5), stores the tokens on the state's own connection, back to active, and marks the
+ * link used. Only the state decides whose connection it is: nothing else in the query does.
+ */
+export async function completeAuthorization(
+	db: Database,
+	keyring: Keyring,
+	query: CallbackQuery,
+	options: CallbackOptions,
+): Promise<CompletedConnection> {
+	const state = await consumeState(db, query.state);
+	const subject = { clientId: state.client_id, service: state.service };
+	if (state.link_completed_at) {
+		throw new ConnectFlowError(
+			'CONNECT_LINK_USED',
+			'This connect link was already used to connect the account.',
+			subject,
+		);
+	}
+	if (query.error !== undefined) throw refusalOf(String(query.error), subject);
+	if (!query.code) {
+		throw new ConnectFlowError(
+			'VALIDATION_FAILED',
+			'The provider sent no authorization code. Open your connect link again.',
+			subject,
+		);
+	}
+	const [client, service] = await Promise.all([
+		clientsStore(db).get(subject.clientId),
+		servicesStore(db).get(subject.service),
+	]);
+	if (!client) throw clientNotFound(subject.clientId);
+	if (!service) throw serviceNotFound(subject.service);
+	checkConnectable(service, options.allowInsecureUrls, subject.clientId);
+
+	const answer = await exchangeCode(keyring, service, state, query.code, options);
+	const existing = await connectionsStore(db).get(subject.clientId, subject.service);
+	// RFC 6749 §5.1: an answer without scope granted exactly what was asked
+	const scopes = answer.scope ? answer.scope.split(/[\s,]+/).filter(Boolean) : scopesOf(service);
+	await storeConnection(db, keyring, subject.clientId, subject.service, {
+		access_token: answer.access_token,
+		refresh_token: answer.refresh_token,
+		expires_in: answer.expires_in,
+		token_type: answer.token_type,
+		scopes,
+		metadata: { ...(existing?.metadata ?? {}), ...callbackMetadata(query) },
+	});
+	await connectLinksStore(db).markCompleted(state.link_id);
+	return { ...subject, clientName: client.name, serviceName: service.display_name };
+}
