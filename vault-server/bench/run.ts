@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import postgres from 'postgres';
+import { openVault } from '../src/vault.js';
+import { openPgliteDatabase } from '../src/storage/pglite-database.js';
+import { BENCH_SERVICES, seedConnections } from './seed.js';
+import { runLoad, startNodeProcess, type LoadResult, type Server } from './processes.js';
+import { measureRefresherDrain } from './refresher-drain.js';
+import { renderResults, type RoundResult } from './results.js';
+
+/**
+ * `npm run bench`: the vault's credential fetch against a bare lookup+decrypt baseline, side by
+ * side on this machine, alternating rounds so drift hits both alike. Loopback only, bounded.
+ */
+const { values: args } = parseArgs({
+	options: {
+		rounds: { type: 'string', default: '4' },
+		seconds: { type: 'string', default: '10' },
+		connections: { type: 'string', default: '50' },
+		clients: { type: 'string', default: '1000' },
+		'skip-extras': { type: 'boolean', default: false },
+	},
+});
+const rounds = Number(args.rounds);
+const seconds = Number(args.seconds);
+const connections = Number(args.connections);
+const clientCount = Number(args.clients);
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', 'cli.js');
+const BASELINE = join(here, 'baseline-server.js');
+const LOAD = join(here, 'load.js');
+const RESULTS = join(here, '..', '..', 'bench', 'RESULTS.md');
+
+const masterKey = randomBytes(32).toString('hex');
+const token = `bench-${randomBytes(16).toString('hex')}`;
+const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function createDatabase(name: string): Promise<string> {
+	const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+	await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+	await admin.unsafe(`CREATE DATABASE ${name}`);
+	await admin.end();
+	const url = new URL(adminUrl);
+	url.pathname = `/${name}`;
+	return url.toString();
+}
+
+const services = BENCH_SERVICES.map((service) => service.name);
+const load = (server: Server, withToken: boolean, duration = seconds) =>
+	runLoad(LOAD, { url: server.url, token: withToken ? token : undefined, seconds: duration, connections, clients: clientCount, services });
+
+function median(values: number[]) {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const vaultEnv = (extra: Record<string, string>) => ({
+	NODE_ENV: 'production',
+	ENCRYPTION_MASTER_KEY: masterKey,
+	INTERNAL_API_TOKEN: token,
+	ADMIN_API_TOKEN: `admin-${token}`,
+	HOST: '127.0.0.1',
+	PORT: '0',
+	// the limiter stays on; n8n's token is given a budget the benchmark does not reach
+	RATE_LIMIT_MAX: '100000000',
+	...extra,
+});
+
+console.log(`Seeding ${clientCount} clients x ${BENCH_SERVICES.length} connections ...`);
+const databaseUrl = await createDatabase('otobot_bench');
+const seeded = await openVault({ databaseUrl: { reveal: () => databaseUrl } as never, databasePoolSize: 4, dataDir: tmpdir(), masterKeyHex: { reveal: () => masterKey } as never, production: true });
+await seedConnections(seeded.db, seeded.keyring, { clients: clientCount, services: BENCH_SERVICES });
+await seeded.db.close();
+
+const vault = await startNodeProcess(CLI, ['serve'], vaultEnv({ DATABASE_URL: databaseUrl }));
+const baseline = await startNodeProcess(BASELINE, [], { DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: masterKey, DATABASE_POOL_SIZE: '10' });
+console.log('Warming up ...');
+await load(baseline, false, 3);
+await load(vault, true, 3);
+const rssWarm = vault.rssMb();
+
+const results: RoundResult[] = [];
+for (let round = 1; round <= rounds; round += 1) {
+	const order: ['baseline' | 'vault', Server, boolean][] = [['baseline', baseline, false], ['vault', vault, true]];
+	if (round % 2 === 0) order.reverse();
+	const measured: Partial<Record<'baseline' | 'vault', LoadResult>> = {};
+	for (const [name, server, withToken] of order) measured[name] = await load(server, withToken);
+	const row = { round, baseline: measured.baseline!, vault: measured.vault! };
+	results.push(row);
+	console.log(`round ${round}: baseline ${row.baseline.rps.toFixed(0)} rps p99 ${row.baseline.p99} ms | vault ${row.vault.rps.toFixed(0)} rps p99 ${row.vault.p99} ms | ratio ${(row.vault.rps / row.baseline.rps).toFixed(3)}`);
+}
+const rssAfter = vault.rssMb();
+const vaultServed = results.reduce((sum, r) => sum + r.vault.total, 0);
+const auditRows = Number((await postgres(databaseUrl, { max: 1 }).unsafe(`SELECT count(*) AS n FROM audit_log WHERE action = 'credential.fetch'`))[0]!.n);
+await vault.stop();
+await baseline.stop();
+
+let pgliteRps: number | undefined;
+let drain: Awaited<ReturnType<typeof measureRefresherDrain>> | undefined;
+if (!args['skip-extras']) {
+	console.log('Embedded PGlite backend ...');
+	const dataDir = mkdtempSync(join(tmpdir(), 'otobot-bench-pglite-'));
+	const embedded = await openPgliteDatabase(join(dataDir, 'pglite'));
+	const opened = await openVault({ databaseUrl: undefined, databasePoolSize: 1, dataDir, masterKeyHex: { reveal: () => masterKey } as never, production: true }, { db: embedded });
+	await seedConnections(embedded, opened.keyring, { clients: clientCount, services: BENCH_SERVICES });
+	await embedded.close();
+	const pglite = await startNodeProcess(CLI, ['serve'], vaultEnv({ VAULT_DATA_DIR: dataDir }));
+	await load(pglite, true, 3);
+	pgliteRps = (await load(pglite, true)).rps;
+	await pglite.stop();
+
+	console.log('Refresher draining 10,000 due connections (provider answers in 50 ms) ...');
+	drain = await measureRefresherDrain({ cli: CLI, adminUrl, masterKey, count: 10_000, createDatabase });
+}
+
+const ratios = results.map((r) => r.vault.rps / r.baseline.rps);
+const p99Ratios = results.map((r) => r.vault.p99 / Math.max(r.baseline.p99, 1));
+const commit = (() => {
+	try {
+		return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+	} catch {
+		return 'unknown';
+	}
+})();
+const report = renderResults({
+	date: new Date().toISOString(),
+	commit,
+	machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+	settings: { rounds, seconds, connections, clients: clientCount },
+	results,
+	medianRatio: median(ratios),
+	medianP99Ratio: median(p99Ratios),
+	rss: { warm: rssWarm, after: rssAfter, served: vaultServed },
+	auditRows,
+	pgliteRps,
+	drain,
+});
+writeFileSync(RESULTS, report);
+console.log(report);
