@@ -287,6 +287,8 @@ CREATE INDEX connect_links_expires_at ON connect_links (expires_at);
 -- One row per opening of a link: the state sent to the provider (RFC 6749 §10.12), single use.
 CREATE TABLE oauth_states (
 	state_hash bytea PRIMARY KEY,
+	-- the hash as text: how key rotation addresses the row and binds the verifier to it
+	state_id text GENERATED ALWAYS AS (encode(state_hash, 'hex')) STORED,
 	link_id uuid NOT NULL REFERENCES connect_links (id) ON DELETE CASCADE,
 	-- the PKCE code_verifier (RFC 7636 §4.1), encrypted and bound to this state_hash; NULL when
 	-- the service does not use PKCE

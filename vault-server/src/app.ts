@@ -13,6 +13,7 @@ import rateLimitPlugin from './plugins/external/rate-limit.js';
 import authPlugin from './plugins/app/auth.js';
 import auditPlugin from './plugins/app/audit.js';
 import refresherPlugin from './plugins/app/refresher.js';
+import keyringReloadPlugin from './plugins/app/keyring-reload.js';
 import errorHandlerPlugin from './plugins/app/error-handler.js';
 import healthRoutes from './routes/health.js';
 import clientRoutes from './routes/v1/clients.js';
@@ -89,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	await fastify.register(rateLimitPlugin, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs });
 	await fastify.register(auditPlugin);
 	await fastify.register(refresherPlugin);
+	await fastify.register(keyringReloadPlugin);
 
 	await fastify.register(healthRoutes, { version: VERSION });
 	await fastify.register(

@@ -6,9 +6,12 @@ import { ensureAdminToken } from './bootstrap-admin.js';
 
 /** Starts the vault's HTTP server and closes it gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<FastifyInstance> {
-	const vault = await openVault(config);
+	const notices: string[] = [];
+	const vault = await openVault(config, { announce: (message) => notices.push(message) });
 	const app = await buildApp({ config, db: vault.db, keyring: vault.keyring, closeDatabase: true });
 	const log = app.log;
+
+	for (const notice of notices) log.warn(notice);
 
 	for (const migration of vault.migrationsApplied) {
 		log.info({ version: migration.version, name: migration.name }, 'migration applied');

@@ -1,6 +1,11 @@
 import type { Config } from './config/config.js';
-import { resolveMasterKey, type MasterKeySource } from './crypto/master-key.js';
+import { parseMasterKey, resolveMasterKey, type MasterKeySource } from './crypto/master-key.js';
 import { Keyring } from './crypto/keyring.js';
+import {
+	masterKeyRotationMessage,
+	rewrapDataKeysUnder,
+	type MasterKeyRotation,
+} from './domain/master-key-rotation.js';
 import type { Database } from './storage/database.js';
 import { migrate, readMigrations, type Migration } from './storage/migrations.js';
 import { migrationsDirectory } from './storage/sql-directory.js';
@@ -11,22 +16,50 @@ export interface OpenedVault {
 	keyring: Keyring;
 	masterKey: MasterKeySource;
 	migrationsApplied: Migration[];
+	/** Set when ENCRYPTION_MASTER_KEY_PREVIOUS was given: the data keys are now under the new key. */
+	masterKeyRotation?: MasterKeyRotation;
+}
+
+export interface OpenVaultOptions {
+	db?: Database;
+	/** Where the master-key rotation notice goes; stderr unless the caller logs it itself. */
+	announce?: (message: string) => void;
 }
 
 /**
  * What every command needs before it serves or changes anything: the database, migrated, and the
- * data keys, opened with the master key. Fails (and closes the database) on a wrong master key.
+ * data keys, opened with the master key (re-wrapped first from ENCRYPTION_MASTER_KEY_PREVIOUS when
+ * it is set). Fails (and closes the database) on a master key that opens nothing.
  */
 export async function openVault(
-	config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir' | 'masterKeyHex' | 'production'>,
-	options: { db?: Database } = {},
+	config: Pick<
+		Config,
+		| 'databaseUrl'
+		| 'databasePoolSize'
+		| 'dataDir'
+		| 'masterKeyHex'
+		| 'previousMasterKeyHex'
+		| 'production'
+	>,
+	options: OpenVaultOptions = {},
 ): Promise<OpenedVault> {
 	const db = options.db ?? (await openDatabase(config));
+	const announce =
+		options.announce ?? ((message) => process.stderr.write(`otobot-vault: ${message}\n`));
 	try {
 		const migrationsApplied = await migrate(db, readMigrations(migrationsDirectory()));
 		const masterKey = resolveMasterKey(config);
+		let masterKeyRotation: MasterKeyRotation | undefined;
+		if (config.previousMasterKeyHex) {
+			const previous = parseMasterKey(
+				config.previousMasterKeyHex,
+				'ENCRYPTION_MASTER_KEY_PREVIOUS',
+			);
+			masterKeyRotation = await rewrapDataKeysUnder(db, masterKey.key, previous);
+			announce(masterKeyRotationMessage(masterKeyRotation));
+		}
 		const keyring = await Keyring.open(db, masterKey.key);
-		return { db, keyring, masterKey, migrationsApplied };
+		return { db, keyring, masterKey, migrationsApplied, masterKeyRotation };
 	} catch (error) {
 		if (!options.db) await db.close();
 		throw error;

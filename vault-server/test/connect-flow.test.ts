@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s256Challenge } from '../src/oauth/pkce.js';
-import { verifierContext } from '../src/domain/connect-links.js';
+import { stateIdOf, verifierContext } from '../src/domain/connect-links.js';
 import { hashToken } from '../src/domain/api-tokens.js';
 import { backends } from './helpers/databases.js';
 import { asAdmin, asInternal } from './helpers/vault-app.js';
@@ -116,7 +116,7 @@ describe.each(backends())('the connect flow end to end on %s', (backend) => {
 			const forged =
 				tamper === 'no verifier'
 					? null
-					: rig.vault.vault.keyring.encrypt('x'.repeat(43), verifierContext(stateHash)).ciphertext;
+					: rig.vault.vault.keyring.encrypt('x'.repeat(43), verifierContext(stateIdOf(stateHash))).ciphertext;
 			await rig.vault.database.db.query(
 				'UPDATE oauth_states SET code_verifier_ciphertext = $2 WHERE state_hash = $1',
 				[stateHash, forged],

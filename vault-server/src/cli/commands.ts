@@ -5,6 +5,7 @@ import { tokenCommand } from './token-command.js';
 import { auditCommand } from './audit-command.js';
 import { schemaCommand } from './schema-command.js';
 import { refresherCommand } from './refresher-command.js';
+import { keysCommand } from './keys-command.js';
 
 export type Command = (args: string[], config: Config) => Promise<number>;
 
@@ -15,6 +16,7 @@ export const COMMANDS: Record<string, Command> = {
 	token: tokenCommand,
 	audit: auditCommand,
 	'schema-sql': schemaCommand,
+	keys: keysCommand,
 };
 
 export const usage = () => `Usage: otobot-vault <command>
@@ -27,6 +29,11 @@ export const usage = () => `Usage: otobot-vault <command>
   token revoke <id>             revoke an API token
   audit verify                  check the audit log's hash chain
   schema-sql                    print the whole schema as one SQL script
+  keys status [--json]          data key versions and the ciphertexts each protects
+  keys rotate                   create a new data key version, active for new secrets
+  keys rewrap [--batch N] [--pause-ms MS]
+                                re-encrypt older ciphertexts under the active version
+  keys retire <version>         retire a version no ciphertext uses any more
 
 Configuration comes from the environment; see .env.example.
 `;

@@ -3,6 +3,7 @@ import { loggerOptions } from '../config/logger.js';
 import { openVault } from '../vault.js';
 import { AuditWriter } from '../domain/audit-writer.js';
 import { ConnectionRefresher } from '../oauth/connection-refresher.js';
+import { startKeyringReload } from '../crypto/keyring-reload.js';
 import { DEFAULT_LOOP, startRefreshLoop } from '../oauth/refresh-loop.js';
 import type { Command } from './commands.js';
 
@@ -12,7 +13,8 @@ import type { Command } from './commands.js';
  */
 export const refresherCommand: Command = async (_args, config) => {
 	const log = pino(loggerOptions(config.logLevel));
-	const vault = await openVault(config);
+	const vault = await openVault(config, { announce: (message) => log.warn(message) });
+	const keyringReload = startKeyringReload(vault.keyring, config.keyringReloadMs, log);
 	const audit = new AuditWriter(vault.db);
 	const refresher = new ConnectionRefresher({
 		db: vault.db,
@@ -33,6 +35,7 @@ export const refresherCommand: Command = async (_args, config) => {
 		const stop = async (signal: string) => {
 			log.info({ signal }, 'refresher stopping');
 			await loop.stop();
+			await keyringReload.stop();
 			await audit.drain();
 			await vault.db.close();
 			resolve(0);

@@ -17,6 +17,8 @@ const EnvSchema = Type.Object({
 	DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
 	VAULT_DATA_DIR: Type.String({ default: './.vault-data', minLength: 1 }),
 	ENCRYPTION_MASTER_KEY: Type.Optional(Type.String()),
+	ENCRYPTION_MASTER_KEY_PREVIOUS: Type.Optional(Type.String()),
+	KEYRING_RELOAD_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 3600 }),
 	ADMIN_API_TOKEN: Type.Optional(Type.String()),
 	INTERNAL_API_TOKEN: Type.Optional(Type.String()),
 	RATE_LIMIT_MAX: Type.Integer({ default: 1200, minimum: 1 }),
@@ -45,6 +47,10 @@ export interface Config {
 	databasePoolSize: number;
 	dataDir: string;
 	masterKeyHex: Secret | undefined;
+	/** The master key being replaced: the data keys are re-wrapped from it at start. */
+	previousMasterKeyHex: Secret | undefined;
+	/** How often a running process reloads its data keys, so a rotation reaches it. */
+	keyringReloadMs: number;
 	adminTokens: Secret[];
 	internalTokens: Secret[];
 	rateLimit: { max: number; windowMs: number; authFailures: number };
@@ -108,6 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		databasePoolSize: parsed.DATABASE_POOL_SIZE,
 		dataDir: resolve(parsed.VAULT_DATA_DIR),
 		masterKeyHex: parsed.ENCRYPTION_MASTER_KEY ? new Secret(parsed.ENCRYPTION_MASTER_KEY) : undefined,
+		previousMasterKeyHex: parsed.ENCRYPTION_MASTER_KEY_PREVIOUS
+			? new Secret(parsed.ENCRYPTION_MASTER_KEY_PREVIOUS)
+			: undefined,
+		keyringReloadMs: parsed.KEYRING_RELOAD_SECONDS * 1000,
 		adminTokens: splitTokens(parsed.ADMIN_API_TOKEN),
 		internalTokens: splitTokens(parsed.INTERNAL_API_TOKEN),
 		rateLimit: {

@@ -14,7 +14,7 @@ export class MasterKeyMismatch extends Error {
 	}
 }
 
-interface KeyRow {
+export interface KeyRow {
 	version: number;
 	wrapped_key: Uint8Array;
 	status: 'active' | 'decrypt_only' | 'retired';
@@ -27,7 +27,8 @@ export function wrapDataKey(masterKey: Uint8Array, version: number, dataKey: Uin
 	return seal(masterKey, version, dataKey, dataKeyContext(version));
 }
 
-function unwrapDataKey(masterKey: Uint8Array, row: KeyRow): Buffer {
+/** Opens a wrapped data key; a master key that cannot is a MasterKeyMismatch. */
+export function unwrapDataKey(masterKey: Uint8Array, row: Pick<KeyRow, 'version' | 'wrapped_key'>): Buffer {
 	try {
 		const key = open(masterKey, row.wrapped_key, dataKeyContext(row.version));
 		if (key.length !== KEY_LENGTH) throw new DecryptionFailed();
@@ -70,6 +71,12 @@ export class Keyring {
 		return this.#active;
 	}
 
+	/** Whether `version` is loaded (and so opens without a reload). */
+	hasVersion(version: number): boolean {
+		return this.#keys.has(version);
+	}
+
+	/** Reads the key table again: a rotation or retirement by another process takes effect here. */
 	async reload(): Promise<void> {
 		const rows = await this.db.query<KeyRow>(
 			"SELECT version, wrapped_key, status FROM encryption_keys WHERE status <> 'retired' ORDER BY version",

@@ -7,9 +7,12 @@ import type { Secret } from '../config/secret.js';
 export const MASTER_KEY_FORM =
 	'ENCRYPTION_MASTER_KEY must be 64 hexadecimal characters (32 bytes), e.g. the output of `openssl rand -hex 32`';
 
-export function parseMasterKey(hex: Secret): Buffer {
+/** The 32-byte key of a 64-hex variable; the error names the variable, never its value. */
+export function parseMasterKey(hex: Secret, variable = 'ENCRYPTION_MASTER_KEY'): Buffer {
 	const value = hex.reveal().trim();
-	if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new ConfigError(MASTER_KEY_FORM);
+	if (!/^[0-9a-fA-F]{64}$/.test(value)) {
+		throw new ConfigError(MASTER_KEY_FORM.replace('ENCRYPTION_MASTER_KEY', variable));
+	}
 	return Buffer.from(value, 'hex');
 }
 

@@ -35,8 +35,11 @@ export interface ConnectLink {
 }
 
 /** The additional data binding an encrypted code_verifier to the one state it belongs to. */
-export const verifierContext = (stateHash: Uint8Array) =>
-	JSON.stringify(['oauth_state', Buffer.from(stateHash).toString('hex'), 'code_verifier']);
+export const verifierContext = (stateId: string) =>
+	JSON.stringify(['oauth_state', stateId, 'code_verifier']);
+
+/** A state's id: its hash in hex (the generated `state_id` column). */
+export const stateIdOf = (stateHash: Uint8Array) => Buffer.from(stateHash).toString('hex');
 
 export const redirectUriFor = (publicUrl: string) => `${publicUrl}/oauth/callback`;
 
@@ -158,7 +161,7 @@ export async function openConnectLink(
 		stateHash,
 		linkId: link.id,
 		codeVerifierCiphertext: pkce
-			? keyring.encrypt(pkce.verifier, verifierContext(stateHash)).ciphertext
+			? keyring.encrypt(pkce.verifier, verifierContext(stateIdOf(stateHash))).ciphertext
 			: null,
 		expiresInSeconds: STATE_LIFETIME_SECONDS,
 	});

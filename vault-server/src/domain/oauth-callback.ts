@@ -12,7 +12,7 @@ import { scopesOf } from '../oauth/authorization-request.js';
 import { hashToken } from './api-tokens.js';
 import { storeConnection } from './connections.js';
 import { ConnectFlowError, type ConnectSubject } from './connect-flow-error.js';
-import { checkConnectable, redirectUriFor, verifierContext } from './connect-links.js';
+import { checkConnectable, redirectUriFor, stateIdOf, verifierContext } from './connect-links.js';
 
 /** The redirect's query (RFC 6749 §4.1.2 and §4.1.2.1), with whatever else the provider adds. */
 export type CallbackQuery = Record<string, unknown> & {
@@ -99,7 +99,7 @@ async function exchangeCode(
 	if (state.code_verifier_ciphertext) {
 		grant.code_verifier = await keyring.decryptText(
 			state.code_verifier_ciphertext,
-			verifierContext(state.state_hash),
+			verifierContext(stateIdOf(state.state_hash)),
 		);
 	}
 	try {

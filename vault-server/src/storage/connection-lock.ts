@@ -21,3 +21,22 @@ export async function withConnectionLock<T>(
 		return work(tx);
 	});
 }
+
+/**
+ * Takes the connection's refresh lock for the rest of `tx` if no one holds it: `false` while a
+ * refresh is calling the provider, whose result must not be made stale under it (rewrap skips the
+ * row and comes back). Always `true` on PGlite, which has no other process to wait for.
+ */
+export async function tryConnectionLock(
+	db: Database,
+	tx: Queryable,
+	clientId: string,
+	service: string,
+): Promise<boolean> {
+	if (db.kind === 'pglite') return true;
+	const rows = await tx.query<{ locked: boolean }>(
+		'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked',
+		[REFRESH_LOCK_CLASS, `${clientId}/${service}`],
+	);
+	return rows[0]?.locked === true;
+}
