@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openVault } from '../src/vault.js';
+import { loadConfig } from '../src/config/config.js';
 import { createService } from '../src/domain/services.js';
 import { seedConnections } from './seed.js';
 import { startNodeProcess } from './processes.js';
@@ -22,7 +22,7 @@ async function startProvider() {
 export async function measureRefresherDrain(options: { cli: string; adminUrl: string; masterKey: string; count: number; createDatabase(name: string): Promise<string> }) {
 	const provider = await startProvider();
 	const databaseUrl = await options.createDatabase('otobot_bench_refresh');
-	const vault = await openVault({ databaseUrl: { reveal: () => databaseUrl } as never, databasePoolSize: 4, dataDir: tmpdir(), masterKeyHex: { reveal: () => options.masterKey } as never, production: true });
+	const vault = await openVault(loadConfig({ NODE_ENV: 'production', DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: options.masterKey }));
 	await createService(vault.db, vault.keyring, 'bench-crm', { display_name: 'Bench CRM', oauth_token_url: `${provider.base}/token`, oauth_client_id: 'vault-app', oauth_client_secret: 'vault-app-secret' }, { allowInsecureUrls: true });
 	// tokens expiring in 60 s are due at once (10 minutes of lead)
 	await seedConnections(vault.db, vault.keyring, { clients: options.count, services: [{ name: 'bench-crm', type: 'oauth2' }] }, 60);

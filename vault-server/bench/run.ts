@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import postgres from 'postgres';
 import { openVault } from '../src/vault.js';
+import { loadConfig } from '../src/config/config.js';
 import { openPgliteDatabase } from '../src/storage/pglite-database.js';
 import { BENCH_SERVICES, seedConnections } from './seed.js';
 import { runLoad, startNodeProcess, type LoadResult, type Server } from './processes.js';
@@ -75,7 +76,7 @@ const vaultEnv = (extra: Record<string, string>) => ({
 
 console.log(`Seeding ${clientCount} clients x ${BENCH_SERVICES.length} connections ...`);
 const databaseUrl = await createDatabase('otobot_bench');
-const seeded = await openVault({ databaseUrl: { reveal: () => databaseUrl } as never, databasePoolSize: 4, dataDir: tmpdir(), masterKeyHex: { reveal: () => masterKey } as never, production: true });
+const seeded = await openVault(loadConfig({ NODE_ENV: 'production', DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: masterKey }));
 await seedConnections(seeded.db, seeded.keyring, { clients: clientCount, services: BENCH_SERVICES });
 await seeded.db.close();
 
@@ -108,7 +109,7 @@ if (!args['skip-extras']) {
 	console.log('Embedded PGlite backend ...');
 	const dataDir = mkdtempSync(join(tmpdir(), 'otobot-bench-pglite-'));
 	const embedded = await openPgliteDatabase(join(dataDir, 'pglite'));
-	const opened = await openVault({ databaseUrl: undefined, databasePoolSize: 1, dataDir, masterKeyHex: { reveal: () => masterKey } as never, production: true }, { db: embedded });
+	const opened = await openVault(loadConfig({ NODE_ENV: 'production', VAULT_DATA_DIR: dataDir, ENCRYPTION_MASTER_KEY: masterKey }), { db: embedded });
 	await seedConnections(embedded, opened.keyring, { clients: clientCount, services: BENCH_SERVICES });
 	await embedded.close();
 	const pglite = await startNodeProcess(CLI, ['serve'], vaultEnv({ VAULT_DATA_DIR: dataDir }));

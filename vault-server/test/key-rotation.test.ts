@@ -36,7 +36,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 			url: '/v1/services',
 			headers: asAdmin,
 			payload: {
-				name: 'google',
+				name: 'rot-google',
 				display_name: 'Google',
 				oauth_type: 'oauth2',
 				oauth_client_id: 'app',
@@ -48,7 +48,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 			method: 'POST',
 			url: '/v1/services',
 			headers: asAdmin,
-			payload: { name: 'openai', display_name: 'OpenAI', oauth_type: 'api_key' },
+			payload: { name: 'rot-openai', display_name: 'OpenAI', oauth_type: 'api_key' },
 		});
 		for (const client of CLIENTS) {
 			await inject({
@@ -66,7 +66,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 				(
 					await inject({
 						method: 'PUT',
-						url: `/v1/clients/${client}/connections/google`,
+						url: `/v1/clients/${client}/connections/rot-google`,
 						headers: asAdmin,
 						payload: google,
 					})
@@ -76,7 +76,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 				(
 					await inject({
 						method: 'PUT',
-						url: `/v1/clients/${client}/connections/openai`,
+						url: `/v1/clients/${client}/connections/rot-openai`,
 						headers: asAdmin,
 						payload: { api_key: apiKeyOf(client) },
 					})
@@ -106,11 +106,11 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 				await Promise.all(
 					CLIENTS.map(async (client) => {
 						const google = await inject({
-							url: `/v1/credentials/${client}/google`,
+							url: `/v1/credentials/${client}/rot-google`,
 							headers: asInternal,
 						});
 						const openai = await inject({
-							url: `/v1/credentials/${client}/openai`,
+							url: `/v1/credentials/${client}/rot-openai`,
 							headers: asInternal,
 						});
 						if (google.statusCode !== 200 || openai.statusCode !== 200)
@@ -126,7 +126,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 			for (const client of CLIENTS.slice(0, 5)) {
 				const response = await inject({
 					method: 'PUT',
-					url: `/v1/clients/${client}/connections/google`,
+					url: `/v1/clients/${client}/connections/rot-google`,
 					headers: asAdmin,
 					payload: {
 						access_token: accessOf(client, 1),
@@ -160,7 +160,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 		]);
 		for (const [index, client] of CLIENTS.entries()) {
 			const google = await inject({
-				url: `/v1/credentials/${client}/google?include_refresh_token=true`,
+				url: `/v1/credentials/${client}/rot-google?include_refresh_token=true`,
 				headers: asAdmin,
 			});
 			expect(google.json()).toMatchObject({
@@ -203,7 +203,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 		// every credential still opens after the retirement
 		for (const client of CLIENTS) {
 			expect(
-				(await inject({ url: `/v1/credentials/${client}/google`, headers: asInternal })).json()
+				(await inject({ url: `/v1/credentials/${client}/rot-google`, headers: asInternal })).json()
 					.access_token,
 			).toBe(accessOf(client));
 		}
@@ -222,7 +222,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 			const isLocked = new Promise<void>((resolve) => (locked = resolve));
 			const refresh = db.transaction(async (tx) => {
 				await tx.query('SELECT pg_advisory_xact_lock(7742, hashtext($1))', [
-					`${CLIENTS[0]}/google`,
+					`${CLIENTS[0]}/rot-google`,
 				]);
 				locked();
 				await new Promise<void>((resolve) => (release = resolve));
@@ -236,7 +236,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 			expect(second.rewrapped).toBe(2);
 			const row = await db.query<{ key_version: number }>(
 				'SELECT key_version FROM connections WHERE client_id = $1 AND service = $2',
-				[CLIENTS[0], 'google'],
+				[CLIENTS[0], 'rot-google'],
 			);
 			expect(row[0]?.key_version).toBe(2);
 		},

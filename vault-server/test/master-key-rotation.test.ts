@@ -33,11 +33,11 @@ describe.each(backends())('master-key rotation on %s', (backend) => {
 		await createService(
 			database.db,
 			first.keyring,
-			'openai',
+			'rot-openai',
 			{ display_name: 'OpenAI', oauth_type: 'api_key' },
 			{ allowInsecureUrls: false },
 		);
-		await storeConnection(database.db, first.keyring, 'acme', 'openai', {
+		await storeConnection(database.db, first.keyring, 'acme', 'rot-openai', {
 			api_key: 'sk-before-rotation',
 		});
 		// a second data key version, so more than one key moves
