@@ -13,6 +13,8 @@ import rateLimitPlugin from './plugins/external/rate-limit.js';
 import authPlugin from './plugins/app/auth.js';
 import auditPlugin from './plugins/app/audit.js';
 import refresherPlugin from './plugins/app/refresher.js';
+import metricsPlugin from './plugins/app/metrics.js';
+import criticalErrorsPlugin from './plugins/app/critical-errors.js';
 import errorHandlerPlugin from './plugins/app/error-handler.js';
 import healthRoutes from './routes/health.js';
 import clientRoutes from './routes/v1/clients.js';
@@ -21,6 +23,9 @@ import connectionRoutes from './routes/v1/connections.js';
 import credentialRoutes from './routes/v1/credentials.js';
 import tokenRoutes from './routes/v1/tokens.js';
 import auditRoutes from './routes/v1/audit.js';
+import monitoringRoutes from './routes/v1/monitoring.js';
+import alertRoutes from './routes/v1/alerts.js';
+import metricsRoutes from './routes/metrics.js';
 import { ErrorResponse } from './routes/schemas.js';
 import { VERSION } from './version.js';
 
@@ -85,10 +90,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		windowMs: config.rateLimit.windowMs,
 	});
 	await fastify.register(rateLimitPlugin, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs });
+	await fastify.register(metricsPlugin);
+	await fastify.register(criticalErrorsPlugin);
 	await fastify.register(auditPlugin);
 	await fastify.register(refresherPlugin);
 
 	await fastify.register(healthRoutes, { version: VERSION });
+	await fastify.register(metricsRoutes);
 	await fastify.register(
 		async (v1) => {
 			await v1.register(clientRoutes);
@@ -97,6 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 			await v1.register(credentialRoutes);
 			await v1.register(tokenRoutes);
 			await v1.register(auditRoutes);
+			await v1.register(monitoringRoutes);
+			await v1.register(alertRoutes);
 		},
 		{ prefix: '/v1' },
 	);
