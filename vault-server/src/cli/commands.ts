@@ -5,6 +5,8 @@ import { tokenCommand } from './token-command.js';
 import { auditCommand } from './audit-command.js';
 import { schemaCommand } from './schema-command.js';
 import { refresherCommand } from './refresher-command.js';
+import { monitorCommand } from './monitor-command.js';
+import { testConnectionsCommand } from './test-connections-command.js';
 
 export type Command = (args: string[], config: Config) => Promise<number>;
 
@@ -15,6 +17,8 @@ export const COMMANDS: Record<string, Command> = {
 	token: tokenCommand,
 	audit: auditCommand,
 	'schema-sql': schemaCommand,
+	monitor: monitorCommand,
+	'test-connections': testConnectionsCommand,
 };
 
 export const usage = () => `Usage: otobot-vault <command>
@@ -27,6 +31,13 @@ export const usage = () => `Usage: otobot-vault <command>
   token revoke <id>             revoke an API token
   audit verify                  check the audit log's hash chain
   schema-sql                    print the whole schema as one SQL script
+  monitor [--watch] [--interval 5m] [--json]
+                                expired, expiring and failing tokens, unused connections, API
+                                tokens near expiry, open alerts; exit 1 when action is needed
+  test-connections              check the database, migrations, master key, API and every
+                                connection (exit 1 if one FAILED)
+  test-connections --insert-test-data | --remove-test-data
+                                add (idempotent) or remove the demo-test-client test data
 
 Configuration comes from the environment; see .env.example.
 `;
