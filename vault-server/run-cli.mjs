@@ -12,10 +12,18 @@ const cli = join(here, 'dist', 'cli.js');
 
 export function runCli(command, args) {
 	if (!existsSync(cli)) {
-		process.stderr.write('dist/cli.js is missing: building it with `npx tsup` (or run `npm run build -w vault-server`)...\n');
-		const build = spawnSync('npx', ['tsup'], { cwd: here, stdio: ['ignore', 2, 2], shell: process.platform === 'win32' });
+		process.stderr.write(
+			'dist/cli.js is missing: building it with `npx tsup` (or run `npm run build -w vault-server`)...\n',
+		);
+		const build = spawnSync('npx', ['tsup'], {
+			cwd: here,
+			stdio: ['ignore', 2, 2],
+			shell: process.platform === 'win32',
+		});
 		if (build.status !== 0) {
-			process.stderr.write('The build failed. Run `npm ci` at the repository root, then `npm run build -w vault-server`.\n');
+			process.stderr.write(
+				'The build failed. Run `npm ci` at the repository root, then `npm run build -w vault-server`.\n',
+			);
 			process.exit(1);
 		}
 	}

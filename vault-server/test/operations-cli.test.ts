@@ -16,7 +16,9 @@ describe.each(backends())('monitor and test-connections on %s', (backend) => {
 	let env: Record<string, string>;
 	let dropDatabase: (() => Promise<void>) | undefined;
 	/** The vault's database, opened in this process between CLI runs (PGlite allows one process). */
-	const withVault = async <T>(work: (vault: Awaited<ReturnType<typeof openVault>>) => Promise<T>) => {
+	const withVault = async <T>(
+		work: (vault: Awaited<ReturnType<typeof openVault>>) => Promise<T>,
+	) => {
 		const vault = await openVault(testConfig(env));
 		try {
 			return await work(vault);
@@ -31,7 +33,13 @@ describe.each(backends())('monitor and test-connections on %s', (backend) => {
 
 	beforeAll(async () => {
 		provider = await TestProvider.start();
-		env = { ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY, VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), 'otobot-ops-')), ALLOW_INSECURE_OAUTH_URLS: 'true', PORT: '1', REFRESH_TIMEOUT_MS: '2000' };
+		env = {
+			ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+			VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), 'otobot-ops-')),
+			ALLOW_INSECURE_OAUTH_URLS: 'true',
+			PORT: '1',
+			REFRESH_TIMEOUT_MS: '2000',
+		};
 		if (backend === 'postgres') {
 			const database = await createPostgresDatabase();
 			env.DATABASE_URL = database.url;
@@ -40,11 +48,36 @@ describe.each(backends())('monitor and test-connections on %s', (backend) => {
 		await provider.allowRefreshToken('rt-good');
 		await withVault(async ({ db, keyring }) => {
 			await createClient(db, { id: 'acme', name: 'Acme' });
-			const oauth = { oauth_type: 'oauth2' as const, oauth_token_url: provider.tokenUrl, oauth_client_id: 'vault-app', oauth_client_secret: 'vault-app-secret' };
-			await createService(db, keyring, 'crm', { display_name: 'CRM', ...oauth }, { allowInsecureUrls: true });
-			await createService(db, keyring, 'mail', { display_name: 'Mail', ...oauth }, { allowInsecureUrls: true });
-			await storeConnection(db, keyring, 'acme', 'crm', { access_token: 'at-good', refresh_token: 'rt-good', expires_in: 3600 });
-			await storeConnection(db, keyring, 'acme', 'mail', { access_token: 'at-bad', refresh_token: 'rt-revoked', expires_in: 3600 });
+			const oauth = {
+				oauth_type: 'oauth2' as const,
+				oauth_token_url: provider.tokenUrl,
+				oauth_client_id: 'vault-app',
+				oauth_client_secret: 'vault-app-secret',
+			};
+			await createService(
+				db,
+				keyring,
+				'crm',
+				{ display_name: 'CRM', ...oauth },
+				{ allowInsecureUrls: true },
+			);
+			await createService(
+				db,
+				keyring,
+				'mail',
+				{ display_name: 'Mail', ...oauth },
+				{ allowInsecureUrls: true },
+			);
+			await storeConnection(db, keyring, 'acme', 'crm', {
+				access_token: 'at-good',
+				refresh_token: 'rt-good',
+				expires_in: 3600,
+			});
+			await storeConnection(db, keyring, 'acme', 'mail', {
+				access_token: 'at-bad',
+				refresh_token: 'rt-revoked',
+				expires_in: 3600,
+			});
 		});
 	});
 	afterAll(async () => {
@@ -55,13 +88,23 @@ describe.each(backends())('monitor and test-connections on %s', (backend) => {
 	it('monitor --json exits 0 when nothing needs action, 1 with the expired connection listed', async () => {
 		const calm = await monitor();
 		expect(calm.code).toBe(0);
-		expect(calm.summary).toMatchObject({ needs_action: false, counts: { connections: 2, expired: 0 } });
+		expect(calm.summary).toMatchObject({
+			needs_action: false,
+			counts: { connections: 2, expired: 0 },
+		});
 
-		await withVault(({ db }) => db.query(`UPDATE connections SET expires_at = now() - interval '1 hour' WHERE service = 'mail'`));
+		await withVault(({ db }) =>
+			db.query(
+				`UPDATE connections SET expires_at = now() - interval '1 hour' WHERE service = 'mail'`,
+			),
+		);
 		const alarmed = await monitor();
 		expect(alarmed.code).toBe(1);
 		expect(alarmed.summary.counts.expired).toBe(1);
-		expect(alarmed.summary.connections.expired[0]).toMatchObject({ client_id: 'acme', service: 'mail' });
+		expect(alarmed.summary.connections.expired[0]).toMatchObject({
+			client_id: 'acme',
+			service: 'mail',
+		});
 		const text = await runCli(['monitor'], env);
 		expect(text.code).toBe(1);
 		expect(text.stdout).toContain('acme/mail');
@@ -76,7 +119,9 @@ describe.each(backends())('monitor and test-connections on %s', (backend) => {
 		expect(result.stdout).toMatch(/^OK\s+master key/m);
 		expect(result.stdout).toMatch(/^SKIPPED\s+API health/m);
 		expect(result.stdout).toMatch(/^OK\s+acme\/crm\s+refreshed/m);
-		expect(result.stdout).toMatch(/^FAILED\s+acme\/mail\s+needs re-authorisation \(invalid_grant\)/m);
+		expect(result.stdout).toMatch(
+			/^FAILED\s+acme\/mail\s+needs re-authorisation \(invalid_grant\)/m,
+		);
 		expect(result.code).toBe(1);
 		expect(result.stdout + result.stderr).not.toMatch(/rt-good|at-good|vault-app-secret/);
 		const monitored = await monitor();
@@ -95,8 +140,12 @@ describe.each(backends())('monitor and test-connections on %s', (backend) => {
 			withVault(async ({ db }) =>
 				JSON.stringify([
 					await db.query(`SELECT * FROM clients WHERE id = 'demo-test-client'`),
-					await db.query(`SELECT name, display_name, created_at FROM services WHERE name LIKE 'demo-test-%' ORDER BY name`),
-					await db.query(`SELECT * FROM connections WHERE client_id = 'demo-test-client' ORDER BY service`),
+					await db.query(
+						`SELECT name, display_name, created_at FROM services WHERE name LIKE 'demo-test-%' ORDER BY name`,
+					),
+					await db.query(
+						`SELECT * FROM connections WHERE client_id = 'demo-test-client' ORDER BY service`,
+					),
 				]),
 			);
 		const first = await runCli(['test-connections', '--insert-test-data'], env);

@@ -17,19 +17,28 @@ export const monitorCommand: Command = async (args, config) => {
 	try {
 		({ values } = parseArgs({
 			args,
-			options: { watch: { type: 'boolean' }, interval: { type: 'string' }, json: { type: 'boolean' } },
+			options: {
+				watch: { type: 'boolean' },
+				interval: { type: 'string' },
+				json: { type: 'boolean' },
+			},
 		}));
 		intervalMs = parseDuration(values.interval ?? DEFAULT_INTERVAL, '--interval');
 		if (intervalMs < 1000) throw new Error('--interval must be at least 1s');
 	} catch (error) {
-		console.error(`${error instanceof Error ? error.message : String(error)}\nUsage: otobot-vault monitor [--watch] [--interval 5m] [--json]`);
+		console.error(
+			`${error instanceof Error ? error.message : String(error)}\nUsage: otobot-vault monitor [--watch] [--interval 5m] [--json]`,
+		);
 		return 2;
 	}
 	const source = await openMonitoringSource(config);
 	const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
 	const show = (summary: MonitoringSummary) => {
 		if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-		else process.stdout.write(`${values.watch && tty ? '\u001b[2J\u001b[H' : ''}${renderSummary(summary, tty ? COLOURS : PLAIN)}`);
+		else
+			process.stdout.write(
+				`${values.watch && tty ? '\u001b[2J\u001b[H' : ''}${renderSummary(summary, tty ? COLOURS : PLAIN)}`,
+			);
 	};
 	try {
 		if (!values.watch) {
@@ -45,7 +54,10 @@ export const monitorCommand: Command = async (args, config) => {
 					const summary = await source.summary();
 					last = summary.needs_action ? 1 : 0;
 					show(summary);
-					if (!values.json) process.stdout.write(`Next refresh in ${values.interval ?? DEFAULT_INTERVAL}; Ctrl-C to stop.\n`);
+					if (!values.json)
+						process.stdout.write(
+							`Next refresh in ${values.interval ?? DEFAULT_INTERVAL}; Ctrl-C to stop.\n`,
+						);
 				} catch (error) {
 					console.error(`monitor: ${error instanceof Error ? error.message : String(error)}`);
 					last = 1;

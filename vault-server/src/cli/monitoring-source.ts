@@ -32,7 +32,10 @@ export async function openMonitoringSource(config: Config): Promise<MonitoringSo
 		const url = `${config.apiUrl}/v1/monitoring`;
 		return {
 			async summary() {
-				const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+				const response = await fetch(url, {
+					headers: { authorization: `Bearer ${token}` },
+					signal: AbortSignal.timeout(10_000),
+				});
 				if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
 				return (await response.json()) as MonitoringSummary;
 			},

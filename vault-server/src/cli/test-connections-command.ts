@@ -7,7 +7,13 @@ import { connectionsStore } from '../storage/connections-store.js';
 import { servicesStore } from '../storage/services-store.js';
 import { AuditWriter } from '../domain/audit-writer.js';
 import { ConnectionRefresher } from '../oauth/connection-refresher.js';
-import { checkApiHealth, checkDatabase, checkMasterKey, checkMigrations, type CheckResult } from '../domain/diagnostics/system-checks.js';
+import {
+	checkApiHealth,
+	checkDatabase,
+	checkMasterKey,
+	checkMigrations,
+	type CheckResult,
+} from '../domain/diagnostics/system-checks.js';
 import { checkConnection } from '../domain/diagnostics/connection-liveness.js';
 import { demoDataCommand } from './demo-data-command.js';
 import { COLOURS, PLAIN, type Paint } from './monitor-table.js';
@@ -33,10 +39,14 @@ export const testConnectionsCommand: Command = async (args, config) => {
 	let failed = 0;
 	const print = (result: CheckResult) => {
 		if (result.status === 'FAILED') failed += 1;
-		console.log(`${colourOf(paint, result.status)(result.status.padEnd(11))} ${result.name.padEnd(40)} ${result.detail}`);
+		console.log(
+			`${colourOf(paint, result.status)(result.status.padEnd(11))} ${result.name.padEnd(40)} ${result.detail}`,
+		);
 	};
 	await runChecks(config, print);
-	console.log(failed === 0 ? paint.green('\nAll checks passed.') : paint.red(`\n${failed} check(s) FAILED.`));
+	console.log(
+		failed === 0 ? paint.green('\nAll checks passed.') : paint.red(`\n${failed} check(s) FAILED.`),
+	);
 	return failed === 0 ? 0 : 1;
 };
 
@@ -45,7 +55,11 @@ async function runChecks(config: Config, print: (result: CheckResult) => void) {
 	try {
 		db = await openDatabase(config);
 	} catch (error) {
-		print({ name: 'database', status: 'FAILED', detail: error instanceof Error ? error.message : String(error) });
+		print({
+			name: 'database',
+			status: 'FAILED',
+			detail: error instanceof Error ? error.message : String(error),
+		});
 		print(await checkApiHealth(config.apiUrl));
 		return;
 	}
@@ -67,12 +81,25 @@ async function runChecks(config: Config, print: (result: CheckResult) => void) {
 			timeoutMs: config.refresher.timeoutMs,
 			allowInsecure: config.allowInsecureOAuthUrls,
 		};
-		const refresher = new ConnectionRefresher({ ...deps, audit, log, skewSeconds: config.refresher.skewSeconds });
+		const refresher = new ConnectionRefresher({
+			...deps,
+			audit,
+			log,
+			skewSeconds: config.refresher.skewSeconds,
+		});
 		const connections = await connectionsStore(db).listAll();
-		const services = new Map((await servicesStore(db).list()).map((service) => [service.name, service]));
+		const services = new Map(
+			(await servicesStore(db).list()).map((service) => [service.name, service]),
+		);
 		if (connections.length === 0) console.log('No connections to test.');
 		for (const connection of connections) {
-			print(await checkConnection({ ...deps, refresher }, connection, services.get(connection.service)!));
+			print(
+				await checkConnection(
+					{ ...deps, refresher },
+					connection,
+					services.get(connection.service)!,
+				),
+			);
 		}
 		await audit.drain();
 	} finally {

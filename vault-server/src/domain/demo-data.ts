@@ -19,7 +19,11 @@ const DEMO_SERVICES: { name: string; input: ServiceInput; connection: Connection
 	{
 		name: 'demo-test-login',
 		input: { display_name: 'Demo test login service (TEST DATA)', oauth_type: 'basic' },
-		connection: { username: 'demo-user', password: 'demo-test-password-not-real', metadata: { test_data: true } },
+		connection: {
+			username: 'demo-user',
+			password: 'demo-test-password-not-real',
+			metadata: { test_data: true },
+		},
 	},
 	{
 		name: 'demo-test-oauth',
@@ -30,7 +34,12 @@ const DEMO_SERVICES: { name: string; input: ServiceInput; connection: Connection
 			oauth_token_url: 'https://demo-test.invalid/oauth/token',
 			oauth_scopes: 'demo.read',
 		},
-		connection: { access_token: 'demo-test-access-token-not-real', expires_in: 365 * 86_400, scopes: ['demo.read'], metadata: { test_data: true } },
+		connection: {
+			access_token: 'demo-test-access-token-not-real',
+			expires_in: 365 * 86_400,
+			scopes: ['demo.read'],
+			metadata: { test_data: true },
+		},
 	},
 ];
 
@@ -42,16 +51,20 @@ export interface DemoDataReport {
 /** Inserts the demo client, services and connections that are missing; what exists is left as is. */
 export async function insertDemoData(db: Database, keyring: Keyring): Promise<DemoDataReport> {
 	const report: DemoDataReport = { created: [], existing: [] };
-	const note = (done: boolean, what: string) => (done ? report.created : report.existing).push(what);
+	const note = (done: boolean, what: string) =>
+		(done ? report.created : report.existing).push(what);
 	const clientExists = Boolean(await clientsStore(db).get(DEMO_CLIENT_ID));
-	if (!clientExists) await createClient(db, { id: DEMO_CLIENT_ID, name: 'Demo test client (TEST DATA)' });
+	if (!clientExists)
+		await createClient(db, { id: DEMO_CLIENT_ID, name: 'Demo test client (TEST DATA)' });
 	note(!clientExists, `client ${DEMO_CLIENT_ID}`);
 	for (const demo of DEMO_SERVICES) {
 		const serviceExists = Boolean(await servicesStore(db).get(demo.name));
-		if (!serviceExists) await createService(db, keyring, demo.name, demo.input, { allowInsecureUrls: false });
+		if (!serviceExists)
+			await createService(db, keyring, demo.name, demo.input, { allowInsecureUrls: false });
 		note(!serviceExists, `service ${demo.name}`);
 		const connectionExists = Boolean(await connectionsStore(db).get(DEMO_CLIENT_ID, demo.name));
-		if (!connectionExists) await storeConnection(db, keyring, DEMO_CLIENT_ID, demo.name, demo.connection);
+		if (!connectionExists)
+			await storeConnection(db, keyring, DEMO_CLIENT_ID, demo.name, demo.connection);
 		note(!connectionExists, `connection ${DEMO_CLIENT_ID}/${demo.name}`);
 	}
 	return report;
@@ -60,7 +73,8 @@ export async function insertDemoData(db: Database, keyring: Keyring): Promise<De
 /** Deletes the demo client (with its connections) and the demo services. */
 export async function removeDemoData(db: Database): Promise<string[]> {
 	const removed: string[] = [];
-	if (await clientsStore(db).delete(DEMO_CLIENT_ID)) removed.push(`client ${DEMO_CLIENT_ID} and its connections`);
+	if (await clientsStore(db).delete(DEMO_CLIENT_ID))
+		removed.push(`client ${DEMO_CLIENT_ID} and its connections`);
 	for (const demo of DEMO_SERVICES) {
 		if ((await servicesStore(db).countConnections(demo.name)) > 0) continue;
 		if (await servicesStore(db).delete(demo.name)) removed.push(`service ${demo.name}`);

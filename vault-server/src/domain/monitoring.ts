@@ -1,21 +1,43 @@
 import type { Config } from '../config/config.js';
 import type { Database } from '../storage/database.js';
 import { alertsStore } from '../storage/alerts-store.js';
-import { monitoringStore, type ConnectionCategory, type MonitoredConnection, type MonitoredToken } from '../storage/monitoring-store.js';
+import {
+	monitoringStore,
+	type ConnectionCategory,
+	type MonitoredConnection,
+	type MonitoredToken,
+} from '../storage/monitoring-store.js';
 import { RULE_TITLES } from './alerts/alert-rules.js';
 
 export const EXPIRING_WITHIN_HOURS = 24;
 const LIST_LIMIT = 500;
-const CATEGORIES: ConnectionCategory[] = ['expired', 'expiring', 'refresh_errors', 'unused', 'needs_reauth'];
+const CATEGORIES: ConnectionCategory[] = [
+	'expired',
+	'expiring',
+	'refresh_errors',
+	'unused',
+	'needs_reauth',
+];
 
 export interface MonitoringSummary {
 	generated_at: Date;
 	needs_action: boolean;
 	thresholds: { expiring_within_hours: number; unused_days: number; token_warning_days: number };
-	counts: Record<ConnectionCategory | 'connections' | 'tokens_expiring' | 'tokens_expired' | 'open_alerts', number>;
+	counts: Record<
+		ConnectionCategory | 'connections' | 'tokens_expiring' | 'tokens_expired' | 'open_alerts',
+		number
+	>;
 	connections: Record<ConnectionCategory, MonitoredConnection[]>;
 	api_tokens: MonitoredToken[];
-	alerts: { id: number; rule: string; title: string; subject: string; details: Record<string, unknown>; first_seen_at: Date; last_seen_at: Date }[];
+	alerts: {
+		id: number;
+		rule: string;
+		title: string;
+		subject: string;
+		details: Record<string, unknown>;
+		first_seen_at: Date;
+		last_seen_at: Date;
+	}[];
 }
 
 /**
@@ -34,7 +56,12 @@ export async function monitoringSummary(
 	const connections = {} as MonitoringSummary['connections'];
 	const counts = {} as MonitoringSummary['counts'];
 	for (const category of CATEGORIES) {
-		const { total, items } = await store.connections(category, LIST_LIMIT, EXPIRING_WITHIN_HOURS, unusedDays);
+		const { total, items } = await store.connections(
+			category,
+			LIST_LIMIT,
+			EXPIRING_WITHIN_HOURS,
+			unusedDays,
+		);
 		connections[category] = items;
 		counts[category] = total;
 	}
@@ -47,11 +74,20 @@ export async function monitoringSummary(
 	const open = await alerts.list('open', LIST_LIMIT);
 	counts.open_alerts = (await alerts.countOpenByRule()).reduce((sum, row) => sum + row.count, 0);
 	const needsAction =
-		counts.expired + counts.refresh_errors + counts.needs_reauth + tokens.length + counts.open_alerts > 0;
+		counts.expired +
+			counts.refresh_errors +
+			counts.needs_reauth +
+			tokens.length +
+			counts.open_alerts >
+		0;
 	return {
 		generated_at: new Date(),
 		needs_action: needsAction,
-		thresholds: { expiring_within_hours: EXPIRING_WITHIN_HOURS, unused_days: unusedDays, token_warning_days: tokenWarningDays },
+		thresholds: {
+			expiring_within_hours: EXPIRING_WITHIN_HOURS,
+			unused_days: unusedDays,
+			token_warning_days: tokenWarningDays,
+		},
 		counts,
 		connections,
 		api_tokens: tokens,

@@ -1,6 +1,10 @@
 import type { Queryable } from './database.js';
 
-export type AlertRule = 'connection_expired' | 'refresh_failing' | 'connection_unused' | 'critical_errors';
+export type AlertRule =
+	| 'connection_expired'
+	| 'refresh_failing'
+	| 'connection_unused'
+	| 'critical_errors';
 export type AlertStatus = 'open' | 'resolved';
 
 export interface AlertRow {

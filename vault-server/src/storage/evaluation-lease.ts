@@ -14,9 +14,10 @@ export async function withEvaluationLease<T>(
 	work: (q: Queryable) => Promise<T>,
 ): Promise<T | undefined> {
 	return db.transaction(async (tx) => {
-		const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
-			EVALUATOR_LOCK_KEY,
-		]);
+		const [lock] = await tx.query<{ locked: boolean }>(
+			'SELECT pg_try_advisory_xact_lock($1) AS locked',
+			[EVALUATOR_LOCK_KEY],
+		);
 		if (!lock?.locked) return undefined;
 		const claimed = await tx.query(
 			`UPDATE alert_evaluations SET last_run_at = now()

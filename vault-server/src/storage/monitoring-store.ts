@@ -27,7 +27,12 @@ const COLUMNS = `k.client_id, k.service, s.oauth_type AS type, k.status, k.expir
 	k.last_refreshed_at, k.refresh_failures, k.last_error, k.created_at`;
 const FROM = 'FROM connections k JOIN services s ON s.name = k.service';
 
-export type ConnectionCategory = 'expired' | 'expiring' | 'refresh_errors' | 'unused' | 'needs_reauth';
+export type ConnectionCategory =
+	| 'expired'
+	| 'expiring'
+	| 'refresh_errors'
+	| 'unused'
+	| 'needs_reauth';
 
 /** Each category's condition; every one is served by an index of 0001 or 0004. */
 const WHERE: Record<ConnectionCategory, string> = {
@@ -48,7 +53,12 @@ const ORDER: Record<ConnectionCategory, string> = {
 export function monitoringStore(db: Queryable) {
 	return {
 		/** One category's connections (at most `limit`) and how many there are in all. */
-		async connections(category: ConnectionCategory, limit: number, expiringHours: number, unusedDays: number) {
+		async connections(
+			category: ConnectionCategory,
+			limit: number,
+			expiringHours: number,
+			unusedDays: number,
+		) {
 			const rows = await db.query<MonitoredConnection & { total: number }>(
 				`WITH p AS (SELECT $2::int AS hours, $3::int AS days)
 				 SELECT ${COLUMNS}, count(*) OVER ()::int AS total ${FROM} CROSS JOIN p
@@ -62,7 +72,9 @@ export function monitoringStore(db: Queryable) {
 		},
 
 		async countConnections(): Promise<number> {
-			const rows = await db.query<{ count: number }>('SELECT count(*)::int AS count FROM connections');
+			const rows = await db.query<{ count: number }>(
+				'SELECT count(*)::int AS count FROM connections',
+			);
 			return rows[0]?.count ?? 0;
 		},
 

@@ -34,8 +34,10 @@ export function startAlertLoop(deps: AlertLoopDependencies) {
 			const changes = await evaluateAlerts(db, settings, settings.intervalMs * 0.9);
 			if (changes) {
 				deps.onEvaluated?.();
-				for (const alert of changes.opened) log.warn({ rule: alert.rule, subject: alert.subject }, 'alert opened');
-				for (const alert of changes.resolved) log.info({ rule: alert.rule, subject: alert.subject }, 'alert resolved');
+				for (const alert of changes.opened)
+					log.warn({ rule: alert.rule, subject: alert.subject }, 'alert opened');
+				for (const alert of changes.resolved)
+					log.info({ rule: alert.rule, subject: alert.subject }, 'alert resolved');
 			}
 			void notifier.kick();
 		} catch (error) {

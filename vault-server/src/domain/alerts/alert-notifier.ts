@@ -3,7 +3,12 @@ import type { AlertSettings } from '../../config/config.js';
 import type { Database } from '../../storage/database.js';
 import { alertsStore, type AlertRow } from '../../storage/alerts-store.js';
 import { RULE_TITLES } from './alert-rules.js';
-import { alertPayload, deliverWebhook, type AlertEvent, type WebhookTarget } from './alert-webhook.js';
+import {
+	alertPayload,
+	deliverWebhook,
+	type AlertEvent,
+	type WebhookTarget,
+} from './alert-webhook.js';
 
 const OUTBOX_HORIZON_MS = 86_400_000;
 const OUTBOX_BATCH = 100;
@@ -58,7 +63,10 @@ export class AlertNotifier {
 	async #round(): Promise<void> {
 		try {
 			const store = alertsStore(this.db);
-			const pending = await store.unnotified(new Date(Date.now() - OUTBOX_HORIZON_MS), OUTBOX_BATCH);
+			const pending = await store.unnotified(
+				new Date(Date.now() - OUTBOX_HORIZON_MS),
+				OUTBOX_BATCH,
+			);
 			for (const alert of pending) {
 				if (this.#stop.signal.aborted) return;
 				// a resolve is only sent after its open, so a receiver never sees them out of order
@@ -71,11 +79,24 @@ export class AlertNotifier {
 	}
 
 	async #send(alert: AlertRow, event: AlertEvent): Promise<boolean> {
-		const target: WebhookTarget = { url: this.settings.webhookUrl!, secret: this.settings.webhookSecret, ...this.delivery };
+		const target: WebhookTarget = {
+			url: this.settings.webhookUrl!,
+			secret: this.settings.webhookSecret,
+			...this.delivery,
+		};
 		const kind = event === 'alert.opened' ? 'opened' : 'resolved';
-		const ok = await deliverWebhook(target, alertPayload(event, alert, this.#titles[alert.rule]), `${alert.id}-${kind}`, this.#stop.signal);
+		const ok = await deliverWebhook(
+			target,
+			alertPayload(event, alert, this.#titles[alert.rule]),
+			`${alert.id}-${kind}`,
+			this.#stop.signal,
+		);
 		if (ok) await alertsStore(this.db).markNotified(alert.id, kind);
-		else this.log.warn({ alertId: alert.id, rule: alert.rule, event }, 'alert webhook not delivered; will retry');
+		else
+			this.log.warn(
+				{ alertId: alert.id, rule: alert.rule, event },
+				'alert webhook not delivered; will retry',
+			);
 		return ok;
 	}
 }

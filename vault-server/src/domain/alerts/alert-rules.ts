@@ -31,13 +31,16 @@ export function alertRules(settings: AlertSettings): AlertRuleDefinition[] {
 		{
 			rule: 'critical_errors',
 			title: `critical API errors (at least ${settings.criticalErrors} within ${Math.round(settings.criticalWindowMs / 60_000)} min)`,
-			violations: (q) => alertConditionsStore(q).criticalErrorsWithin(settings.criticalWindowMs, settings.criticalErrors),
+			violations: (q) =>
+				alertConditionsStore(q).criticalErrorsWithin(
+					settings.criticalWindowMs,
+					settings.criticalErrors,
+				),
 		},
 	];
 }
 
 export const RULE_TITLES = (settings: AlertSettings): Record<AlertRule, string> =>
-	Object.fromEntries(alertRules(settings).map((definition) => [definition.rule, definition.title])) as Record<
-		AlertRule,
-		string
-	>;
+	Object.fromEntries(
+		alertRules(settings).map((definition) => [definition.rule, definition.title]),
+	) as Record<AlertRule, string>;

@@ -77,7 +77,9 @@ export async function deliverWebhook(
 				headers,
 				body,
 				redirect: 'manual',
-				signal: stop ? AbortSignal.any([stop, AbortSignal.timeout(target.timeoutMs)]) : AbortSignal.timeout(target.timeoutMs),
+				signal: stop
+					? AbortSignal.any([stop, AbortSignal.timeout(target.timeoutMs)])
+					: AbortSignal.timeout(target.timeoutMs),
 			});
 			await response.body?.cancel();
 			if (response.ok) return true;

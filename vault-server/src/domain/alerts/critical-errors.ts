@@ -1,8 +1,15 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../../storage/database.js';
-import { criticalErrorsStore, type CriticalErrorBatch } from '../../storage/critical-errors-store.js';
+import {
+	criticalErrorsStore,
+	type CriticalErrorBatch,
+} from '../../storage/critical-errors-store.js';
 
-export type CriticalErrorKind = 'decryption_failed' | 'database_error' | 'audit_write_failed' | 'internal_error';
+export type CriticalErrorKind =
+	| 'decryption_failed'
+	| 'database_error'
+	| 'audit_write_failed'
+	| 'internal_error';
 
 /** The API error codes the "critical API errors" rule counts, by kind. */
 export const CRITICAL_ERROR_CODES: Record<string, CriticalErrorKind> = {

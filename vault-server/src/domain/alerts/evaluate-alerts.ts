@@ -28,9 +28,16 @@ export async function evaluateAlerts(
 		for (const definition of alertRules(settings)) {
 			const violations = await definition.violations(q);
 			changes.opened.push(...(await store.upsertOpen(definition.rule, violations)));
-			changes.resolved.push(...(await store.resolveAllBut(definition.rule, violations.map((v) => v.subject))));
+			changes.resolved.push(
+				...(await store.resolveAllBut(
+					definition.rule,
+					violations.map((v) => v.subject),
+				)),
+			);
 		}
-		await criticalErrorsStore(q).prune(new Date(Date.now() - Math.max(settings.criticalWindowMs, DAY_MS)));
+		await criticalErrorsStore(q).prune(
+			new Date(Date.now() - Math.max(settings.criticalWindowMs, DAY_MS)),
+		);
 		return changes;
 	});
 }

@@ -87,7 +87,8 @@ export function createVaultMetrics(db: Database, config: Pick<Config, 'monitorin
 			registers,
 			async collect() {
 				const rows = await alertsStore(db).countOpenByRule();
-				for (const rule of RULES) this.set({ rule }, rows.find((row) => row.rule === rule)?.count ?? 0);
+				for (const rule of RULES)
+					this.set({ rule }, rows.find((row) => row.rule === rule)?.count ?? 0);
 			},
 		}),
 		pool: new Gauge({

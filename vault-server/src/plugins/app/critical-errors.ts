@@ -1,5 +1,8 @@
 import fp from 'fastify-plugin';
-import { CRITICAL_ERROR_CODES, CriticalErrorRecorder } from '../../domain/alerts/critical-errors.js';
+import {
+	CRITICAL_ERROR_CODES,
+	CriticalErrorRecorder,
+} from '../../domain/alerts/critical-errors.js';
 
 declare module 'fastify' {
 	interface FastifyInstance {

@@ -25,7 +25,9 @@ export default fp(
 			metrics.httpRequests.inc(labels);
 			metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
 			if (request.routeOptions.config.action === 'credential.fetch') {
-				metrics.credentialFetches.inc({ outcome: reply.statusCode < 400 ? 'ok' : (request.errorCode ?? 'error') });
+				metrics.credentialFetches.inc({
+					outcome: reply.statusCode < 400 ? 'ok' : (request.errorCode ?? 'error'),
+				});
 			}
 		});
 
@@ -39,7 +41,8 @@ export default fp(
 					return;
 				}
 				metrics.registry.metrics().then(
-					(text) => response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+					(text) =>
+						response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
 					(error: unknown) => {
 						fastify.log.error({ err: error }, 'metrics collection failed');
 						response.writeHead(500).end();

@@ -27,9 +27,12 @@ const alerts: FastifyPluginAsyncTypebox = async (fastify) => {
 				tags: ['monitoring'],
 				querystring: Type.Object(
 					{
-						status: Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('all')], {
-							default: 'open',
-						}),
+						status: Type.Union(
+							[Type.Literal('open'), Type.Literal('resolved'), Type.Literal('all')],
+							{
+								default: 'open',
+							},
+						),
 						limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 					},
 					{ additionalProperties: false },
@@ -38,7 +41,12 @@ const alerts: FastifyPluginAsyncTypebox = async (fastify) => {
 			},
 		},
 		async (request) => ({
-			alerts: await listAlerts(fastify.db, fastify.config.alerts, request.query.status, request.query.limit),
+			alerts: await listAlerts(
+				fastify.db,
+				fastify.config.alerts,
+				request.query.status,
+				request.query.limit,
+			),
 		}),
 	);
 };

@@ -30,7 +30,11 @@ const Alert = Type.Object({
 const Summary = Type.Object({
 	generated_at: Timestamp,
 	needs_action: Type.Boolean(),
-	thresholds: Type.Object({ expiring_within_hours: Count, unused_days: Count, token_warning_days: Count }),
+	thresholds: Type.Object({
+		expiring_within_hours: Count,
+		unused_days: Count,
+		token_warning_days: Count,
+	}),
 	counts: Type.Object({
 		connections: Count,
 		expired: Count,
