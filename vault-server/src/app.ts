@@ -14,6 +14,8 @@ import authPlugin from './plugins/app/auth.js';
 import auditPlugin from './plugins/app/audit.js';
 import refresherPlugin from './plugins/app/refresher.js';
 import keyringReloadPlugin from './plugins/app/keyring-reload.js';
+import metricsPlugin from './plugins/app/metrics.js';
+import criticalErrorsPlugin from './plugins/app/critical-errors.js';
 import errorHandlerPlugin from './plugins/app/error-handler.js';
 import healthRoutes from './routes/health.js';
 import clientRoutes from './routes/v1/clients.js';
@@ -24,6 +26,9 @@ import tokenRoutes from './routes/v1/tokens.js';
 import auditRoutes from './routes/v1/audit.js';
 import connectLinkRoutes from './routes/v1/connect-links.js';
 import connectRoutes from './routes/connect/connect.js';
+import monitoringRoutes from './routes/v1/monitoring.js';
+import alertRoutes from './routes/v1/alerts.js';
+import metricsRoutes from './routes/metrics.js';
 import { ErrorResponse } from './routes/schemas.js';
 import { VERSION } from './version.js';
 
@@ -88,11 +93,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		windowMs: config.rateLimit.windowMs,
 	});
 	await fastify.register(rateLimitPlugin, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs });
+	await fastify.register(metricsPlugin);
+	await fastify.register(criticalErrorsPlugin);
 	await fastify.register(auditPlugin);
 	await fastify.register(refresherPlugin);
 	await fastify.register(keyringReloadPlugin);
 
 	await fastify.register(healthRoutes, { version: VERSION });
+	await fastify.register(metricsRoutes);
 	await fastify.register(
 		async (v1) => {
 			await v1.register(clientRoutes);
@@ -102,6 +110,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 			await v1.register(tokenRoutes);
 			await v1.register(auditRoutes);
 			await v1.register(connectLinkRoutes);
+			await v1.register(monitoringRoutes);
+			await v1.register(alertRoutes);
 		},
 		{ prefix: '/v1' },
 	);

@@ -6,6 +6,8 @@ import { auditCommand } from './audit-command.js';
 import { schemaCommand } from './schema-command.js';
 import { refresherCommand } from './refresher-command.js';
 import { keysCommand } from './keys-command.js';
+import { monitorCommand } from './monitor-command.js';
+import { testConnectionsCommand } from './test-connections-command.js';
 
 export type Command = (args: string[], config: Config) => Promise<number>;
 
@@ -17,6 +19,8 @@ export const COMMANDS: Record<string, Command> = {
 	audit: auditCommand,
 	'schema-sql': schemaCommand,
 	keys: keysCommand,
+	monitor: monitorCommand,
+	'test-connections': testConnectionsCommand,
 };
 
 export const usage = () => `Usage: otobot-vault <command>
@@ -34,6 +38,13 @@ export const usage = () => `Usage: otobot-vault <command>
   keys rewrap [--batch N] [--pause-ms MS]
                                 re-encrypt older ciphertexts under the active version
   keys retire <version>         retire a version no ciphertext uses any more
+  monitor [--watch] [--interval 5m] [--json]
+                                expired, expiring and failing tokens, unused connections, API
+                                tokens near expiry, open alerts; exit 1 when action is needed
+  test-connections              check the database, migrations, master key, API and every
+                                connection (exit 1 if one FAILED)
+  test-connections --insert-test-data | --remove-test-data
+                                add (idempotent) or remove the demo-test-client test data
 
 Configuration comes from the environment; see .env.example.
 `;

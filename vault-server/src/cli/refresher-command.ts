@@ -5,11 +5,15 @@ import { AuditWriter } from '../domain/audit-writer.js';
 import { ConnectionRefresher } from '../oauth/connection-refresher.js';
 import { startKeyringReload } from '../crypto/keyring-reload.js';
 import { DEFAULT_LOOP, startRefreshLoop } from '../oauth/refresh-loop.js';
+import { AlertNotifier } from '../domain/alerts/alert-notifier.js';
+import { startAlertLoop } from '../domain/alerts/alert-loop.js';
+import { CriticalErrorRecorder } from '../domain/alerts/critical-errors.js';
 import type { Command } from './commands.js';
 
 /**
  * The background refresher as a process of its own (the `token-refresher` service), for when
- * `serve` runs with REFRESHER_ENABLED=false or on several replicas. Runs until SIGINT/SIGTERM.
+ * `serve` runs with REFRESHER_ENABLED=false or on several replicas, with the alert evaluator beside
+ * it. Runs until SIGINT/SIGTERM.
  */
 export const refresherCommand: Command = async (_args, config) => {
 	const log = pino(loggerOptions(config.logLevel));
@@ -30,12 +34,21 @@ export const refresherCommand: Command = async (_args, config) => {
 		intervalMs: config.refresher.intervalMs,
 		concurrency: config.refresher.concurrency,
 	});
-	log.info({ intervalMs: config.refresher.intervalMs, concurrency: config.refresher.concurrency }, 'refresher started');
+	const alertLoop = startAlertLoop({
+		db: vault.db,
+		settings: config.alerts,
+		log,
+		notifier: new AlertNotifier(vault.db, config.alerts, log),
+		recorder: new CriticalErrorRecorder(vault.db, log),
+	});
+	log.info(
+		{ intervalMs: config.refresher.intervalMs, concurrency: config.refresher.concurrency, alertIntervalMs: config.alerts.intervalMs },
+		'refresher started',
+	);
 	return new Promise<number>((resolve) => {
 		const stop = async (signal: string) => {
 			log.info({ signal }, 'refresher stopping');
-			await loop.stop();
-			await keyringReload.stop();
+			await Promise.all([loop.stop(), alertLoop.stop(), keyringReload.stop()]);
 			await audit.drain();
 			await vault.db.close();
 			resolve(0);

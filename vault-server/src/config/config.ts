@@ -32,6 +32,17 @@ const EnvSchema = Type.Object({
 	REFRESHER_INTERVAL_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 3600 }),
 	REFRESHER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 64 }),
 	ALLOW_INSECURE_OAUTH_URLS: Type.Boolean({ default: false }),
+	ALERT_EXPIRED_DAYS: Type.Integer({ default: 7, minimum: 0, maximum: 3650 }),
+	ALERT_REFRESH_FAILURES: Type.Integer({ default: 5, minimum: 0, maximum: 10_000 }),
+	ALERT_UNUSED_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
+	ALERT_CRITICAL_ERRORS: Type.Integer({ default: 1, minimum: 1, maximum: 1_000_000 }),
+	ALERT_CRITICAL_WINDOW: Type.String({ default: '15 minutes' }),
+	ALERT_EVALUATION_INTERVAL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400 }),
+	ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+	ALERT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+	MONITOR_UNUSED_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
+	TOKEN_EXPIRY_WARNING_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 365 }),
+	METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
 });
 
 type Env = Static<typeof EnvSchema>;
@@ -58,6 +69,24 @@ export interface Config {
 	tokenCacheSeconds: number;
 	refresher: { enabled: boolean; skewSeconds: number; timeoutMs: number; intervalMs: number; concurrency: number };
 	allowInsecureOAuthUrls: boolean;
+	/** Where this machine reaches its own API: PUBLIC_URL when set, else HOST:PORT. */
+	apiUrl: string;
+	alerts: AlertSettings;
+	monitoring: { unusedDays: number; tokenWarningDays: number };
+	/** A separate, unauthenticated port for /metrics; unset: /metrics on the API port, admin only. */
+	metricsPort: number | undefined;
+}
+
+export interface AlertSettings {
+	expiredDays: number;
+	/** An alert opens when refresh_failures is more than this. */
+	refreshFailures: number;
+	unusedDays: number;
+	criticalErrors: number;
+	criticalWindowMs: number;
+	intervalMs: number;
+	webhookUrl: string | undefined;
+	webhookSecret: Secret | undefined;
 }
 
 export class ConfigError extends Error {
@@ -70,7 +99,7 @@ export class ConfigError extends Error {
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `90s`, `1 minute`, `2 hours`, `500ms` or a plain number of milliseconds. */
-function parseDuration(value: string, variable: string): number {
+export function parseDuration(value: string, variable: string): number {
 	const match = /^(\d+)\s*(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$/i.exec(value.trim());
 	if (!match) throw new ConfigError(`${variable} must be a duration such as '1 minute' or '30s'`);
 	const unit = (match[2] ?? 'ms').toLowerCase();
@@ -98,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	);
 	if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
 
+	const localHost = ['0.0.0.0', '::', ''].includes(parsed.HOST) ? '127.0.0.1' : parsed.HOST;
 	const tokens = [...splitTokens(parsed.ADMIN_API_TOKEN), ...splitTokens(parsed.INTERNAL_API_TOKEN)];
 	if (tokens.some((token) => token.reveal().length < 16)) {
 		throw new ConfigError('ADMIN_API_TOKEN and INTERNAL_API_TOKEN values must be at least 16 characters');
@@ -135,5 +165,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			concurrency: parsed.REFRESHER_CONCURRENCY,
 		},
 		allowInsecureOAuthUrls: parsed.ALLOW_INSECURE_OAUTH_URLS,
+		apiUrl: (parsed.PUBLIC_URL ?? `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${parsed.PORT}`).replace(/\/+$/, ''),
+		alerts: {
+			expiredDays: parsed.ALERT_EXPIRED_DAYS,
+			refreshFailures: parsed.ALERT_REFRESH_FAILURES,
+			unusedDays: parsed.ALERT_UNUSED_DAYS,
+			criticalErrors: parsed.ALERT_CRITICAL_ERRORS,
+			criticalWindowMs: parseDuration(parsed.ALERT_CRITICAL_WINDOW, 'ALERT_CRITICAL_WINDOW'),
+			intervalMs: parsed.ALERT_EVALUATION_INTERVAL_SECONDS * 1000,
+			webhookUrl: parsed.ALERT_WEBHOOK_URL,
+			webhookSecret: parsed.ALERT_WEBHOOK_SECRET ? new Secret(parsed.ALERT_WEBHOOK_SECRET) : undefined,
+		},
+		monitoring: { unusedDays: parsed.MONITOR_UNUSED_DAYS, tokenWarningDays: parsed.TOKEN_EXPIRY_WARNING_DAYS },
+		metricsPort: parsed.METRICS_PORT,
 	};
 }

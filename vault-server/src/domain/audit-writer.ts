@@ -29,7 +29,11 @@ export class AuditWriter {
 	#queue: Pending[] = [];
 	#flushing: Promise<void> | undefined;
 
-	constructor(private readonly db: Database) {}
+	constructor(
+		private readonly db: Database,
+		/** Told how long each batch took to commit, and whether it did (metrics). */
+		private readonly observe?: (seconds: number, ok: boolean) => void,
+	) {}
 
 	/** Resolves once the row is committed; rejects when it could not be. */
 	record(record: AuditRecord): Promise<void> {
@@ -47,9 +51,17 @@ export class AuditWriter {
 	#startFlush() {
 		if (this.#flushing || this.#queue.length === 0) return;
 		const batch = this.#queue.splice(0, MAX_BATCH);
+		const started = performance.now();
+		const observe = (ok: boolean) => this.observe?.((performance.now() - started) / 1000, ok);
 		this.#flushing = this.#write(batch.map((pending) => pending.record)).then(
-			() => batch.forEach((pending) => pending.resolve()),
-			(error: unknown) => batch.forEach((pending) => pending.reject(error)),
+			() => {
+				observe(true);
+				batch.forEach((pending) => pending.resolve());
+			},
+			(error: unknown) => {
+				observe(false);
+				batch.forEach((pending) => pending.reject(error));
+			},
 		);
 		void this.#flushing.finally(() => {
 			this.#flushing = undefined;

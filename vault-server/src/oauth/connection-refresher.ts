@@ -28,7 +28,13 @@ export class ConnectionRefresher {
 	readonly #due: Record<RefreshTrigger, DuePredicate>;
 
 	constructor(
-		private readonly deps: RefreshDependencies & { audit: AuditWriter; log: FastifyBaseLogger; skewSeconds: number },
+		private readonly deps: RefreshDependencies & {
+			audit: AuditWriter;
+			log: FastifyBaseLogger;
+			skewSeconds: number;
+			/** Told each attempt's trigger and outcome (metrics). */
+			onOutcome?: (trigger: RefreshTrigger, outcome: RefreshResult['outcome']) => void;
+		},
 	) {
 		this.#due = duePredicates(deps.skewSeconds * 1000);
 	}
@@ -73,6 +79,7 @@ export class ConnectionRefresher {
 		const started = Date.now();
 		const result = await refreshConnection(this.deps, clientId, service, this.#due[trigger]);
 		if (result.outcome === 'not_due') return result;
+		this.deps.onOutcome?.(trigger, result.outcome);
 		const who = actor ?? BACKGROUND_ACTOR;
 		this.deps.log.info({ clientId, service, trigger, outcome: result.outcome, reason: result.reason }, 'connection refresh');
 		await this.deps.audit

@@ -109,6 +109,11 @@ export function connectionsStore(db: Queryable) {
 			return rows[0];
 		},
 
+		/** Every connection (diagnostics walk them all). */
+		async listAll() {
+			return db.query<ConnectionRow>(`${SELECT} ORDER BY k.client_id, k.service`);
+		},
+
 		async listForClient(clientId: string) {
 			return db.query<ConnectionRow>(`${SELECT} WHERE k.client_id = $1 ORDER BY k.service`, [clientId]);
 		},

@@ -14,5 +14,7 @@ export interface Database extends Queryable {
 	transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
 	/** Resolves when the database answers a trivial query. */
 	ping(): Promise<void>;
+	/** Connections in use and the pool's size (PostgreSQL); PGlite has one connection. */
+	poolUsage(): { inUse: number; size: number };
 	close(): Promise<void>;
 }

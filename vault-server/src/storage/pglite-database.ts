@@ -23,6 +23,7 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
 		kind: 'pglite',
 		...base,
 		transaction: (work) => db.transaction((tx) => work(queryableOf(tx))),
+		poolUsage: () => ({ inUse: 0, size: 1 }),
 		async ping() {
 			await db.query('select 1');
 		},

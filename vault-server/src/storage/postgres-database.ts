@@ -9,13 +9,23 @@ export interface PostgresOptions {
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
-function queryableOf(sql: Sql): Queryable {
+/** Statements and transactions under way: each holds one pooled connection (an estimate of pool use). */
+interface Busy {
+	count: number;
+}
+
+function queryableOf(sql: Sql, busy?: Busy): Queryable {
 	return {
 		async query<Row>(text: string, params: readonly unknown[] = []) {
-			const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
-				prepare: true,
-			});
-			return rows as unknown as Row[];
+			if (busy) busy.count += 1;
+			try {
+				const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+					prepare: true,
+				});
+				return rows as unknown as Row[];
+			} finally {
+				if (busy) busy.count -= 1;
+			}
 		},
 		async script(text: string) {
 			await sql.unsafe(text).simple();
@@ -38,13 +48,20 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 			},
 		},
 	});
-	const base = queryableOf(sql);
+	const busy: Busy = { count: 0 };
+	const base = queryableOf(sql, busy);
 	return {
 		kind: 'postgres',
 		...base,
 		async transaction(work) {
-			return (await sql.begin((tx) => work(queryableOf(tx)))) as Awaited<ReturnType<typeof work>>;
+			busy.count += 1;
+			try {
+				return (await sql.begin((tx) => work(queryableOf(tx)))) as Awaited<ReturnType<typeof work>>;
+			} finally {
+				busy.count -= 1;
+			}
 		},
+		poolUsage: () => ({ inUse: Math.min(busy.count, options.poolSize), size: options.poolSize }),
 		async ping() {
 			await sql`select 1`;
 		},

@@ -63,7 +63,9 @@ function entryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry {
  */
 export default fp(
 	async (fastify) => {
-		const writer = new AuditWriter(fastify.db);
+		const writer = new AuditWriter(fastify.db, (seconds, ok) =>
+			fastify.metrics.auditWrite.observe({ result: ok ? 'ok' : 'failed' }, seconds),
+		);
 		fastify.decorate('audit', writer);
 		fastify.addHook('onClose', () => writer.drain());
 
@@ -79,10 +81,11 @@ export default fp(
 				return payload;
 			} catch (error) {
 				request.log.error({ err: error }, 'audit write failed; response withheld');
+				request.auditWriteFailed = true;
 				reply.code(503).header('content-type', 'application/json; charset=utf-8');
 				return AUDIT_UNAVAILABLE;
 			}
 		});
 	},
-	{ name: 'audit', dependencies: ['database'] },
+	{ name: 'audit', dependencies: ['database', 'metrics'] },
 );

@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin';
 import { ConnectionRefresher } from '../../oauth/connection-refresher.js';
 import { DEFAULT_LOOP, startRefreshLoop } from '../../oauth/refresh-loop.js';
+import { AlertNotifier } from '../../domain/alerts/alert-notifier.js';
+import { startAlertLoop } from '../../domain/alerts/alert-loop.js';
 
 declare module 'fastify' {
 	interface FastifyInstance {
@@ -8,7 +10,10 @@ declare module 'fastify' {
 	}
 }
 
-/** OAuth2 refresh for this app: on fetch always; in the background when REFRESHER_ENABLED. */
+/**
+ * OAuth2 refresh for this app: on fetch always; in the background when REFRESHER_ENABLED, with
+ * the alert evaluator beside it (the separate `otobot-vault refresher` process runs both too).
+ */
 export default fp(
 	async (fastify) => {
 		const { refresher: settings, allowInsecureOAuthUrls } = fastify.config;
@@ -20,18 +25,29 @@ export default fp(
 			skewSeconds: settings.skewSeconds,
 			timeoutMs: settings.timeoutMs,
 			allowInsecure: allowInsecureOAuthUrls,
+			onOutcome: (trigger, outcome) => fastify.metrics.refreshes.inc({ trigger, outcome }),
 		});
 		fastify.decorate('refresher', refresher);
 		if (!settings.enabled) return;
-		let loop: ReturnType<typeof startRefreshLoop> | undefined;
+		let loops: { stop(): Promise<void> }[] = [];
 		fastify.addHook('onReady', async () => {
-			loop = startRefreshLoop(fastify.db, refresher, fastify.log, {
+			const refreshLoop = startRefreshLoop(fastify.db, refresher, fastify.log, {
 				...DEFAULT_LOOP,
 				intervalMs: settings.intervalMs,
 				concurrency: settings.concurrency,
 			});
+			const alertLoop = startAlertLoop({
+				db: fastify.db,
+				settings: fastify.config.alerts,
+				log: fastify.log,
+				notifier: new AlertNotifier(fastify.db, fastify.config.alerts, fastify.log),
+				recorder: fastify.criticalErrors,
+			});
+			loops = [refreshLoop, alertLoop];
 		});
-		fastify.addHook('onClose', async () => loop?.stop());
+		fastify.addHook('onClose', async () => {
+			await Promise.all(loops.map((loop) => loop.stop()));
+		});
 	},
-	{ name: 'refresher', dependencies: ['database', 'audit'] },
+	{ name: 'refresher', dependencies: ['database', 'audit', 'metrics', 'critical-errors'] },
 );

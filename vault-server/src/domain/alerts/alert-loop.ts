@@ -1,0 +1,61 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { AlertSettings } from '../../config/config.js';
+import type { Database } from '../../storage/database.js';
+import type { AlertNotifier } from './alert-notifier.js';
+import type { CriticalErrorRecorder } from './critical-errors.js';
+import { evaluateAlerts } from './evaluate-alerts.js';
+
+export interface AlertLoopDependencies {
+	db: Database;
+	settings: AlertSettings;
+	log: FastifyBaseLogger;
+	notifier: AlertNotifier;
+	recorder?: CriticalErrorRecorder;
+	/** Called after each evaluation this process ran (metrics). */
+	onEvaluated?: () => void;
+}
+
+/**
+ * The alert evaluator, started beside the refresh loop (in `serve` and in `otobot-vault
+ * refresher`). Every process ticks at ALERT_EVALUATION_INTERVAL_SECONDS; the lease lets one of
+ * them evaluate per interval. Notifications go out on their own, so a slow webhook never delays
+ * this loop or the refresher.
+ */
+export function startAlertLoop(deps: AlertLoopDependencies) {
+	const { db, settings, log, notifier } = deps;
+	let timer: NodeJS.Timeout | undefined;
+	let stopped = false;
+	let running: Promise<void> = Promise.resolve();
+
+	const pass = async () => {
+		try {
+			await deps.recorder?.flush();
+			// a little under the interval: the processes' timers drift, the lease keeps the bound
+			const changes = await evaluateAlerts(db, settings, settings.intervalMs * 0.9);
+			if (changes) {
+				deps.onEvaluated?.();
+				for (const alert of changes.opened)
+					log.warn({ rule: alert.rule, subject: alert.subject }, 'alert opened');
+				for (const alert of changes.resolved)
+					log.info({ rule: alert.rule, subject: alert.subject }, 'alert resolved');
+			}
+			void notifier.kick();
+		} catch (error) {
+			log.error({ err: error }, 'alert evaluation failed');
+		}
+		if (!stopped) timer = setTimeout(tick, settings.intervalMs);
+	};
+	const tick = () => {
+		running = pass();
+	};
+	tick();
+	return {
+		async stop() {
+			stopped = true;
+			if (timer) clearTimeout(timer);
+			await running;
+			await deps.recorder?.flush();
+			await notifier.stop();
+		},
+	};
+}

@@ -1,0 +1,129 @@
+import type { Keyring } from '../../crypto/keyring.js';
+import type { Database } from '../../storage/database.js';
+import type { ConnectionRow } from '../../storage/connections-store.js';
+import type { ServiceRow } from '../../storage/services-store.js';
+import { openCredentialSecret } from '../connection-secrets.js';
+import type { ConnectionRefresher } from '../../oauth/connection-refresher.js';
+import { isExpired, isRenewable } from '../../oauth/refresh-policy.js';
+import type { CheckResult } from './system-checks.js';
+
+export interface LivenessDependencies {
+	db: Database;
+	keyring: Keyring;
+	refresher: ConnectionRefresher;
+	timeoutMs: number;
+	allowInsecure: boolean;
+}
+
+const ACTOR = {
+	id: 'cli:test-connections',
+	name: 'otobot-vault test-connections',
+	scope: 'admin' as const,
+	clients: null,
+	source: 'environment' as const,
+};
+
+/** GET the service's test_url with the connection's credential; only the status is kept. */
+async function callTestUrl(
+	deps: LivenessDependencies,
+	connection: ConnectionRow,
+	service: ServiceRow,
+): Promise<string | undefined> {
+	const url = new URL(service.test_url!);
+	if (url.protocol !== 'https:' && !(deps.allowInsecure && url.protocol === 'http:'))
+		return 'test_url must be https';
+	const secret = await openCredentialSecret(
+		deps.keyring,
+		connection.client_id,
+		connection.service,
+		connection.credential_ciphertext,
+	);
+	const authorization =
+		secret.username !== undefined
+			? `Basic ${Buffer.from(`${secret.username}:${secret.password ?? ''}`).toString('base64')}`
+			: `${connection.token_type ?? 'Bearer'} ${secret.access_token ?? secret.api_key ?? ''}`;
+	try {
+		const response = await fetch(url, {
+			headers: { authorization, accept: 'application/json' },
+			redirect: 'manual',
+			signal: AbortSignal.timeout(deps.timeoutMs),
+		});
+		await response.body?.cancel();
+		return response.ok ? undefined : `test_url answered HTTP ${response.status}`;
+	} catch (error) {
+		return error instanceof Error && error.name === 'TimeoutError'
+			? `test_url timed out after ${deps.timeoutMs} ms`
+			: 'test_url unreachable';
+	}
+}
+
+/**
+ * Whether a connection works now: its service's test_url when defined; else, for OAuth2, a real
+ * refresh through the refresher (trigger `manual`, audited); else it is not checked.
+ */
+export async function checkConnection(
+	deps: LivenessDependencies,
+	connection: ConnectionRow,
+	service: ServiceRow,
+): Promise<CheckResult> {
+	const name = `${connection.client_id}/${connection.service}`;
+	if (connection.status === 'needs_reauth')
+		return {
+			name,
+			status: 'FAILED',
+			detail: `needs re-authorisation (${connection.last_error ?? 'no reason recorded'})`,
+		};
+	if (connection.status === 'disabled') return { name, status: 'SKIPPED', detail: 'disabled' };
+	try {
+		if (service.test_url) {
+			const problem = await callTestUrl(deps, connection, service);
+			return problem
+				? { name, status: 'FAILED', detail: problem }
+				: { name, status: 'OK', detail: 'test_url answered 2xx' };
+		}
+		if (isRenewable(connection)) {
+			const result = await deps.refresher.refresh(
+				connection.client_id,
+				connection.service,
+				'manual',
+				ACTOR,
+			);
+			if (result.outcome === 'refreshed' || result.outcome === 'superseded') {
+				const expires = result.connection.expires_at;
+				return {
+					name,
+					status: 'OK',
+					detail: `refreshed${expires ? `, expires ${expires.toISOString()}` : ''}`,
+				};
+			}
+			if (result.outcome === 'needs_reauth')
+				return {
+					name,
+					status: 'FAILED',
+					detail: `needs re-authorisation (${result.reason ?? 'refresh refused'})`,
+				};
+			return {
+				name,
+				status: 'FAILED',
+				detail: `refresh ${result.outcome}${result.reason ? `: ${result.reason}` : ''}`,
+			};
+		}
+		if (isExpired(connection))
+			return {
+				name,
+				status: 'FAILED',
+				detail: 'token expired and no refresh token: the client must reconnect',
+			};
+		return {
+			name,
+			status: 'NOT CHECKED',
+			detail: `${connection.type}: no test_url on service '${service.name}'`,
+		};
+	} catch (error) {
+		return {
+			name,
+			status: 'FAILED',
+			detail: error instanceof Error ? error.message : String(error),
+		};
+	}
+}
