@@ -1,0 +1,54 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import * as credential from './actions/credential/Credential.resource';
+import { router } from './actions/router';
+
+export class OtobotCredentialFetcher implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Otobot Credential Fetcher',
+		name: 'otobotCredentialFetcher',
+		icon: { light: 'file:../../icons/otobot.svg', dark: 'file:../../icons/otobot.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
+		description: "Get a client's fresh OAuth2 tokens and API keys from the Otobot Vault",
+		defaults: {
+			name: 'Otobot Credential Fetcher',
+		},
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{
+				name: 'otobotDatabaseApi',
+				required: true,
+			},
+		],
+		properties: [
+			{
+				displayName: 'Resource',
+				name: 'resource',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Credential',
+						value: 'credential',
+					},
+				],
+				default: 'credential',
+			},
+			...credential.description,
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

@@ -1,0 +1,43 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
+
+import { clientIdOverride, serviceOverride } from '../common.descriptions';
+import { forOperation, type OperationContext } from '../operation';
+import { credentialPath, resolveTarget } from '../target';
+
+export const description = forOperation('getAccessToken', [clientIdOverride, serviceOverride]);
+
+/**
+ * Just the token, with an `authorization_header` value an HTTP Request node can use as is
+ * (`Bearer <token>`, RFC 6750 section 2.1).
+ */
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	{ vault, defaults }: OperationContext,
+): Promise<IDataObject> {
+	const target = resolveTarget(this, defaults, itemIndex);
+	const credential = await vault.request(
+		{ method: 'GET', path: credentialPath(target), target },
+		itemIndex,
+	);
+
+	const token = credential.access_token ?? credential.api_key;
+	if (typeof token !== 'string' || token === '') {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The ${target.service} connection of client "${target.clientId}" holds no access token`,
+			{
+				itemIndex,
+				description: `Its type is ${String(credential.type)}: use Get Credentials to read it.`,
+			},
+		);
+	}
+	return {
+		client_id: target.clientId,
+		service: target.service,
+		access_token: token,
+		token_type: credential.token_type ?? 'Bearer',
+		expires_at: credential.expires_at ?? null,
+		authorization_header: `Bearer ${token}`,
+	};
+}

@@ -1,0 +1,83 @@
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
+
+import { OTHER_SERVICE } from '../../../credentials/OtobotServices';
+import { CREDENTIAL_TYPE, VaultClient } from '../transport';
+import * as credential from './credential/Credential.resource';
+import type { OperationExecute } from './operation';
+import type { TargetDefaults } from './target';
+
+const operations: Record<string, OperationExecute> = {
+	getAccessToken: credential.getAccessToken.execute,
+	getCredentials: credential.getCredentials.execute,
+	listConnections: credential.listConnections.execute,
+	refreshNow: credential.refreshNow.execute,
+};
+
+async function readCredential(
+	context: IExecuteFunctions,
+): Promise<{ vaultUrl: string; defaults: TargetDefaults }> {
+	const data = await context.getCredentials(CREDENTIAL_TYPE);
+	const vaultUrl = String(data.vaultUrl ?? '')
+		.trim()
+		.replace(/\/+$/, '');
+	if (!/^https?:\/\/[^/]/.test(vaultUrl)) {
+		throw new NodeOperationError(
+			context.getNode(),
+			`The Vault URL "${vaultUrl}" of the Otobot Database Credential is not an http(s) URL`,
+		);
+	}
+	const service = data.service === OTHER_SERVICE ? data.otherService : data.service;
+	return {
+		vaultUrl,
+		defaults: {
+			clientId: String(data.clientId ?? '').trim(),
+			service: String(service ?? '').trim(),
+		},
+	};
+}
+
+/** Runs the chosen operation for every input item; one vault answer serves equal requests. */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operation = this.getNodeParameter('operation', 0) as string;
+	const execute = operations[operation];
+	if (resource !== 'credential' || execute === undefined) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operation}" of resource "${resource}" is not supported`,
+		);
+	}
+
+	const { vaultUrl, defaults } = await readCredential(this);
+	const context = { vault: new VaultClient(this, vaultUrl), defaults };
+	const items = this.getInputData();
+	const returnData: INodeExecutionData[] = [];
+
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		try {
+			const result = await execute.call(this, itemIndex, context);
+			const results = Array.isArray(result) ? result : [result];
+			for (const json of results) {
+				returnData.push({ json, pairedItem: { item: itemIndex } });
+			}
+		} catch (error) {
+			if (!this.continueOnFail()) {
+				// Vault and parameter errors arrive typed; anything else gets the item index too.
+				throw error instanceof NodeApiError
+					? error
+					: new NodeOperationError(this.getNode(), error, { itemIndex });
+			}
+			const json: IDataObject = { error: error.message };
+			if (error.description) json.description = error.description;
+			if (error.context?.vaultCode) json.code = error.context.vaultCode;
+			returnData.push({ json, pairedItem: { item: itemIndex } });
+		}
+	}
+	return [returnData];
+}

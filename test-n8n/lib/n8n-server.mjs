@@ -1,0 +1,77 @@
+// `n8n start` on a free loopback port with an owner signed in, for what only the server does:
+// the credential "Test" button (POST /rest/credentials/test).
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const BROWSER_ID = 'otobot-e2e';
+
+export async function startN8nServer(n8n) {
+	const env = await n8n.env();
+	const url = `http://127.0.0.1:${env.N8N_PORT}`;
+	const logFile = join(n8n.userFolder, 'server.log');
+	const fd = openSync(logFile, 'w');
+	const child = spawn(join(n8n.host.nodeBin, 'node'), [n8n.host.n8nBin, 'start'], {
+		env,
+		stdio: ['ignore', fd, fd],
+	});
+	closeSync(fd);
+	let exited = false;
+	child.on('exit', () => (exited = true));
+
+	const stop = async () => {
+		if (exited) return;
+		const gone = new Promise((resolve) => child.on('exit', resolve));
+		child.kill('SIGTERM');
+		await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+		if (!exited) child.kill('SIGKILL');
+	};
+
+	try {
+		const deadline = Date.now() + 120_000;
+		for (;;) {
+			if (exited)
+				throw new Error(`n8n start exited:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+			const ready = await fetch(`${url}/healthz/readiness`).catch(() => undefined);
+			if (ready?.ok) break;
+			if (Date.now() > deadline) throw new Error('n8n start was not ready within 120 s');
+			await new Promise((resolve) => setTimeout(resolve, 500));
+		}
+
+		const setup = await fetch(`${url}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID },
+			body: JSON.stringify({
+				email: 'e2e@otobot.test',
+				firstName: 'E2E',
+				lastName: 'Owner',
+				password: 'Otobot-e2e-Passw0rd',
+			}),
+		});
+		if (!setup.ok) throw new Error(`owner setup -> ${setup.status} ${await setup.text()}`);
+		const cookie = setup.headers
+			.getSetCookie()
+			.map((c) => c.split(';')[0])
+			.join('; ');
+
+		return {
+			url,
+			stop,
+			/** What n8n's "Test" button shows for these credential values: {status, message}. */
+			async testCredential(credential) {
+				const response = await fetch(`${url}/rest/credentials/test`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, cookie },
+					body: JSON.stringify({ credentials: { id: '', name: 'e2e', ...credential } }),
+				});
+				const body = await response.json();
+				if (!response.ok)
+					throw new Error(`credential test -> ${response.status} ${JSON.stringify(body)}`);
+				return body.data;
+			},
+		};
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+}

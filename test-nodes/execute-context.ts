@@ -1,0 +1,102 @@
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestOptions,
+	INode,
+	INodeExecutionData,
+} from 'n8n-workflow';
+
+import { OtobotDatabaseApi } from '../credentials/OtobotDatabaseApi.credentials';
+
+type ParameterValue = unknown | ((itemIndex: number) => unknown);
+
+export interface ContextOptions {
+	credential: ICredentialDataDecryptedObject;
+	parameters: Record<string, ParameterValue>;
+	items?: INodeExecutionData[];
+	continueOnFail?: boolean;
+	/** What the node reports as X-N8N-Execution-Id: lets a test find its requests in the audit. */
+	executionId?: string;
+}
+
+/** Resolves `={{$credentials.x}}`-style templates the way n8n does for these simple cases. */
+function resolveCredentialTemplate(value: string, credential: ICredentialDataDecryptedObject) {
+	return value
+		.replace(/^=/, '')
+		.replace(/\{\{\s*\$credentials\.(\w+)\s*\}\}/g, (_, key: string) => String(credential[key]));
+}
+
+/**
+ * Sends a request as n8n's `httpRequest` helper does for these options: JSON parsed, and with
+ * `ignoreHttpStatusErrors` and `returnFullResponse` honoured. Real HTTP, so the code under test
+ * meets a real server.
+ */
+export async function httpRequest(options: IHttpRequestOptions) {
+	const response = await fetch(options.url, {
+		method: options.method ?? 'GET',
+		headers: options.headers as Record<string, string>,
+	});
+	const text = await response.text();
+	let body: unknown = text;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		// not JSON: keep the text, as n8n does
+	}
+	if (!response.ok && !options.ignoreHttpStatusErrors) {
+		throw new Error(`Request failed with status code ${response.status}`);
+	}
+	return options.returnFullResponse
+		? { statusCode: response.status, body, headers: Object.fromEntries(response.headers) }
+		: body;
+}
+
+/** `httpRequestWithAuthentication` for the Otobot credential: its `authenticate` headers applied. */
+async function httpRequestWithAuthentication(
+	credential: ICredentialDataDecryptedObject,
+	options: IHttpRequestOptions,
+) {
+	const authenticate = new OtobotDatabaseApi().authenticate.properties.headers ?? {};
+	const headers: Record<string, string> = { ...(options.headers as Record<string, string>) };
+	for (const [name, template] of Object.entries(authenticate)) {
+		headers[name] = resolveCredentialTemplate(String(template), credential);
+	}
+	return await httpRequest({ ...options, headers });
+}
+
+export const node: INode = {
+	id: 'node-1',
+	name: 'Otobot Credential Fetcher',
+	type: 'n8n-nodes-otobot.otobotCredentialFetcher',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
+/** The slice of n8n's IExecuteFunctions the node uses, backed by real HTTP. */
+export function executeContext(options: ContextOptions): IExecuteFunctions {
+	const items = options.items ?? [{ json: {} }];
+	const context = {
+		getInputData: () => items,
+		getNode: () => node,
+		getWorkflow: () => ({ id: 'wf-unit', name: 'unit test', active: false }),
+		getExecutionId: () => options.executionId ?? 'exec-unit',
+		continueOnFail: () => options.continueOnFail ?? false,
+		getCredentials: async () => options.credential,
+		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
+			if (!(name in options.parameters)) return fallback;
+			const value = options.parameters[name];
+			return typeof value === 'function' ? (value as (i: number) => unknown)(itemIndex) : value;
+		},
+		helpers: {
+			httpRequestWithAuthentication: async (_type: string, request: IHttpRequestOptions) =>
+				await httpRequestWithAuthentication(options.credential, request),
+		},
+	};
+	return context as unknown as IExecuteFunctions;
+}
+
+export function jsonOf(output: INodeExecutionData[][]): IDataObject[] {
+	return output[0].map((item) => item.json);
+}
