@@ -11,8 +11,8 @@ export interface Server {
 }
 
 /** Starts a Node process and resolves when it prints `Server listening at <url>` (or `ready`). */
-export function startNodeProcess(script: string, args: string[], env: Record<string, string>, ready = /Server listening at (http:\/\/[\d.:]+)|refresher (started)/): Promise<Server> {
-	const child = spawn(process.execPath, [script, ...args], {
+export function startNodeProcess(script: string, args: string[], env: Record<string, string>, ready = /Server listening at (http:\/\/[\d.:]+)|refresher (started)/, nodeArgs: string[] = []): Promise<Server> {
+	const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
 		env: { PATH: process.env.PATH ?? '', ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});

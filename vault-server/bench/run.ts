@@ -80,7 +80,9 @@ const seeded = await openVault(loadConfig({ NODE_ENV: 'production', DATABASE_URL
 await seedConnections(seeded.db, seeded.keyring, { clients: clientCount, services: BENCH_SERVICES });
 await seeded.db.close();
 
-const vault = await startNodeProcess(CLI, ['serve'], vaultEnv({ DATABASE_URL: databaseUrl }));
+// BENCH_PROFILE_DIR=<dir>: the vault writes a V8 CPU profile there when it stops
+const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+const vault = await startNodeProcess(CLI, ['serve'], vaultEnv({ DATABASE_URL: databaseUrl }), undefined, profile);
 const baseline = await startNodeProcess(BASELINE, [], { DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: masterKey, DATABASE_POOL_SIZE: '10' });
 console.log('Warming up ...');
 await load(baseline, false, 3);
@@ -98,6 +100,10 @@ for (let round = 1; round <= rounds; round += 1) {
 	console.log(`round ${round}: baseline ${row.baseline.rps.toFixed(0)} rps p99 ${row.baseline.p99} ms | vault ${row.vault.rps.toFixed(0)} rps p99 ${row.vault.p99} ms | ratio ${(row.vault.rps / row.baseline.rps).toFixed(3)}`);
 }
 const rssAfter = vault.rssMb();
+const metricsText = await (await fetch(`${vault.url}/metrics`, { headers: { authorization: `Bearer admin-${token}` } })).text();
+const metricSum = (name: string) =>
+	[...metricsText.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+const auditBatches = { count: metricSum('otobot_vault_audit_write_duration_seconds_count'), seconds: metricSum('otobot_vault_audit_write_duration_seconds_sum') };
 const vaultServed = results.reduce((sum, r) => sum + r.vault.total, 0);
 const auditRows = Number((await postgres(databaseUrl, { max: 1 }).unsafe(`SELECT count(*) AS n FROM audit_log WHERE action = 'credential.fetch'`))[0]!.n);
 await vault.stop();
@@ -140,6 +146,7 @@ const report = renderResults({
 	medianP99Ratio: median(p99Ratios),
 	rss: { warm: rssWarm, after: rssAfter, served: vaultServed },
 	auditRows,
+	auditBatches,
 	pgliteRps,
 	drain,
 });

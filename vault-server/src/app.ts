@@ -69,6 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	const fastify = Fastify({
 		logger: options.logStream ? { ...logger, stream: options.logStream } : logger,
 		trustProxy: config.trustProxy,
+		disableRequestLogging: !config.logRequests,
 		bodyLimit: config.bodyLimitBytes,
 		genReqId: () => randomUUID(),
 		routerOptions: { maxParamLength: 256 },

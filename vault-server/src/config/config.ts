@@ -13,6 +13,7 @@ const EnvSchema = Type.Object({
 		{ default: 'info' },
 	),
 	TRUST_PROXY: Type.Boolean({ default: false }),
+	LOG_REQUESTS: Type.Boolean({ default: false }),
 	DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
 	DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
 	VAULT_DATA_DIR: Type.String({ default: './.vault-data', minLength: 1 }),
@@ -54,6 +55,8 @@ export interface Config {
 	publicUrl: string;
 	logLevel: Env['LOG_LEVEL'];
 	trustProxy: boolean;
+	/** A log line per request (the audit log records every /v1 request either way). */
+	logRequests: boolean;
 	databaseUrl: Secret | undefined;
 	databasePoolSize: number;
 	dataDir: string;
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		publicUrl: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
 		logLevel: parsed.LOG_LEVEL,
 		trustProxy: parsed.TRUST_PROXY,
+		logRequests: parsed.LOG_REQUESTS,
 		databaseUrl: parsed.DATABASE_URL ? new Secret(parsed.DATABASE_URL) : undefined,
 		databasePoolSize: parsed.DATABASE_POOL_SIZE,
 		dataDir: resolve(parsed.VAULT_DATA_DIR),

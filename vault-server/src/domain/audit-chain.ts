@@ -3,7 +3,6 @@ import type { Queryable } from '../storage/database.js';
 import { auditStore, type AuditEntry } from '../storage/audit-store.js';
 
 const CONTENT_FIELDS = [
-	'id',
 	'occurred_at',
 	'request_id',
 	'actor_id',
@@ -33,10 +32,17 @@ function canonicalJson(value: unknown): string {
 	return JSON.stringify(value ?? null);
 }
 
-/** SHA-256 over the previous row's hash and this row's content. */
+/** The canonical JSON of a row's content (everything but its id and hashes). */
+export function auditContent(row: AuditEntry): string {
+	return canonicalJson(Object.fromEntries(CONTENT_FIELDS.map((field) => [field, row[field]])));
+}
+
+/**
+ * SHA-256 of "<previous hash in hex>\n<id>\n<content>": what the database's audit_append()
+ * computes when it writes the row (sql/migrations/0005_audit_append.sql).
+ */
 export function hashAuditRow(prevHashHex: string, row: AuditEntry & { id: number }): string {
-	const content = canonicalJson(Object.fromEntries(CONTENT_FIELDS.map((field) => [field, row[field]])));
-	return createHash('sha256').update(`${prevHashHex}\n${content}`).digest('hex');
+	return createHash('sha256').update(`${prevHashHex}\n${row.id}\n${auditContent(row)}`).digest('hex');
 }
 
 export type ChainProblem = 'edited' | 'deleted' | 'head_mismatch';

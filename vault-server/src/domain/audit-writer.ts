@@ -1,8 +1,6 @@
 import type { Database } from '../storage/database.js';
-import { auditStore, type AuditEntry, type ChainedEntry } from '../storage/audit-store.js';
-import { touchConnections } from '../storage/connections-store.js';
-import { touchApiTokens } from '../storage/api-tokens-store.js';
-import { hashAuditRow } from './audit-chain.js';
+import { auditStore, type AuditEntry } from '../storage/audit-store.js';
+import { auditContent } from './audit-chain.js';
 
 export interface AuditRecord {
 	entry: AuditEntry;
@@ -19,15 +17,42 @@ interface Pending {
 }
 
 const MAX_BATCH = 500;
+// flushes overlap: while one commits, the next already waits on the chain head's lock
+const MAX_IN_FLIGHT = 3;
+// last_used_at is for "unused connection" monitoring: minute precision, far fewer row updates
+const TOUCH_INTERVAL_MS = 60_000;
+const TOUCH_MEMORY = 100_000;
+
+/** Remembers what was marked used recently, so a busy connection is updated once a minute. */
+class RecentUse {
+	#at = new Map<string, number>();
+
+	/** The keys not marked within the interval; they count as marked from now on. */
+	take(keys: string[], now = Date.now()): string[] {
+		const due = keys.filter((key) => (this.#at.get(key) ?? 0) <= now - TOUCH_INTERVAL_MS);
+		if (this.#at.size + due.length > TOUCH_MEMORY) this.#at.clear();
+		for (const key of due) this.#at.set(key, now);
+		return due;
+	}
+
+	forget(keys: string[]): void {
+		for (const key of keys) this.#at.delete(key);
+	}
+}
+
+const connectionKey = (used: { clientId: string; service: string }) => `${used.clientId}/${used.service}`;
 
 /**
  * Group commit for the audit log. Each request awaits its row's commit (fail closed); the rows of
- * concurrent requests share one transaction, started as soon as the previous one returns. The
- * chain head's row lock orders writers across processes.
+ * concurrent requests share one statement. The chain head's row lock, taken by audit_append on
+ * the server, orders writers across processes and within this one: a flush may start while
+ * another commits, and the database chains it after.
  */
 export class AuditWriter {
 	#queue: Pending[] = [];
-	#flushing: Promise<void> | undefined;
+	#inFlight = new Set<Promise<void>>();
+	#recentConnections = new RecentUse();
+	#recentTokens = new RecentUse();
 
 	constructor(
 		private readonly db: Database,
@@ -45,15 +70,15 @@ export class AuditWriter {
 
 	/** Waits until every queued row is written (or failed). */
 	async drain(): Promise<void> {
-		while (this.#flushing) await this.#flushing;
+		while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
 	}
 
 	#startFlush() {
-		if (this.#flushing || this.#queue.length === 0) return;
+		if (this.#inFlight.size >= MAX_IN_FLIGHT || this.#queue.length === 0) return;
 		const batch = this.#queue.splice(0, MAX_BATCH);
 		const started = performance.now();
 		const observe = (ok: boolean) => this.observe?.((performance.now() - started) / 1000, ok);
-		this.#flushing = this.#write(batch.map((pending) => pending.record)).then(
+		const flush = this.#write(batch.map((pending) => pending.record)).then(
 			() => {
 				observe(true);
 				batch.forEach((pending) => pending.resolve());
@@ -63,38 +88,34 @@ export class AuditWriter {
 				batch.forEach((pending) => pending.reject(error));
 			},
 		);
-		void this.#flushing.finally(() => {
-			this.#flushing = undefined;
+		this.#inFlight.add(flush);
+		void flush.finally(() => {
+			this.#inFlight.delete(flush);
 			this.#startFlush();
 		});
 	}
 
 	async #write(records: AuditRecord[]): Promise<void> {
-		await this.db.transaction(async (tx) => {
-			const store = auditStore(tx);
-			const head = await store.lockHead();
-			let id = head.last_id;
-			let prevHash = Buffer.from(head.last_hash).toString('hex');
-			const rows: ChainedEntry[] = records.map(({ entry }) => {
-				id += 1;
-				const hash = hashAuditRow(prevHash, { ...entry, id });
-				const row = { ...entry, id, prev_hash: prevHash, hash };
-				prevHash = hash;
-				return row;
-			});
-			await store.append(rows);
-			await touchConnections(tx, uniqueConnections(records));
-			await touchApiTokens(tx, [
-				...new Set(records.flatMap((record) => (record.usedTokenId ? [record.usedTokenId] : []))),
-			]);
-		});
+		const used = new Map<string, { clientId: string; service: string }>();
+		for (const { usedConnection } of records) if (usedConnection) used.set(connectionKey(usedConnection), usedConnection);
+		const connectionKeys = this.#recentConnections.take([...used.keys()]);
+		const tokenIds = this.#recentTokens.take([
+			...new Set(records.flatMap((record) => (record.usedTokenId ? [record.usedTokenId] : []))),
+		]);
+		try {
+			// one statement, committed on its own: the database chains the rows (audit_append)
+			await auditStore(this.db).append(
+				records.map(({ entry }) => ({ row: entry, content: auditContent(entry) })),
+				connectionKeys.map((key) => {
+					const { clientId, service } = used.get(key)!;
+					return { client_id: clientId, service };
+				}),
+				tokenIds,
+			);
+		} catch (error) {
+			this.#recentConnections.forget(connectionKeys);
+			this.#recentTokens.forget(tokenIds);
+			throw error;
+		}
 	}
-}
-
-function uniqueConnections(records: AuditRecord[]) {
-	const seen = new Map<string, { clientId: string; service: string }>();
-	for (const { usedConnection } of records) {
-		if (usedConnection) seen.set(`${usedConnection.clientId}\u0000${usedConnection.service}`, usedConnection);
-	}
-	return [...seen.values()];
 }

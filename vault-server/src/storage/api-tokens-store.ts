@@ -64,9 +64,3 @@ export function apiTokensStore(db: Queryable) {
 }
 
 export type ApiTokensStore = ReturnType<typeof apiTokensStore>;
-
-/** Sets `last_used_at` for the database tokens a batch of requests used. */
-export async function touchApiTokens(db: Queryable, ids: string[]) {
-	if (ids.length === 0) return;
-	await db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = ANY($1::uuid[])', [ids]);
-}

@@ -129,18 +129,3 @@ export function connectionsStore(db: Queryable) {
 }
 
 export type ConnectionsStore = ReturnType<typeof connectionsStore>;
-
-/** Sets `last_used_at` for the connections a batch of requests used, in the batch's transaction. */
-export async function touchConnections(db: Queryable, used: { clientId: string; service: string }[]) {
-	if (used.length === 0) return;
-	await db.query(
-		// SKIP LOCKED: a row held by a refresh or a rewrap must never stall the audit commit
-		`UPDATE connections k SET last_used_at = now()
-		 FROM (SELECT c.client_id, c.service FROM connections c
-			JOIN jsonb_to_recordset($1::jsonb) AS u(client_id text, service text)
-			  ON c.client_id = u.client_id AND c.service = u.service
-			FOR UPDATE OF c SKIP LOCKED) AS l
-		 WHERE k.client_id = l.client_id AND k.service = l.service`,
-		[used.map((pair) => ({ client_id: pair.clientId, service: pair.service }))],
-	);
-}
