@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { esbuildWriteGuard } from './build/postgres-write-guard.js';
 
 export default defineConfig({
 	entry: {
@@ -15,4 +16,7 @@ export default defineConfig({
 	banner: { js: '#!/usr/bin/env node' },
 	// the benchmark's load generator is a dev tool: loaded from node_modules, not bundled
 	external: ['autocannon'],
+	// postgres.js is bundled so that its write guard is in (build/postgres-write-guard.ts)
+	noExternal: ['postgres'],
+	esbuildPlugins: [esbuildWriteGuard],
 });
