@@ -1,7 +1,10 @@
 import { expect } from 'vitest';
+import { Keyring } from '../../src/crypto/keyring.js';
+import { openCredentialSecret } from '../../src/domain/connection-secrets.js';
 import type { Database } from '../../src/storage/database.js';
 import { runCli } from './cli.js';
 import { clientOf, internal, seqOfApiKey, type RequestLoad } from './request-load.js';
+import { TEST_MASTER_KEY } from './vault-app.js';
 
 /**
  * After a fault: every acknowledged write is in the database, every connection decrypts (a fetch
@@ -28,6 +31,24 @@ export async function expectNothingLost(
 		// what is stored is the last acknowledged write, or a later one whose answer was lost
 		expect(stored).toBeGreaterThanOrEqual(lastAcknowledged);
 		expect(stored).toBeLessThanOrEqual(Math.max(0, ...stores.map((o) => o.seq)));
+	}
+
+	// no half-written row: every stored ciphertext opens, bound to its own client and service
+	const keyring = await Keyring.open(db, Buffer.from(TEST_MASTER_KEY, 'hex'));
+	const rows = await db.query<{
+		client_id: string;
+		service: string;
+		credential_ciphertext: Uint8Array;
+	}>('SELECT client_id, service, credential_ciphertext FROM connections');
+	expect(rows.length).toBeGreaterThanOrEqual(workers);
+	for (const row of rows) {
+		const secret = await openCredentialSecret(
+			keyring,
+			row.client_id,
+			row.service,
+			row.credential_ciphertext,
+		);
+		expect(secret.api_key ?? secret.access_token).toBeTruthy();
 	}
 
 	const created = load.acknowledged('create').map((o) => `new-${o.worker}-${o.seq}`);
