@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
-import { startServe, type ServeProcess } from './helpers/cli.js';
+import { startProcess, startServe, type ServeProcess } from './helpers/cli.js';
 import { expectNothingLost } from './helpers/nothing-lost.js';
 import { RequestLoad } from './helpers/request-load.js';
 import { canRunThrowawayPostgres, ThrowawayPostgres } from './helpers/throwaway-postgres.js';
@@ -21,12 +21,13 @@ const health = async (base: string) => {
 };
 
 /**
- * A real `serve` process on a PostgreSQL cluster of the test's own (the shared server other test
+ * A real `serve` process (and a `refresher` process beside it) on a PostgreSQL cluster of the test's own (the shared server other test
  * files use is never stopped), under writes and fetches while the cluster stops and starts again.
  */
 describe.runIf(canRunThrowawayPostgres())('PostgreSQL restarted under load', () => {
 	let cluster: ThrowawayPostgres;
 	let vault: ServeProcess;
+	let refresher: ServeProcess;
 	let env: Record<string, string>;
 
 	beforeAll(async () => {
@@ -45,9 +46,11 @@ describe.runIf(canRunThrowawayPostgres())('PostgreSQL restarted under load', () 
 			DATABASE_POOL_SIZE: '4',
 		};
 		vault = await startServe(env);
+		refresher = await startProcess(['refresher'], env, /refresher started()/);
 	});
 	afterAll(async () => {
 		vault?.child.kill('SIGKILL');
+		refresher?.child.kill('SIGKILL');
 		await cluster?.destroy();
 	});
 
@@ -90,6 +93,7 @@ describe.runIf(canRunThrowawayPostgres())('PostgreSQL restarted under load', () 
 		expect(Math.max(...load.outcomes.map((o) => o.ms))).toBeLessThan(ANSWER_BOUND_MS);
 		expect(load.outcomes.filter((o) => o.status === 0)).toEqual([]);
 		expect(vault.child.exitCode).toBeNull();
+		expect(refresher.child.exitCode).toBeNull();
 		expect(load.outcomes.length).toBeGreaterThan(served);
 		console.info(
 			`[figures] outage ${OUTAGE_MS} ms: ${during.length} requests answered 503, slowest ` +
