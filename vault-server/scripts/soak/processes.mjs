@@ -17,6 +17,7 @@ const freePort = () =>
 /** Child processes started by the soak, all killed by `killAll`. */
 export class Processes {
 	children = [];
+	#provider;
 
 	/** Starts `node <args>`; resolves with the first match of `ready` in its output. */
 	start(args, env, ready) {
@@ -42,7 +43,9 @@ export class Processes {
 
 	/** The test OAuth2 provider (test/provider/test-provider.mjs); resolves with its base URL. */
 	async startProvider() {
-		return `http://127.0.0.1:${await this.start([PROVIDER], {}, /"port":(\d+)/)}`;
+		const port = await this.start([PROVIDER], {}, /"port":(\d+)/);
+		this.#provider = this.children.at(-1);
+		return `http://127.0.0.1:${port}`;
 	}
 
 	/** `otobot-vault serve` on a free port; resolves with its URL once /health answers 200. */
@@ -61,6 +64,20 @@ export class Processes {
 			await new Promise((resolve) => setTimeout(resolve, 100));
 		}
 		throw new Error(`${url} never became healthy`);
+	}
+
+	/** Stops every vault process gracefully (SIGTERM: audit rows and refreshes under way finish). */
+	async stopVaults() {
+		const vaults = this.children.filter(
+			(child) => child !== this.#provider && child.exitCode === null,
+		);
+		await Promise.all(
+			vaults.map((child) => {
+				const exited = new Promise((resolve) => child.once('exit', resolve));
+				child.kill('SIGTERM');
+				return exited;
+			}),
+		);
 	}
 
 	killAll(signal = 'SIGKILL') {
