@@ -1,5 +1,5 @@
 import { defineConfig } from 'tsup';
-import { esbuildWriteGuard } from './build/postgres-write-guard.js';
+import { esbuildPostgresPatch } from './build/postgres-driver-patch.js';
 
 export default defineConfig({
 	entry: {
@@ -16,7 +16,7 @@ export default defineConfig({
 	banner: { js: '#!/usr/bin/env node' },
 	// the benchmark's load generator is a dev tool: loaded from node_modules, not bundled
 	external: ['autocannon'],
-	// postgres.js is bundled so that its write guard is in (build/postgres-write-guard.ts)
+	// postgres.js is bundled so that its fixes are in (build/postgres-driver-patch.ts)
 	noExternal: ['postgres'],
-	esbuildPlugins: [esbuildWriteGuard],
+	esbuildPlugins: [esbuildPostgresPatch],
 });

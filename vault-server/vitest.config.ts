@@ -1,15 +1,15 @@
 import { defineConfig } from 'vitest/config';
-import { viteWriteGuard } from './build/postgres-write-guard.js';
+import { vitePostgresPatch } from './build/postgres-driver-patch.js';
 
 export default defineConfig({
-	plugins: [viteWriteGuard],
+	plugins: [vitePostgresPatch],
 	test: {
 		include: ['test/**/*.test.ts'],
 		testTimeout: 30_000,
 		hookTimeout: 60_000,
 		pool: 'forks',
 		poolOptions: { forks: { maxForks: 2 } },
-		// loaded through vite, so the write guard applies to the driver the tests use
+		// loaded through vite, so the fixes apply to the driver the tests use
 		server: { deps: { inline: ['postgres'] } },
 	},
 });

@@ -21,7 +21,6 @@ const BY_STATUS: Record<number, ErrorCode> = {
 	429: 'RATE_LIMITED',
 };
 
-
 function toVaultError(error: FastifyError): VaultError | undefined {
 	if (error instanceof VaultError) return error;
 	if (error.validation) return new VaultError('VALIDATION_FAILED', error.message);
