@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect, createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patchPostgresDriver } from '../build/postgres-driver-patch.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
+import { proxiedUrl, slowProxy } from './helpers/slow-proxy.js';
 
 const driverFile = () =>
 	join(dirname(createRequire(import.meta.url).resolve('postgres')), '../../src/connection.js');
@@ -29,19 +30,6 @@ describe('the postgres.js patch (build/postgres-driver-patch.ts)', () => {
 	});
 });
 
-/** A TCP proxy to PostgreSQL that holds each new connection back for `delayMs`. */
-function slowProxy(target: URL, delayMs: number): Promise<Server> {
-	const server = createServer((socket) => {
-		socket.on('error', () => {});
-		setTimeout(() => {
-			const upstream = connect(Number(target.port || 5432), target.hostname);
-			upstream.on('error', () => socket.destroy());
-			socket.pipe(upstream).pipe(socket);
-		}, delayMs);
-	});
-	return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(
 	'a statement given up while its connection opens',
 	() => {
@@ -49,11 +37,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(
 		afterAll(() => proxy?.close());
 
 		it('leaves the connection to the pool: the next statement runs on it', async () => {
-			const target = new URL(process.env.TEST_DATABASE_URL!);
+			const target = process.env.TEST_DATABASE_URL!;
 			proxy = await slowProxy(target, 800);
-			const url = new URL(target);
-			url.host = `127.0.0.1:${(proxy.address() as { port: number }).port}`;
-			const db = openPostgresDatabase({ url: url.toString(), poolSize: 1, connectionWaitMs: 300 });
+			const url = proxiedUrl(proxy, target);
+			const db = openPostgresDatabase({ url, poolSize: 1, connectionWaitMs: 300 });
 			try {
 				await expect(db.query('SELECT 1')).rejects.toMatchObject({
 					code: 'CONNECTION_WAIT_TIMEOUT',
