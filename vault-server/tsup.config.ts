@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { esbuildPostgresPatch } from './build/postgres-driver-patch.js';
 
 export default defineConfig({
 	entry: {
@@ -15,4 +16,7 @@ export default defineConfig({
 	banner: { js: '#!/usr/bin/env node' },
 	// the benchmark's load generator is a dev tool: loaded from node_modules, not bundled
 	external: ['autocannon'],
+	// postgres.js is bundled so that its fixes are in (build/postgres-driver-patch.ts)
+	noExternal: ['postgres'],
+	esbuildPlugins: [esbuildPostgresPatch],
 });

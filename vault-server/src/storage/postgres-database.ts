@@ -1,11 +1,25 @@
 import postgres from 'postgres';
 import type { Database, Queryable } from './database.js';
+import { ConnectionWaitPolicy, DEFAULT_CONNECTION_WAIT_MS } from './connection-wait.js';
 
 export interface PostgresOptions {
 	url: string;
 	poolSize: number;
 	connectTimeoutSeconds?: number;
+	/** How long a statement or a transaction may wait for a connection (see connection-wait.ts). */
+	connectionWaitMs?: number;
 }
+
+/** postgres.js sets a query's `state` (its backend) when it sends it on a connection. */
+const sent = (query: object) =>
+	(query as unknown as { state: unknown }).state !== null;
+
+/**
+ * The driver's wait before reconnecting, in seconds: 50 ms doubling to 1 s. Its default grows to
+ * 20 s across the whole pool while the server is down, which delays the recovery by as much after
+ * the server is back.
+ */
+const reconnectDelay = (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -14,14 +28,19 @@ interface Busy {
 	count: number;
 }
 
-function queryableOf(sql: Sql, busy?: Busy): Queryable {
+function queryableOf(sql: Sql, wait: ConnectionWaitPolicy, busy?: Busy): Queryable {
 	return {
 		async query<Row>(text: string, params: readonly unknown[] = []) {
 			if (busy) busy.count += 1;
 			try {
-				const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
+				const query = sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
 					prepare: true,
 				});
+				const rows = await wait.bound(
+					query,
+					() => sent(query),
+					() => void query.cancel(),
+				);
 				return rows as unknown as Row[];
 			} finally {
 				if (busy) busy.count -= 1;
@@ -37,6 +56,7 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 	const sql = postgres(options.url, {
 		max: options.poolSize,
 		connect_timeout: options.connectTimeoutSeconds ?? 5,
+		backoff: reconnectDelay,
 		onnotice: () => {},
 		// int8 as a JS number, as PGlite does: counts and audit ids stay far below 2^53
 		types: {
@@ -49,14 +69,27 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 		},
 	});
 	const busy: Busy = { count: 0 };
-	const base = queryableOf(sql, busy);
+	const wait = new ConnectionWaitPolicy(options.connectionWaitMs ?? DEFAULT_CONNECTION_WAIT_MS);
+	const base = queryableOf(sql, wait, busy);
 	return {
 		kind: 'postgres',
 		...base,
 		async transaction(work) {
 			busy.count += 1;
+			let started = false;
+			let abandoned = false;
 			try {
-				return (await sql.begin((tx) => work(queryableOf(tx)))) as Awaited<ReturnType<typeof work>>;
+				// a transaction given up while it waited must not run later, unseen by its caller
+				const run = sql.begin((tx) => {
+					if (abandoned) throw new Error('transaction abandoned: it waited too long for a connection');
+					started = true;
+					return work(queryableOf(tx, wait));
+				});
+				return (await wait.bound(
+					run,
+					() => started,
+					() => (abandoned = true),
+				)) as Awaited<ReturnType<typeof work>>;
 			} finally {
 				busy.count -= 1;
 			}

@@ -12,6 +12,8 @@ export interface ProviderControl {
 	rotate?: boolean;
 	expiresIn?: number | null;
 	omitRefreshToken?: boolean;
+	/** The provider's clock runs this far from ours (its Date header and `issued_at`). */
+	clockOffsetSeconds?: number;
 }
 
 /** The misbehaving OAuth2 provider of test/provider, running as a process of its own. */

@@ -1,6 +1,7 @@
 // A small OAuth2 token endpoint that misbehaves on request, run as its own process by the tests.
 // It prints {"port": N} on its first stdout line. Control it over HTTP:
 //   POST /_control {"mode": ..., "delayMs": n, "rotate": bool, "expiresIn": n|null, "omitRefreshToken": bool,
+//                   "clockOffsetSeconds": n (its Date header and Salesforce-style issued_at run that far off),
 //                   "acceptAnyRefreshToken": bool (the benchmark's mass refreshes)}
 //   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
 //   GET  /_stats                            {tokenCalls, grants: {...}}
@@ -10,7 +11,7 @@
 // (as Xero and others do; a crash before delivery leaves the old one valid).
 import { createServer } from 'node:http';
 
-const state = { mode: 'ok', delayMs: 0, acceptAnyRefreshToken: false, rotate: false, expiresIn: 3600, omitRefreshToken: false, clientId: 'vault-app', clientSecret: 'vault-app-secret' };
+const state = { mode: 'ok', delayMs: 0, acceptAnyRefreshToken: false, rotate: false, expiresIn: 3600, omitRefreshToken: false, clockOffsetSeconds: 0, clientId: 'vault-app', clientSecret: 'vault-app-secret' };
 const validRefreshTokens = new Set();
 const stats = { tokenCalls: 0, grants: {} };
 let counter = 0;
@@ -62,13 +63,15 @@ async function token(req, res) {
 	counter += 1;
 	const answer = { access_token: `at-${counter}-${Math.random().toString(36).slice(2)}`, token_type: 'Bearer' };
 	if (state.expiresIn !== null) answer.expires_in = state.expiresIn;
+	const providerNow = Date.now() + state.clockOffsetSeconds * 1000;
+	if (state.clockOffsetSeconds) answer.issued_at = String(providerNow);
 	let rotatedFrom;
 	if (params.grant_type === 'refresh_token' && state.rotate && !state.omitRefreshToken) {
 		answer.refresh_token = `rt-${counter}-${Math.random().toString(36).slice(2)}`;
 		validRefreshTokens.add(answer.refresh_token);
 		rotatedFrom = params.refresh_token;
 	}
-	res.writeHead(200, { 'content-type': 'application/json' });
+	res.writeHead(200, { 'content-type': 'application/json', date: new Date(providerNow).toUTCString() });
 	res.end(JSON.stringify(answer), () => {
 		if (rotatedFrom) validRefreshTokens.delete(rotatedFrom);
 	});

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError } from 'fastify';
 import { VaultError, type ErrorCode } from '../../errors.js';
+import { isConnectionFailure } from '../../storage/connection-wait.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
 	FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
@@ -20,25 +21,12 @@ const BY_STATUS: Record<number, ErrorCode> = {
 	429: 'RATE_LIMITED',
 };
 
-// network and server-shutdown failures of the database: the vault is up, its storage is not
-const DATABASE_DOWN = new Set([
-	'ECONNREFUSED',
-	'ECONNRESET',
-	'ETIMEDOUT',
-	'CONNECTION_CLOSED',
-	'CONNECTION_ENDED',
-	'CONNECTION_DESTROYED',
-	'CONNECT_TIMEOUT',
-	'57P01',
-	'57P03',
-]);
-
 function toVaultError(error: FastifyError): VaultError | undefined {
 	if (error instanceof VaultError) return error;
 	if (error.validation) return new VaultError('VALIDATION_FAILED', error.message);
 	const known = error.code ? FASTIFY_CODES[error.code] : undefined;
 	if (known) return new VaultError(known, error.message);
-	if (error.code && DATABASE_DOWN.has(error.code)) {
+	if (isConnectionFailure(error)) {
 		return new VaultError('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly');
 	}
 	const status = error.statusCode ?? 500;
