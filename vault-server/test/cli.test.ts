@@ -80,3 +80,26 @@ describe.runIf(hasPostgres)('migrations', () => {
 		}
 	});
 });
+
+describe.runIf(hasPostgres)('otobot-vault connect-link', () => {
+	it('prints a single-use link for a client to reconnect, and refuses an unknown client', async () => {
+		const database = await createPostgresDatabase();
+		try {
+			const env = { DATABASE_URL: database.url, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY, VAULT_DATA_DIR: tempDir(), PUBLIC_URL: 'https://vault.example.com' };
+			expect((await runCli(['migrate'], env)).code).toBe(0);
+			const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
+			await db.query(`INSERT INTO clients (id, name) VALUES ('acme', 'Acme')`);
+			await db.query(`UPDATE services SET oauth_client_id = 'agency-app' WHERE name = 'google'`);
+			const link = await runCli(['connect-link', 'acme', 'google'], env);
+			expect(link.code).toBe(0);
+			expect(link.stdout).toMatch(/https:\/\/vault\.example\.com\/connect\/[A-Za-z0-9_-]{43}/);
+			expect(await db.query('SELECT 1 FROM connect_links')).toHaveLength(1);
+			const unknown = await runCli(['connect-link', 'nobody', 'google'], env);
+			expect(unknown.code).toBe(1);
+			expect(unknown.stderr).toContain('CLIENT_NOT_FOUND');
+			await db.close();
+		} finally {
+			await database.drop();
+		}
+	});
+});

@@ -6,6 +6,7 @@ import { auditCommand } from './audit-command.js';
 import { schemaCommand } from './schema-command.js';
 import { refresherCommand } from './refresher-command.js';
 import { keysCommand } from './keys-command.js';
+import { connectLinkCommand } from './connect-link-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { testConnectionsCommand } from './test-connections-command.js';
 
@@ -19,6 +20,7 @@ export const COMMANDS: Record<string, Command> = {
 	audit: auditCommand,
 	'schema-sql': schemaCommand,
 	keys: keysCommand,
+	'connect-link': connectLinkCommand,
 	monitor: monitorCommand,
 	'test-connections': testConnectionsCommand,
 };
@@ -33,6 +35,8 @@ export const usage = () => `Usage: otobot-vault <command>
   token revoke <id>             revoke an API token
   audit verify                  check the audit log's hash chain
   schema-sql                    print the whole schema as one SQL script
+  connect-link <client> <service> [--expires-in-minutes N]
+                                a single-use link the client opens to (re)connect an account
   keys status [--json]          data key versions and the ciphertexts each protects
   keys rotate                   create a new data key version, active for new secrets
   keys rewrap [--batch N] [--pause-ms MS]

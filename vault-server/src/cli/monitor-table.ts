@@ -52,7 +52,8 @@ const SECTIONS: {
 		key: 'needs_reauth',
 		title: 'Need re-authorisation',
 		level: 'red',
-		extra: (c) => `the client must reconnect (${c.last_error ?? 'no reason recorded'})`,
+		extra: (c) =>
+			`the client must reconnect (${c.last_error ?? 'no reason recorded'}): otobot-vault connect-link ${c.client_id} ${c.service}`,
 	},
 	{
 		key: 'unused',

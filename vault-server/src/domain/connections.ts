@@ -129,8 +129,9 @@ export interface FetchedCredential {
 }
 
 export const reconnectHint = (clientId: string, service: string) =>
-	`The client must reconnect ${service}: create a link with POST /v1/connect-links ` +
-	`{"client_id":"${clientId}","service":"${service}"} (admin token) and send it to the client.`;
+	`The client must reconnect ${service}: create a connect link with ` +
+	`\`otobot-vault connect-link ${clientId} ${service}\` or POST /v1/connect-links ` +
+	`{"client_id":"${clientId}","service":"${service}"} (admin token), and send it to the client.`;
 
 /** 409: only the client can restore this connection, by reconnecting. */
 export function needsReauthError(clientId: string, service: string) {
