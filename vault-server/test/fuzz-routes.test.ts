@@ -9,10 +9,10 @@ import { storeSnapshot } from './helpers/store-snapshot.js';
 import { startTestVault, type TestVault } from './helpers/vault-app.js';
 
 /**
- * Property-based fuzz of every route of the OpenAPI document. CI runs FUZZ_RUNS (default 40) cases
+ * Property-based fuzz of every route of the OpenAPI document. CI runs FUZZ_RUNS (default 25) cases
  * per route with FUZZ_SEED (default fixed); `npm run fuzz` runs many more with a random seed.
  */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const RUNS = Number(process.env.FUZZ_RUNS ?? 25);
 const SEED =
 	process.env.FUZZ_SEED === 'random'
 		? Date.now() % 2 ** 31
