@@ -150,7 +150,7 @@ async function main() {
 	}
 	const status = await runCli(['keys', 'status'], env);
 	const audit = await runCli(['audit', 'verify'], env);
-	const providerStats = await provider.stats();
+	const providerStats = await provider.stats().catch(() => ({ grants: {}, unreachable: true }));
 	report(
 		{ rows, keyEvents, status, audit, providerStats },
 		{ minutes, rate, connections: args.connections, clients },

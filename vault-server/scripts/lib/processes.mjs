@@ -59,6 +59,14 @@ export async function startVault(env) {
 /** test/provider/test-provider.mjs: an OAuth2 token endpoint for the refreshes. */
 export async function startProvider() {
 	const { child, match } = await start(PROVIDER, [], {}, /\{"port":(\d+)\}/);
+	let stopping = false;
+	// the soak counts on it: say so when it goes away, and when
+	child.once('exit', (code, signal) => {
+		if (!stopping)
+			console.error(
+				`test provider exited unexpectedly (${signal ?? code}) at ${new Date().toISOString()}`,
+			);
+	});
 	const url = `http://127.0.0.1:${match[1]}`;
 	const post = (path, body) =>
 		fetch(`${url}${path}`, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.json());
@@ -66,7 +74,10 @@ export async function startProvider() {
 		tokenUrl: `${url}/token`,
 		control: (settings) => post('/_control', settings),
 		stats: () => fetch(`${url}/_stats`).then((r) => r.json()),
-		stop: () => stop(child),
+		stop: () => {
+			stopping = true;
+			return stop(child);
+		},
 	};
 }
 
