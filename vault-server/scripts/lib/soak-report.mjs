@@ -43,6 +43,10 @@ export function report(
 	out.push(
 		`- After the run: \`keys status\`: ${status.output.trim().split('\n').at(-1)}; \`audit verify\`: exit ${audit.code} (${audit.output.trim().split('\n').at(-1)})`,
 	);
-	out.push(`- Provider: ${providerStats.grants.refresh_token ?? 0} refresh_token grants answered`);
+	out.push(
+		providerStats.unreachable
+			? '- Provider: unreachable at the end of the run (see "test provider exited" above)'
+			: `- Provider: ${providerStats.grants.refresh_token ?? 0} refresh_token grants answered`,
+	);
 	console.log(out.join('\n'));
 }
