@@ -18,6 +18,8 @@ export interface ContextOptions {
 	continueOnFail?: boolean;
 	/** What the node reports as X-N8N-Execution-Id: lets a test find its requests in the audit. */
 	executionId?: string;
+	/** Shortens the node's request timeout, so a test of a hanging vault takes milliseconds. */
+	maxTimeoutMs?: number;
 }
 
 /** Resolves `={{$credentials.x}}`-style templates the way n8n does for these simple cases. */
@@ -28,16 +30,27 @@ function resolveCredentialTemplate(value: string, credential: ICredentialDataDec
 }
 
 /**
- * Sends a request as n8n's `httpRequest` helper does for these options: JSON parsed, and with
- * `ignoreHttpStatusErrors` and `returnFullResponse` honoured. Real HTTP, so the code under test
- * meets a real server.
+ * Sends a request as n8n's `httpRequest` helper does for these options: JSON parsed, `timeout`
+ * (axios's message when it expires), and `ignoreHttpStatusErrors` and `returnFullResponse`
+ * honoured. Real HTTP, so the code under test meets a real server.
  */
-export async function httpRequest(options: IHttpRequestOptions) {
-	const response = await fetch(options.url, {
-		method: options.method ?? 'GET',
-		headers: options.headers as Record<string, string>,
-	});
-	const text = await response.text();
+export async function httpRequest(options: IHttpRequestOptions, maxTimeoutMs = Infinity) {
+	const timeout = options.timeout ? Math.min(options.timeout, maxTimeoutMs) : undefined;
+	let response: Response;
+	let text: string;
+	try {
+		response = await fetch(options.url, {
+			method: options.method ?? 'GET',
+			headers: options.headers as Record<string, string>,
+			signal: timeout ? AbortSignal.timeout(timeout) : undefined,
+		});
+		text = await response.text();
+	} catch (error) {
+		if ((error as Error).name === 'TimeoutError') {
+			throw new Error(`timeout of ${options.timeout}ms exceeded`);
+		}
+		throw error;
+	}
 	let body: unknown = text;
 	try {
 		body = JSON.parse(text);
@@ -56,13 +69,14 @@ export async function httpRequest(options: IHttpRequestOptions) {
 async function httpRequestWithAuthentication(
 	credential: ICredentialDataDecryptedObject,
 	options: IHttpRequestOptions,
+	maxTimeoutMs?: number,
 ) {
 	const authenticate = new OtobotDatabaseApi().authenticate.properties.headers ?? {};
 	const headers: Record<string, string> = { ...(options.headers as Record<string, string>) };
 	for (const [name, template] of Object.entries(authenticate)) {
 		headers[name] = resolveCredentialTemplate(String(template), credential);
 	}
-	return await httpRequest({ ...options, headers });
+	return await httpRequest({ ...options, headers }, maxTimeoutMs);
 }
 
 export const node: INode = {
@@ -91,7 +105,7 @@ export function executeContext(options: ContextOptions): IExecuteFunctions {
 		},
 		helpers: {
 			httpRequestWithAuthentication: async (_type: string, request: IHttpRequestOptions) =>
-				await httpRequestWithAuthentication(options.credential, request),
+				await httpRequestWithAuthentication(options.credential, request, options.maxTimeoutMs),
 		},
 	};
 	return context as unknown as IExecuteFunctions;

@@ -1,44 +1,17 @@
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evaluateAlerts } from '../src/domain/alerts/evaluate-alerts.js';
 import { AlertNotifier } from '../src/domain/alerts/alert-notifier.js';
 import { backends } from './helpers/databases.js';
+import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 import { asAdmin, startTestVault, type TestVault } from './helpers/vault-app.js';
 
 const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
 const API_KEY = 'sk-alert-test-secret-key';
 
-interface Received {
-	headers: IncomingMessage['headers'];
-	body: string;
-}
-
-/** A real HTTP receiver for the alert webhook; the first `failures` posts answer 500. */
-async function startReceiver(failures = 0) {
-	const received: Received[] = [];
-	let failing = failures;
-	const server: Server = createServer((request, response) => {
-		let body = '';
-		request.on('data', (chunk) => (body += chunk));
-		request.on('end', () => {
-			if (failing-- > 0) return void response.writeHead(500).end();
-			received.push({ headers: request.headers, body });
-			response.writeHead(204).end();
-		});
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as { port: number };
-	return {
-		url: `http://127.0.0.1:${port}/hook`,
-		received,
-		close: () => new Promise((r) => server.close(r)),
-	};
-}
-
 describe.each(backends())('alerts on %s', (backend) => {
 	let vault: TestVault;
-	let receiver: Awaited<ReturnType<typeof startReceiver>>;
+	let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 	const sql = (text: string, params: unknown[] = []) =>
 		vault.database.db.query<Record<string, any>>(text, params);
 	const evaluate = () => evaluateAlerts(vault.database.db, vault.config.alerts, 0);
@@ -46,7 +19,7 @@ describe.each(backends())('alerts on %s', (backend) => {
 		(await vault.app.inject({ url: '/v1/alerts?status=open', headers: asAdmin })).json().alerts;
 
 	beforeAll(async () => {
-		receiver = await startReceiver(1);
+		receiver = await startWebhookReceiver(1);
 		vault = await startTestVault(backend, {
 			REFRESHER_ENABLED: 'false',
 			ALERT_WEBHOOK_URL: receiver.url,

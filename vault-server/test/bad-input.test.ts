@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { backends } from './helpers/databases.js';
+import { storeSnapshot } from './helpers/store-snapshot.js';
 import { asAdmin, startTestVault, type TestVault } from './helpers/vault-app.js';
 
 const json = { ...asAdmin, 'content-type': 'application/json' };
@@ -58,17 +59,7 @@ const CASES: [string, InjectOptions][] = [
 	['unknown method', { method: 'PATCH', url: '/v1/credentials/acme/google', payload: {} }],
 ];
 
-async function snapshot(vault: TestVault) {
-	const db = vault.database.db;
-	return JSON.stringify([
-		await db.query('SELECT * FROM clients ORDER BY id'),
-		await db.query('SELECT * FROM services ORDER BY name'),
-		await db.query(
-			'SELECT client_id, service, status, credential_ciphertext, refresh_token_ciphertext, expires_at, metadata FROM connections ORDER BY 1, 2',
-		),
-		await db.query('SELECT id, revoked_at FROM api_tokens ORDER BY id'),
-	]);
-}
+const snapshot = (vault: TestVault) => storeSnapshot(vault.database.db);
 
 describe.each(backends())('bad input on %s', (backend) => {
 	let vault: TestVault;

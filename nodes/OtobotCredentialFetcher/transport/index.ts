@@ -1,13 +1,23 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods } from 'n8n-workflow';
 
-import { vaultApiError, vaultUnreachableError, type VaultTarget } from './vaultErrors';
+import {
+	vaultApiError,
+	vaultBadAnswerError,
+	vaultUnreachableError,
+	type VaultTarget,
+} from './vaultErrors';
 
 export const CREDENTIAL_TYPE = 'otobotDatabaseApi';
+
+/** How long a vault request may take: a vault that hangs fails the item instead of the workflow. */
+export const VAULT_TIMEOUT_MS = 30_000;
 
 /** A vault answer as received: any status, body parsed as JSON. */
 export interface VaultResponse {
 	statusCode: number;
 	body: IDataObject;
+	/** Whether the body was a JSON object; otherwise `body.message` holds its text. */
+	isObject: boolean;
 }
 
 export interface VaultRequest {
@@ -35,14 +45,16 @@ export async function sendVaultRequest(
 			'X-N8N-Execution-Id': String(this.getExecutionId() ?? ''),
 		},
 		json: true,
+		timeout: VAULT_TIMEOUT_MS,
 		ignoreHttpStatusErrors: true,
 		returnFullResponse: true,
 	})) as { statusCode: number; body: unknown };
-	const body =
-		response.body !== null && typeof response.body === 'object'
-			? (response.body as IDataObject)
-			: { message: String(response.body ?? '') };
-	return { statusCode: response.statusCode, body };
+	const isObject =
+		response.body !== null && typeof response.body === 'object' && !Array.isArray(response.body);
+	const body = isObject
+		? (response.body as IDataObject)
+		: { message: String(response.body ?? '').slice(0, 300) };
+	return { statusCode: response.statusCode, body, isObject };
 }
 
 /**
@@ -72,6 +84,9 @@ export class VaultClient {
 			throw vaultUnreachableError(this.context.getNode(), this.vaultUrl, error, itemIndex);
 		}
 		if (response.statusCode >= 200 && response.statusCode < 300) {
+			if (!response.isObject) {
+				throw vaultBadAnswerError(this.context.getNode(), response, itemIndex);
+			}
 			return response.body;
 		}
 		throw vaultApiError(this.context.getNode(), response, request.target, itemIndex);

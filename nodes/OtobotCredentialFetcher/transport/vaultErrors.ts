@@ -80,11 +80,35 @@ export function vaultUnreachableError(
 	itemIndex: number,
 ): NodeApiError {
 	const reason = cause instanceof Error ? cause.message : String(cause);
+	const timedOut = /timeout|timed out|aborted/i.test(reason);
 	const error = new NodeApiError(node, { message: reason } as JsonObject, {
-		message: `Could not reach the Otobot Vault at ${vaultUrl}`,
-		description: `Check the Vault URL of the Otobot Database Credential. Cause: ${reason}`,
+		message: timedOut
+			? `The Otobot Vault at ${vaultUrl} did not answer in time`
+			: `Could not reach the Otobot Vault at ${vaultUrl}`,
+		description: timedOut
+			? `Check that the vault is running and healthy (GET ${vaultUrl}/health). Cause: ${reason}`
+			: `Check the Vault URL of the Otobot Database Credential. Cause: ${reason}`,
 		itemIndex,
 	});
-	error.context.vaultCode = 'VAULT_UNREACHABLE';
+	error.context.vaultCode = timedOut ? 'VAULT_TIMEOUT' : 'VAULT_UNREACHABLE';
+	return error;
+}
+
+/**
+ * A success status without a JSON object: not the vault's answer (a proxy page, a wrong Vault URL
+ * pointing at another server). Never passed on as if it were a credential.
+ */
+export function vaultBadAnswerError(
+	node: INode,
+	answer: VaultErrorAnswer,
+	itemIndex: number,
+): NodeApiError {
+	const error = new NodeApiError(node, answer.body as JsonObject, {
+		message: 'The Otobot Vault answered something that is not a vault answer',
+		description: `HTTP ${answer.statusCode} without a JSON object: check that the Vault URL points at the vault and not at a proxy or another server. Answer: ${String(answer.body.message ?? '').slice(0, 200)}`,
+		httpCode: String(answer.statusCode),
+		itemIndex,
+	});
+	error.context.vaultCode = 'VAULT_BAD_ANSWER';
 	return error;
 }

@@ -27,13 +27,17 @@ function freePort(): Promise<number> {
 	});
 }
 
-export async function startConnectRig(backend: Backend): Promise<ConnectRig> {
+export async function startConnectRig(
+	backend: Backend,
+	env: Record<string, string> = {},
+): Promise<ConnectRig> {
 	const port = await freePort();
 	const publicUrl = `http://127.0.0.1:${port}`;
 	const vault = await startTestVault(backend, {
 		PUBLIC_URL: publicUrl,
 		ALLOW_INSECURE_OAUTH_URLS: 'true',
 		REFRESHER_ENABLED: 'false',
+		...env,
 	});
 	await vault.app.listen({ host: '127.0.0.1', port });
 	const provider = await TestProvider.start(APP_ID, APP_SECRET);

@@ -50,7 +50,8 @@ function checkScope(request: FastifyRequest): void {
 
 /**
  * Bearer authentication for every route that declares a scope. Runs first (onRequest): a request
- * without a valid token goes no further, and the IP's failures are counted.
+ * without a valid token goes no further, and the IP's failures are counted. The scope and client
+ * check runs before parsing, on the router's raw params.
  */
 export default fp<AuthOptions>(
 	async (fastify, options) => {
@@ -75,7 +76,12 @@ export default fp<AuthOptions>(
 			request.actor = actor;
 		});
 
-		fastify.addHook('preHandler', async (request) => checkScope(request));
+		// before the body is parsed or validated: a token of the wrong scope or client learns nothing
+		// of the route's schema, and (after the rate limit, which runs on request) spends its budget
+		fastify.addHook('preParsing', async (request, _reply, payload) => {
+			checkScope(request);
+			return payload;
+		});
 	},
 	{ name: 'auth', dependencies: ['database'] },
 );

@@ -4,14 +4,15 @@ import { VaultError } from '../../errors.js';
 
 /**
  * Requests per window, counted per API token once authenticated and per IP otherwise. Runs after
- * authentication (preHandler) so a token's budget is its own; failed authentications are limited
- * separately, per IP, by the auth plugin.
+ * authentication (its onRequest hook is the route's, after the app's) so a token's budget is its
+ * own and covers its refused requests too; failed authentications are limited separately, per
+ * IP, by the auth plugin.
  */
 export default fp(
 	async (fastify, options: { max: number; windowMs: number }) => {
 		await fastify.register(rateLimit, {
 			global: true,
-			hook: 'preHandler',
+			hook: 'onRequest',
 			max: options.max,
 			timeWindow: options.windowMs,
 			keyGenerator: (request) => (request.actor ? `token:${request.actor.id}` : `ip:${request.ip}`),
