@@ -18,7 +18,7 @@ interface Pending {
 
 const MAX_BATCH = 500;
 // flushes overlap: while one commits, the next already waits on the chain head's lock
-const MAX_IN_FLIGHT = 3;
+const MAX_IN_FLIGHT = 2;
 // last_used_at is for "unused connection" monitoring: minute precision, far fewer row updates
 const TOUCH_INTERVAL_MS = 60_000;
 const TOUCH_MEMORY = 100_000;
