@@ -64,12 +64,14 @@ export class TokenAuthenticator {
 	readonly #environment: EnvironmentToken[];
 	#cache = new Map<string, { row: ApiTokenRow | undefined; until: number }>();
 
+	readonly #cacheMs: number;
+
 	constructor(
 		private readonly db: Database,
 		options: { admin: Secret[]; internal: Secret[]; cacheSeconds: number },
-		private readonly cacheMs = options.cacheSeconds * 1000,
 	) {
 		this.#environment = environmentTokens(options.admin, options.internal);
+		this.#cacheMs = options.cacheSeconds * 1000;
 	}
 
 	async authenticate(presented: string): Promise<Actor | undefined> {
@@ -98,7 +100,7 @@ export class TokenAuthenticator {
 		if (cached && cached.until > now) return cached.row;
 		const row = await apiTokensStore(this.db).findByHash(digest);
 		if (this.#cache.size >= NEGATIVE_CACHE_LIMIT) this.#cache.clear();
-		if (this.cacheMs > 0) this.#cache.set(key, { row, until: now + this.cacheMs });
+		if (this.#cacheMs > 0) this.#cache.set(key, { row, until: now + this.#cacheMs });
 		return row;
 	}
 }

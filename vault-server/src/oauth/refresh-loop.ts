@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../storage/database.js';
 import { refreshStore } from '../storage/refresh-store.js';
 import type { ConnectionRefresher } from './connection-refresher.js';
+import { startPeriodicTask } from '../periodic-task.js';
 
 export interface RefreshLoopOptions {
 	intervalMs: number;
@@ -38,28 +39,13 @@ export async function refreshDueConnections(db: Database, refresher: ConnectionR
 
 /** The background refresher: a pass now, again at once while batches come back full, else after the interval. */
 export function startRefreshLoop(db: Database, refresher: ConnectionRefresher, log: FastifyBaseLogger, options = DEFAULT_LOOP) {
-	let timer: NodeJS.Timeout | undefined;
-	let stopped = false;
-	let running: Promise<void> = Promise.resolve();
-
-	const pass = async () => {
+	return startPeriodicTask(async () => {
 		let due = 0;
 		try {
 			due = await refreshDueConnections(db, refresher, options, log);
 		} catch (error) {
 			log.error({ err: error }, 'refresh pass failed');
 		}
-		if (!stopped) timer = setTimeout(tick, due >= options.batchSize ? 0 : options.intervalMs);
-	};
-	const tick = () => {
-		running = pass();
-	};
-	tick();
-	return {
-		async stop() {
-			stopped = true;
-			if (timer) clearTimeout(timer);
-			await running;
-		},
-	};
+		return due >= options.batchSize ? 0 : options.intervalMs;
+	});
 }

@@ -4,6 +4,7 @@ import type { Database } from '../../storage/database.js';
 import type { AlertNotifier } from './alert-notifier.js';
 import type { CriticalErrorRecorder } from './critical-errors.js';
 import { evaluateAlerts } from './evaluate-alerts.js';
+import { startPeriodicTask } from '../../periodic-task.js';
 
 export interface AlertLoopDependencies {
 	db: Database;
@@ -23,11 +24,7 @@ export interface AlertLoopDependencies {
  */
 export function startAlertLoop(deps: AlertLoopDependencies) {
 	const { db, settings, log, notifier } = deps;
-	let timer: NodeJS.Timeout | undefined;
-	let stopped = false;
-	let running: Promise<void> = Promise.resolve();
-
-	const pass = async () => {
+	const loop = startPeriodicTask(async () => {
 		try {
 			await deps.recorder?.flush();
 			// a little under the interval: the processes' timers drift, the lease keeps the bound
@@ -43,17 +40,11 @@ export function startAlertLoop(deps: AlertLoopDependencies) {
 		} catch (error) {
 			log.error({ err: error }, 'alert evaluation failed');
 		}
-		if (!stopped) timer = setTimeout(tick, settings.intervalMs);
-	};
-	const tick = () => {
-		running = pass();
-	};
-	tick();
+		return settings.intervalMs;
+	});
 	return {
 		async stop() {
-			stopped = true;
-			if (timer) clearTimeout(timer);
-			await running;
+			await loop.stop();
 			await deps.recorder?.flush();
 			await notifier.stop();
 		},
