@@ -105,7 +105,9 @@ const metricSum = (name: string) =>
 	[...metricsText.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
 const auditBatches = { count: metricSum('otobot_vault_audit_write_duration_seconds_count'), seconds: metricSum('otobot_vault_audit_write_duration_seconds_sum') };
 const vaultServed = results.reduce((sum, r) => sum + r.vault.total, 0);
-const auditRows = Number((await postgres(databaseUrl, { max: 1 }).unsafe(`SELECT count(*) AS n FROM audit_log WHERE action = 'credential.fetch'`))[0]!.n);
+const counter = postgres(databaseUrl, { max: 1 });
+const auditRows = Number((await counter.unsafe(`SELECT count(*) AS n FROM audit_log WHERE action = 'credential.fetch'`))[0]!.n);
+await counter.end();
 await vault.stop();
 await baseline.stop();
 

@@ -1,6 +1,7 @@
 import type { Database } from '../storage/database.js';
 import { auditStore, type AuditEntry } from '../storage/audit-store.js';
 import { auditContent } from './audit-chain.js';
+import { MicroBatcher } from '../micro-batcher.js';
 
 export interface AuditRecord {
 	entry: AuditEntry;
@@ -8,12 +9,6 @@ export interface AuditRecord {
 	usedConnection?: { clientId: string; service: string };
 	/** The database token that authenticated the request. */
 	usedTokenId?: string;
-}
-
-interface Pending {
-	record: AuditRecord;
-	resolve: () => void;
-	reject: (error: unknown) => void;
 }
 
 const MAX_BATCH = 500;
@@ -49,8 +44,7 @@ const connectionKey = (used: { clientId: string; service: string }) => `${used.c
  * another commits, and the database chains it after.
  */
 export class AuditWriter {
-	#queue: Pending[] = [];
-	#inFlight = new Set<Promise<void>>();
+	#batcher: MicroBatcher<AuditRecord, void>;
 	#recentConnections = new RecentUse();
 	#recentTokens = new RecentUse();
 
@@ -58,41 +52,32 @@ export class AuditWriter {
 		private readonly db: Database,
 		/** Told how long each batch took to commit, and whether it did (metrics). */
 		private readonly observe?: (seconds: number, ok: boolean) => void,
-	) {}
+	) {
+		this.#batcher = new MicroBatcher((records) => this.#timed(records), {
+			maxBatch: MAX_BATCH,
+			maxInFlight: MAX_IN_FLIGHT,
+		});
+	}
 
 	/** Resolves once the row is committed; rejects when it could not be. */
 	record(record: AuditRecord): Promise<void> {
-		return new Promise((resolve, reject) => {
-			this.#queue.push({ record, resolve, reject });
-			this.#startFlush();
-		});
+		return this.#batcher.add(record);
 	}
 
 	/** Waits until every queued row is written (or failed). */
-	async drain(): Promise<void> {
-		while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+	drain(): Promise<void> {
+		return this.#batcher.drain();
 	}
 
-	#startFlush() {
-		if (this.#inFlight.size >= MAX_IN_FLIGHT || this.#queue.length === 0) return;
-		const batch = this.#queue.splice(0, MAX_BATCH);
+	async #timed(records: AuditRecord[]): Promise<void> {
 		const started = performance.now();
-		const observe = (ok: boolean) => this.observe?.((performance.now() - started) / 1000, ok);
-		const flush = this.#write(batch.map((pending) => pending.record)).then(
-			() => {
-				observe(true);
-				batch.forEach((pending) => pending.resolve());
-			},
-			(error: unknown) => {
-				observe(false);
-				batch.forEach((pending) => pending.reject(error));
-			},
-		);
-		this.#inFlight.add(flush);
-		void flush.finally(() => {
-			this.#inFlight.delete(flush);
-			this.#startFlush();
-		});
+		try {
+			await this.#write(records);
+			this.observe?.((performance.now() - started) / 1000, true);
+		} catch (error) {
+			this.observe?.((performance.now() - started) / 1000, false);
+			throw error;
+		}
 	}
 
 	async #write(records: AuditRecord[]): Promise<void> {

@@ -11,6 +11,7 @@ import {
 	type CredentialSecret,
 } from './connection-secrets.js';
 import { nextRefreshAt } from '../oauth/refresh-policy.js';
+import type { FetchLookups } from './fetch-lookups.js';
 
 export interface ConnectionInput {
 	access_token?: string;
@@ -141,8 +142,8 @@ export function needsReauthError(clientId: string, service: string) {
 }
 
 /** Loads a connection for a credential fetch, with the errors a fetch answers. */
-export async function loadConnectionForFetch(db: Database, clientId: string, service: string) {
-	const found = await connectionsStore(db).findForFetch(clientId, service);
+export async function loadConnectionForFetch(lookups: FetchLookups, clientId: string, service: string) {
+	const found = await lookups.find(clientId, service);
 	if (!found.clientExists) throw clientNotFound(clientId);
 	if (!found.connection) throw connectionNotFound(clientId, service);
 	const connection = found.connection;

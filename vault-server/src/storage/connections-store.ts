@@ -37,6 +37,13 @@ export interface ConnectionWrite {
 	metadata: Record<string, unknown>;
 }
 
+export interface FetchKey {
+	clientId: string;
+	service: string;
+}
+
+export type FetchLookup = { clientExists: false } | { clientExists: true; connection: ConnectionRow | undefined };
+
 const SELECT = `SELECT k.*, s.oauth_type AS type FROM connections k JOIN services s ON s.name = k.service`;
 
 export function connectionsStore(db: Queryable) {
@@ -81,24 +88,26 @@ export function connectionsStore(db: Queryable) {
 		},
 
 		/**
-		 * The fetch path's one query: the client (to tell an unknown client from a missing
-		 * connection) and its connection to the service, if any.
+		 * The fetch path's one query, for many fetches at once: per asked pair, whether the client
+		 * exists (to tell an unknown client from a missing connection) and its connection, if any.
+		 * Answers in the order asked.
 		 */
-		async findForFetch(clientId: string, service: string) {
-			const rows = await db.query<Partial<ConnectionRow> & { client_exists: boolean }>(
-				`SELECT true AS client_exists, k.*, s.oauth_type AS type
-				 FROM clients c
-				 LEFT JOIN connections k ON k.client_id = c.id AND k.service = $2
-				 LEFT JOIN services s ON s.name = k.service
-				 WHERE c.id = $1`,
-				[clientId, service],
+		async findManyForFetch(pairs: readonly FetchKey[]): Promise<FetchLookup[]> {
+			const rows = await db.query<Partial<ConnectionRow> & { n: number; client_exists: boolean }>(
+				`SELECT q.n::int AS n, c.id IS NOT NULL AS client_exists, k.*, s.oauth_type AS type
+				 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(client_id, service, n)
+				 LEFT JOIN clients c ON c.id = q.client_id
+				 LEFT JOIN connections k ON k.client_id = c.id AND k.service = q.service
+				 LEFT JOIN services s ON s.name = k.service`,
+				[pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.service)],
 			);
-			const row = rows[0];
-			if (!row) return { clientExists: false as const };
-			return {
-				clientExists: true as const,
-				connection: row.service ? (row as ConnectionRow) : undefined,
-			};
+			const found: FetchLookup[] = pairs.map(() => ({ clientExists: false }));
+			for (const { n, client_exists: clientExists, ...row } of rows) {
+				found[n - 1] = clientExists
+					? { clientExists, connection: row.service ? (row as ConnectionRow) : undefined }
+					: { clientExists };
+			}
+			return found;
 		},
 
 		async get(clientId: string, service: string) {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { VaultError } from '../../errors.js';
 import { loadConnectionForFetch, needsReauthError, revealCredential } from '../../domain/connections.js';
+import { FetchLookups } from '../../domain/fetch-lookups.js';
 import { isRenewable } from '../../oauth/refresh-policy.js';
 import { ConnectionParams, Metadata, NullableString, NullableTimestamp, errorResponses } from '../schemas.js';
 
@@ -22,6 +23,8 @@ const Credential = Type.Object({
 
 /** The route n8n calls on every execution: a client's current credential for a service. */
 const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
+	const lookups = new FetchLookups(fastify.db);
+
 	fastify.get(
 		'/credentials/:client_id/:service',
 		{
@@ -46,7 +49,7 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 			if (includeRefreshToken && request.actor?.scope !== 'admin') {
 				throw new VaultError('FORBIDDEN', 'include_refresh_token needs an admin token');
 			}
-			const stored = await loadConnectionForFetch(fastify.db, clientId, service);
+			const stored = await loadConnectionForFetch(lookups, clientId, service);
 			const connection = await fastify.refresher.freshForFetch(stored, request.actor);
 			const credential = await revealCredential(fastify.keyring, connection, { includeRefreshToken });
 			request.auditNote = {
@@ -69,7 +72,7 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 		},
 		async (request) => {
 			const { client_id: clientId, service } = request.params;
-			const stored = await loadConnectionForFetch(fastify.db, clientId, service);
+			const stored = await loadConnectionForFetch(lookups, clientId, service);
 			if (!isRenewable(stored)) {
 				throw new VaultError('CREDENTIAL_NOT_ALLOWED', `The connection of '${clientId}' to '${service}' cannot be refreshed`);
 			}
