@@ -10,17 +10,18 @@ import { startNodeProcess } from './processes.js';
 
 const PROVIDER = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'provider', 'test-provider.mjs');
 
-async function startProvider() {
+/** The test OAuth2 provider as a child process, set up with `control` (see its /_control). */
+export async function startProvider(control: Record<string, unknown>) {
 	const child = spawn(process.execPath, [PROVIDER], { stdio: ['ignore', 'pipe', 'inherit'] });
 	const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
 	const base = `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`;
-	await fetch(`${base}/_control`, { method: 'POST', body: JSON.stringify({ mode: 'slow', delayMs: 50, acceptAnyRefreshToken: true }) });
+	await fetch(`${base}/_control`, { method: 'POST', body: JSON.stringify(control) });
 	return { child, base };
 }
 
 /** How fast `otobot-vault refresher` (default concurrency) renews `count` due connections. */
 export async function measureRefresherDrain(options: { cli: string; adminUrl: string; masterKey: string; count: number; createDatabase(name: string): Promise<string> }) {
-	const provider = await startProvider();
+	const provider = await startProvider({ mode: 'slow', delayMs: 50, acceptAnyRefreshToken: true });
 	const databaseUrl = await options.createDatabase('otobot_bench_refresh');
 	const vault = await openVault(loadConfig({ NODE_ENV: 'production', DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: options.masterKey }));
 	await createService(vault.db, vault.keyring, 'bench-crm', { display_name: 'Bench CRM', oauth_token_url: `${provider.base}/token`, oauth_client_id: 'vault-app', oauth_client_secret: 'vault-app-secret' }, { allowInsecureUrls: true });

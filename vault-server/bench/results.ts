@@ -1,4 +1,5 @@
 import type { LoadResult } from './processes.js';
+import type { RefresherScale } from './refresher-scale.js';
 
 export interface RoundResult {
 	round: number;
@@ -19,9 +20,17 @@ export interface BenchReport {
 	auditBatches: { count: number; seconds: number };
 	pgliteRps?: number;
 	drain?: { connections: number; seconds: number; perSecond: number; concurrency: number; providerCalls: number };
+	refresherScale?: RefresherScale;
 }
 
 const fixed = (value: number, digits = 0) => value.toFixed(digits);
+
+/** The refresher's time per pass at the smallest and the largest table, side by side. */
+export function refresherScaleLine({ due, passes, sizes }: RefresherScale): string {
+	const [small, large] = [sizes[0]!, sizes[sizes.length - 1]!];
+	const stored = (size: { stored: number }) => size.stored.toLocaleString('en');
+	return `- Refresher time per pass, ${due} due: ${fixed(small.msPerPass)} ms with ${stored(small)} connections stored, ${fixed(large.msPerPass)} ms with ${stored(large)} (ratio ${fixed(large.msPerPass / small.msPerPass, 2)}; median of ${passes} passes each, provider answering at once)`;
+}
 
 /** bench/RESULTS.md: the figures of one run, with how to reproduce them. */
 export function renderResults(report: BenchReport): string {
@@ -52,5 +61,6 @@ export function renderResults(report: BenchReport): string {
 			`- Refresher: ${report.drain.connections} due connections drained in ${fixed(report.drain.seconds, 1)} s = ${fixed(report.drain.perSecond)} refreshes/s at concurrency ${report.drain.concurrency} (provider answers in 50 ms; ${report.drain.providerCalls} provider calls)`,
 		);
 	}
+	if (report.refresherScale) lines.push(refresherScaleLine(report.refresherScale));
 	return `${lines.join('\n')}\n`;
 }

@@ -12,7 +12,8 @@ import { openPgliteDatabase } from '../src/storage/pglite-database.js';
 import { BENCH_SERVICES, seedConnections } from './seed.js';
 import { runLoad, startNodeProcess, type LoadResult, type Server } from './processes.js';
 import { measureRefresherDrain } from './refresher-drain.js';
-import { renderResults, type RoundResult } from './results.js';
+import { measureRefresherScale } from './refresher-scale.js';
+import { refresherScaleLine, renderResults, type RoundResult } from './results.js';
 
 /**
  * `npm run bench`: the vault's credential fetch against a bare lookup+decrypt baseline, side by
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
 		connections: { type: 'string', default: '50' },
 		clients: { type: 'string', default: '1000' },
 		'skip-extras': { type: 'boolean', default: false },
+		// `--only refresher-scale`: that measurement alone, printed; RESULTS.md stays as it is
+		only: { type: 'string' },
 	},
 });
 const rounds = Number(args.rounds);
@@ -74,6 +77,16 @@ const vaultEnv = (extra: Record<string, string>) => ({
 	...extra,
 });
 
+const measureScale = () => {
+	console.log('Refresher pass time with 10,000 and 1,000,000 connections stored ...');
+	return measureRefresherScale({ adminUrl, masterKey, createDatabase });
+};
+if (args.only !== undefined) {
+	if (args.only !== 'refresher-scale') throw new Error(`--only knows refresher-scale, not ${args.only}`);
+	console.log(refresherScaleLine(await measureScale()));
+	process.exit(0);
+}
+
 console.log(`Seeding ${clientCount} clients x ${BENCH_SERVICES.length} connections ...`);
 const databaseUrl = await createDatabase('otobot_bench');
 const seeded = await openVault(loadConfig({ NODE_ENV: 'production', DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: masterKey }));
@@ -113,6 +126,7 @@ await baseline.stop();
 
 let pgliteRps: number | undefined;
 let drain: Awaited<ReturnType<typeof measureRefresherDrain>> | undefined;
+let refresherScale: Awaited<ReturnType<typeof measureRefresherScale>> | undefined;
 if (!args['skip-extras']) {
 	console.log('Embedded PGlite backend ...');
 	const dataDir = mkdtempSync(join(tmpdir(), 'otobot-bench-pglite-'));
@@ -127,6 +141,7 @@ if (!args['skip-extras']) {
 
 	console.log('Refresher draining 10,000 due connections (provider answers in 50 ms) ...');
 	drain = await measureRefresherDrain({ cli: CLI, adminUrl, masterKey, count: 10_000, createDatabase });
+	refresherScale = await measureScale();
 }
 
 const ratios = results.map((r) => r.vault.rps / r.baseline.rps);
@@ -151,6 +166,7 @@ const report = renderResults({
 	auditBatches,
 	pgliteRps,
 	drain,
+	refresherScale,
 });
 writeFileSync(RESULTS, report);
 console.log(report);
