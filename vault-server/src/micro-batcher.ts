@@ -52,8 +52,12 @@ export class MicroBatcher<Item, Result> {
 	}
 
 	#start() {
-		if (this.#inFlight.size >= this.limits.maxInFlight || this.#queue.length === 0) return;
-		const batch = this.#queue.splice(0, this.limits.maxBatch);
+		while (this.#inFlight.size < this.limits.maxInFlight && this.#queue.length > 0) {
+			this.#run(this.#queue.splice(0, this.limits.maxBatch));
+		}
+	}
+
+	#run(batch: Pending<Item, Result>[]) {
 		const done = Promise.resolve()
 			.then(() => this.run(batch.map((pending) => pending.item)))
 			.then(
@@ -65,6 +69,5 @@ export class MicroBatcher<Item, Result> {
 			this.#inFlight.delete(done);
 			this.#schedule();
 		});
-		this.#schedule();
 	}
 }

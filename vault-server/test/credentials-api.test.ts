@@ -104,6 +104,26 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 		expect(noConnection.json().code).toBe('CONNECTION_NOT_FOUND');
 	});
 
+	it('answers each of many concurrent fetches (one lookup query) with its own credential or error', async () => {
+		const asked = [
+			['acme', 'google', 200, SECRETS.access],
+			['nobody', 'google', 404, 'CLIENT_NOT_FOUND'],
+			['acme', 'openai', 200, SECRETS.apiKey],
+			['globex', 'google', 404, 'CONNECTION_NOT_FOUND'],
+			['acme', 'legacy-crm', 200, SECRETS.password],
+			['acme', 'google', 200, SECRETS.access],
+		] as const;
+		const answers = await Promise.all(
+			[...asked, ...asked].map(([client, service]) => inject({ url: `/v1/credentials/${client}/${service}`, headers: asInternal })),
+		);
+		answers.forEach((answer, index) => {
+			const [client, service, status, expected] = asked[index % asked.length]!;
+			expect(answer.statusCode, `${client}/${service}`).toBe(status);
+			if (status === 200) expect(answer.json()).toMatchObject({ client_id: client, service });
+			expect(answer.body).toContain(expected);
+		});
+	});
+
 	it('updates last_used_at on fetch and lists connections as metadata only', async () => {
 		await inject({ url: '/v1/credentials/acme/google', headers: asInternal });
 		const list = await inject({ url: '/v1/clients/acme/connections', headers: asInternal });

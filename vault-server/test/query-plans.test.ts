@@ -5,6 +5,7 @@ import { DEFAULT_LOOP } from '../src/oauth/refresh-loop.js';
 import type { Queryable } from '../src/storage/database.js';
 import { migrate, readMigrations } from '../src/storage/migrations.js';
 import { refreshStore } from '../src/storage/refresh-store.js';
+import { connectionsStore } from '../src/storage/connections-store.js';
 import { migrationsDirectory } from '../src/storage/sql-directory.js';
 import { backends, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 import {
@@ -92,6 +93,17 @@ describe.runIf(backends().includes('postgres'))(
 			it("of the refresher's due-query reads connections through its partial index", async () => {
 				const [due] = await statementsOf((q) => refreshStore(q).listDue(DEFAULT_LOOP.batchSize));
 				await expectReadThrough(due!, 'connections', 'connections_next_refresh');
+			});
+
+			it('of the credential-fetch lookup reads clients and connections by primary key', async () => {
+				// a batch as concurrent fetches make it: several clients, a repeat, an unknown client
+				const pairs = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 89, 20_000].map((n) => ({
+					clientId: `client-${n}`,
+					service: n % 2 ? 'plan-crm' : 'plan-ai',
+				}));
+				const [lookup] = await statementsOf((q) => connectionsStore(q).findManyForFetch(pairs));
+				await expectReadThrough(lookup!, 'connections', 'connections_pkey');
+				await expectReadThrough(lookup!, 'clients', 'clients_pkey');
 			});
 		});
 	},
