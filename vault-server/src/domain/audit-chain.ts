@@ -38,8 +38,8 @@ export function auditContent(row: AuditEntry): string {
 }
 
 /**
- * SHA-256 of "<previous hash in hex>\n<id>\n<content>": what the database's audit_append()
- * computes when it writes the row (sql/migrations/0005_audit_append.sql).
+ * SHA-256 of "<previous hash in hex>\n<id>\n<content>": what the database computes when it
+ * writes the row (audit_append_contents, sql/migrations/0006_audit_append_contents.sql).
  */
 export function hashAuditRow(prevHashHex: string, row: AuditEntry & { id: number }): string {
 	return createHash('sha256').update(`${prevHashHex}\n${row.id}\n${auditContent(row)}`).digest('hex');

@@ -39,9 +39,9 @@ const connectionKey = (used: { clientId: string; service: string }) => `${used.c
 
 /**
  * Group commit for the audit log. Each request awaits its row's commit (fail closed); the rows of
- * concurrent requests share one statement. The chain head's row lock, taken by audit_append on
- * the server, orders writers across processes and within this one: a flush may start while
- * another commits, and the database chains it after.
+ * concurrent requests share one statement. The chain head's row lock, taken on the server by
+ * audit_append_contents, orders writers across processes and within this one: a flush may start
+ * while another commits, and the database chains it after.
  */
 export class AuditWriter {
 	#batcher: MicroBatcher<AuditRecord, void>;
@@ -88,9 +88,9 @@ export class AuditWriter {
 			...new Set(records.flatMap((record) => (record.usedTokenId ? [record.usedTokenId] : []))),
 		]);
 		try {
-			// one statement, committed on its own: the database chains the rows (audit_append)
+			// one statement, committed on its own: the database chains the rows (audit_append_contents)
 			await auditStore(this.db).append(
-				records.map(({ entry }) => ({ row: entry, content: auditContent(entry) })),
+				records.map(({ entry }) => auditContent(entry)),
 				connectionKeys.map((key) => {
 					const { clientId, service } = used.get(key)!;
 					return { client_id: clientId, service };

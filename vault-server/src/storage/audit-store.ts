@@ -46,16 +46,17 @@ export function auditStore(db: Queryable) {
 		},
 
 		/**
-		 * Appends rows to the chain in one statement (audit_append: locks the head, hashes, inserts,
-		 * moves the head) and marks the connections and tokens used, committed as one.
+		 * Appends rows to the chain in one statement (audit_append_contents: locks the head, hashes,
+		 * inserts, moves the head) and marks the connections and tokens used, committed as one.
+		 * Each content is the canonical JSON of a row: hashed as it is, and the row read from it.
 		 */
 		async append(
-			entries: { row: AuditEntry; content: string }[],
+			contents: string[],
 			usedConnections: { client_id: string; service: string }[],
 			usedTokens: string[],
 		) {
-			await db.query('SELECT audit_append($1::jsonb, $2::jsonb, $3::uuid[])', [
-				entries,
+			await db.query('SELECT audit_append_contents($1::text[], $2::jsonb, $3::uuid[])', [
+				contents,
 				usedConnections,
 				usedTokens,
 			]);
