@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Secret } from '../config/secret.js';
 import type { Database } from '../storage/database.js';
 import { apiTokensStore, type ApiTokenRow, type TokenScope } from '../storage/api-tokens-store.js';
@@ -16,7 +16,7 @@ export interface Actor {
 const TOKEN_PREFIX = 'ovt_';
 const NEGATIVE_CACHE_LIMIT = 10_000;
 
-export const hashToken = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+export const hashToken = (token: string): Buffer => hash('sha256', token, 'buffer');
 
 /** A new random token (256 bits), shown once; the vault keeps only its hash. */
 export function generateToken(): { token: string; hash: Buffer; prefix: string } {

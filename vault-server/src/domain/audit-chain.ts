@@ -32,9 +32,21 @@ function canonicalJson(value: unknown): string {
 	return JSON.stringify(value ?? null);
 }
 
-/** The canonical JSON of a row's content (everything but its id and hashes). */
+// canonical order: JSON.stringify of these plain names is the name in quotes
+const SORTED_FIELDS = [...CONTENT_FIELDS].sort();
+
+/**
+ * The canonical JSON of a row's content (everything but its id and hashes): canonicalJson of the
+ * content fields, written field by field because every audited request computes it.
+ */
 export function auditContent(row: AuditEntry): string {
-	return canonicalJson(Object.fromEntries(CONTENT_FIELDS.map((field) => [field, row[field]])));
+	let json = '';
+	for (const field of SORTED_FIELDS) {
+		const value = row[field];
+		if (value === undefined) continue;
+		json += `${json ? ',' : '{'}"${field}":${canonicalJson(value)}`;
+	}
+	return json ? `${json}}` : '{}';
 }
 
 /**

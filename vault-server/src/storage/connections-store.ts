@@ -102,10 +102,11 @@ export function connectionsStore(db: Queryable) {
 				[pairs.map((pair) => pair.clientId), pairs.map((pair) => pair.service)],
 			);
 			const found: FetchLookup[] = pairs.map(() => ({ clientExists: false }));
-			for (const { n, client_exists: clientExists, ...row } of rows) {
-				found[n - 1] = clientExists
-					? { clientExists, connection: row.service ? (row as ConnectionRow) : undefined }
-					: { clientExists };
+			// the row keeps its n and client_exists: copying twenty fields away from them costs more
+			for (const row of rows) {
+				if (row.client_exists) {
+					found[row.n - 1] = { clientExists: true, connection: row.service ? (row as ConnectionRow) : undefined };
+				}
 			}
 			return found;
 		},
