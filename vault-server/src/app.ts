@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
@@ -69,7 +69,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	const fastify = Fastify({
 		logger: options.logStream ? { ...logger, stream: options.logStream } : logger,
 		trustProxy: config.trustProxy,
-		disableRequestLogging: !config.logRequests,
+		logController: new LogController({ disableRequestLogging: !config.logRequests }),
 		bodyLimit: config.bodyLimitBytes,
 		genReqId: () => randomUUID(),
 		routerOptions: { maxParamLength: 256 },
