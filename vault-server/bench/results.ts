@@ -1,4 +1,6 @@
 import type { LoadResult } from './processes.js';
+import { describeRewrap, type RewrapUnderLoad } from './rewrap-under-load.js';
+import { describeMemory, type MemoryGrowth } from './memory-growth.js';
 
 export interface RoundResult {
 	round: number;
@@ -19,6 +21,8 @@ export interface BenchReport {
 	auditBatches: { count: number; seconds: number };
 	pgliteRps?: number;
 	drain?: { connections: number; seconds: number; perSecond: number; concurrency: number; providerCalls: number };
+	rewrap?: RewrapUnderLoad;
+	memory?: MemoryGrowth;
 }
 
 const fixed = (value: number, digits = 0) => value.toFixed(digits);
@@ -52,5 +56,7 @@ export function renderResults(report: BenchReport): string {
 			`- Refresher: ${report.drain.connections} due connections drained in ${fixed(report.drain.seconds, 1)} s = ${fixed(report.drain.perSecond)} refreshes/s at concurrency ${report.drain.concurrency} (provider answers in 50 ms; ${report.drain.providerCalls} provider calls)`,
 		);
 	}
+	if (report.rewrap) lines.push(describeRewrap(report.rewrap));
+	if (report.memory) lines.push(describeMemory(report.memory));
 	return `${lines.join('\n')}\n`;
 }

@@ -12,11 +12,16 @@ import { openPgliteDatabase } from '../src/storage/pglite-database.js';
 import { BENCH_SERVICES, seedConnections } from './seed.js';
 import { runLoad, startNodeProcess, type LoadResult, type Server } from './processes.js';
 import { measureRefresherDrain } from './refresher-drain.js';
+import { measureRewrapUnderLoad, describeRewrap } from './rewrap-under-load.js';
+import { measureMemoryGrowth, describeMemory } from './memory-growth.js';
+import type { PhaseSetup } from './phase-setup.js';
 import { renderResults, type RoundResult } from './results.js';
 
 /**
  * `npm run bench`: the vault's credential fetch against a bare lookup+decrypt baseline, side by
  * side on this machine, alternating rounds so drift hits both alike. Loopback only, bounded.
+ * --skip-extras: the rounds only; --skip-memory: all but the million-fetch RSS phase;
+ * --only rewrap,memory: just those phases (either or both), printed, RESULTS.md left alone.
  */
 const { values: args } = parseArgs({
 	options: {
@@ -25,6 +30,8 @@ const { values: args } = parseArgs({
 		connections: { type: 'string', default: '50' },
 		clients: { type: 'string', default: '1000' },
 		'skip-extras': { type: 'boolean', default: false },
+		'skip-memory': { type: 'boolean', default: false },
+		only: { type: 'string' },
 	},
 });
 const rounds = Number(args.rounds);
@@ -74,6 +81,15 @@ const vaultEnv = (extra: Record<string, string>) => ({
 	...extra,
 });
 
+const phaseSetup: PhaseSetup = { cli: CLI, loadScript: LOAD, load: { token, seconds, connections, clients: clientCount, services }, masterKey, vaultEnv, createDatabase };
+if (args.only !== undefined) {
+	const only = args.only.split(',');
+	if (only.some((phase) => phase !== 'rewrap' && phase !== 'memory')) throw new Error('--only takes rewrap, memory or rewrap,memory');
+	if (only.includes('rewrap')) console.log(describeRewrap(await measureRewrapUnderLoad(phaseSetup)));
+	if (only.includes('memory')) console.log(describeMemory(await measureMemoryGrowth(phaseSetup)));
+	process.exit(0);
+}
+
 console.log(`Seeding ${clientCount} clients x ${BENCH_SERVICES.length} connections ...`);
 const databaseUrl = await createDatabase('otobot_bench');
 const seeded = await openVault(loadConfig({ NODE_ENV: 'production', DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: masterKey }));
@@ -111,6 +127,8 @@ await baseline.stop();
 
 let pgliteRps: number | undefined;
 let drain: Awaited<ReturnType<typeof measureRefresherDrain>> | undefined;
+let rewrap: Awaited<ReturnType<typeof measureRewrapUnderLoad>> | undefined;
+let memory: Awaited<ReturnType<typeof measureMemoryGrowth>> | undefined;
 if (!args['skip-extras']) {
 	console.log('Embedded PGlite backend ...');
 	const dataDir = mkdtempSync(join(tmpdir(), 'otobot-bench-pglite-'));
@@ -125,6 +143,13 @@ if (!args['skip-extras']) {
 
 	console.log('Refresher draining 10,000 due connections (provider answers in 50 ms) ...');
 	drain = await measureRefresherDrain({ cli: CLI, adminUrl, masterKey, count: 10_000, createDatabase });
+
+	console.log('Key rewrap of 100,000 ciphertexts while fetches run ...');
+	rewrap = await measureRewrapUnderLoad(phaseSetup);
+	if (!args['skip-memory']) {
+		console.log('Vault RSS over a million fetches ...');
+		memory = await measureMemoryGrowth(phaseSetup);
+	}
 }
 
 const ratios = results.map((r) => r.vault.rps / r.baseline.rps);
@@ -149,6 +174,8 @@ const report = renderResults({
 	auditBatches,
 	pgliteRps,
 	drain,
+	rewrap,
+	memory,
 });
 writeFileSync(RESULTS, report);
 console.log(report);
