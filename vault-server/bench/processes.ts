@@ -54,9 +54,10 @@ export interface LoadResult {
 	errors: number;
 }
 
-/** Runs the load generator in a process of its own and returns its result. */
-export function runLoad(loadScript: string, options: LoadOptions): Promise<LoadResult> {
+/** Runs the load generator in a process of its own and returns its result; `signal` ends it early. */
+export function runLoad(loadScript: string, options: LoadOptions, signal?: AbortSignal): Promise<LoadResult> {
 	const child = spawn(process.execPath, [loadScript, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+	signal?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
 	return new Promise((resolve, reject) => {
 		let output = '';
 		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,5 +1,7 @@
 import type { LoadResult } from './processes.js';
 import type { RefresherScale } from './refresher-scale.js';
+import { describeRewrap, type RewrapUnderLoad } from './rewrap-under-load.js';
+import { describeMemory, type MemoryGrowth } from './memory-growth.js';
 
 export interface RoundResult {
 	round: number;
@@ -21,6 +23,8 @@ export interface BenchReport {
 	pgliteRps?: number;
 	drain?: { connections: number; seconds: number; perSecond: number; concurrency: number; providerCalls: number };
 	refresherScale?: RefresherScale;
+	rewrap?: RewrapUnderLoad;
+	memory?: MemoryGrowth;
 }
 
 const fixed = (value: number, digits = 0) => value.toFixed(digits);
@@ -62,5 +66,7 @@ export function renderResults(report: BenchReport): string {
 		);
 	}
 	if (report.refresherScale) lines.push(refresherScaleLine(report.refresherScale));
+	if (report.rewrap) lines.push(describeRewrap(report.rewrap));
+	if (report.memory) lines.push(describeMemory(report.memory));
 	return `${lines.join('\n')}\n`;
 }

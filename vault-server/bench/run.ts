@@ -13,11 +13,16 @@ import { BENCH_SERVICES, seedConnections } from './seed.js';
 import { runLoad, startNodeProcess, type LoadResult, type Server } from './processes.js';
 import { measureRefresherDrain } from './refresher-drain.js';
 import { measureRefresherScale } from './refresher-scale.js';
+import { measureRewrapUnderLoad, describeRewrap } from './rewrap-under-load.js';
+import { measureMemoryGrowth, describeMemory } from './memory-growth.js';
+import type { PhaseSetup } from './phase-setup.js';
 import { refresherScaleLine, renderResults, type RoundResult } from './results.js';
 
 /**
  * `npm run bench`: the vault's credential fetch against a bare lookup+decrypt baseline, side by
  * side on this machine, alternating rounds so drift hits both alike. Loopback only, bounded.
+ * --skip-extras: the rounds only; --skip-memory: all but the million-fetch RSS phase;
+ * --only refresher-scale,rewrap,memory: just those phases (any of them), printed, RESULTS.md left alone.
  */
 const { values: args } = parseArgs({
 	options: {
@@ -26,7 +31,7 @@ const { values: args } = parseArgs({
 		connections: { type: 'string', default: '50' },
 		clients: { type: 'string', default: '1000' },
 		'skip-extras': { type: 'boolean', default: false },
-		// `--only refresher-scale`: that measurement alone, printed; RESULTS.md stays as it is
+		'skip-memory': { type: 'boolean', default: false },
 		only: { type: 'string' },
 	},
 });
@@ -81,9 +86,14 @@ const measureScale = () => {
 	console.log('Refresher pass time with 10,000 and 1,000,000 connections stored ...');
 	return measureRefresherScale({ adminUrl, masterKey, createDatabase });
 };
+const phaseSetup: PhaseSetup = { cli: CLI, loadScript: LOAD, load: { token, seconds, connections, clients: clientCount, services }, masterKey, vaultEnv, createDatabase };
 if (args.only !== undefined) {
-	if (args.only !== 'refresher-scale') throw new Error(`--only knows refresher-scale, not ${args.only}`);
-	console.log(refresherScaleLine(await measureScale()));
+	const phases = ['refresher-scale', 'rewrap', 'memory'];
+	const only = args.only.split(',');
+	if (only.some((phase) => !phases.includes(phase))) throw new Error(`--only takes a comma-separated list of ${phases.join(', ')}`);
+	if (only.includes('refresher-scale')) console.log(refresherScaleLine(await measureScale()));
+	if (only.includes('rewrap')) console.log(describeRewrap(await measureRewrapUnderLoad(phaseSetup)));
+	if (only.includes('memory')) console.log(describeMemory(await measureMemoryGrowth(phaseSetup)));
 	process.exit(0);
 }
 
@@ -127,6 +137,8 @@ await baseline.stop();
 let pgliteRps: number | undefined;
 let drain: Awaited<ReturnType<typeof measureRefresherDrain>> | undefined;
 let refresherScale: Awaited<ReturnType<typeof measureRefresherScale>> | undefined;
+let rewrap: Awaited<ReturnType<typeof measureRewrapUnderLoad>> | undefined;
+let memory: Awaited<ReturnType<typeof measureMemoryGrowth>> | undefined;
 if (!args['skip-extras']) {
 	console.log('Embedded PGlite backend ...');
 	const dataDir = mkdtempSync(join(tmpdir(), 'otobot-bench-pglite-'));
@@ -142,6 +154,13 @@ if (!args['skip-extras']) {
 	console.log('Refresher draining 10,000 due connections (provider answers in 50 ms) ...');
 	drain = await measureRefresherDrain({ cli: CLI, adminUrl, masterKey, count: 10_000, createDatabase });
 	refresherScale = await measureScale();
+
+	console.log('Key rewrap of 100,000 ciphertexts while fetches run ...');
+	rewrap = await measureRewrapUnderLoad(phaseSetup);
+	if (!args['skip-memory']) {
+		console.log('Vault RSS over a million fetches ...');
+		memory = await measureMemoryGrowth(phaseSetup);
+	}
 }
 
 const ratios = results.map((r) => r.vault.rps / r.baseline.rps);
@@ -167,6 +186,8 @@ const report = renderResults({
 	pgliteRps,
 	drain,
 	refresherScale,
+	rewrap,
+	memory,
 });
 writeFileSync(RESULTS, report);
 console.log(report);
