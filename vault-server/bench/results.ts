@@ -19,6 +19,8 @@ export interface BenchReport {
 	medianP99Ratio: number;
 	rss: { warm: number; after: number; served: number };
 	auditRows: number;
+	/** Fetches the load generator got an answer to, warm-up included. */
+	vaultAnswered: number;
 	auditBatches: { count: number; seconds: number };
 	pgliteRps?: number;
 	drain?: { connections: number; seconds: number; perSecond: number; concurrency: number; providerCalls: number };
@@ -57,7 +59,7 @@ export function renderResults(report: BenchReport): string {
 		`- **Median throughput ratio vault / baseline: ${fixed(report.medianRatio, 3)}** (target >= 0.8)`,
 		`- Median p99 ratio vault / baseline: ${fixed(report.medianP99Ratio, 2)} (target <= 2)`,
 		`- Vault RSS: ${report.rss.warm} MB after warm-up, ${report.rss.after} MB after ${report.rss.served} more fetches`,
-		`- Audit rows committed for credential fetches: ${report.auditRows} (every answered fetch has one), in ${report.auditBatches.count} group commits: ${fixed(report.auditRows / Math.max(report.auditBatches.count, 1), 1)} rows and ${fixed((report.auditBatches.seconds / Math.max(report.auditBatches.count, 1)) * 1000, 2)} ms per commit on average`,
+		`- Audit rows committed for credential fetches: ${report.auditRows} for ${report.vaultAnswered} answered (${report.auditRows >= report.vaultAnswered ? 'every answered fetch has its row' : '**ROWS MISSING**'}), in ${report.auditBatches.count} group commits: ${fixed(report.auditRows / Math.max(report.auditBatches.count, 1), 1)} rows and ${fixed((report.auditBatches.seconds / Math.max(report.auditBatches.count, 1)) * 1000, 2)} ms per commit on average`,
 	];
 	if (report.pgliteRps !== undefined) lines.push(`- Embedded PGlite backend: ${fixed(report.pgliteRps)} fetches/s (one round, same load)`);
 	if (report.drain) {
