@@ -7,6 +7,7 @@ export default defineConfig({
 		'bench/run': 'bench/run.ts',
 		'bench/baseline-server': 'bench/baseline-server.ts',
 		'bench/load': 'bench/load.ts',
+		'bench/driver-queue': 'bench/driver-queue.ts',
 	},
 	format: ['esm'],
 	target: 'node20',
