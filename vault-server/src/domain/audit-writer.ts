@@ -12,8 +12,9 @@ export interface AuditRecord {
 }
 
 const MAX_BATCH = 500;
-// flushes overlap: while one commits, the next already waits on the chain head's lock
-const MAX_IN_FLIGHT = 2;
+// one commit at a time per process, the rows arriving meanwhile make the next: fewer, larger
+// commits cost less than overlapping ones, which would only queue on the chain head's lock
+const MAX_IN_FLIGHT = 1;
 // last_used_at is for "unused connection" monitoring: minute precision, far fewer row updates
 const TOUCH_INTERVAL_MS = 60_000;
 const TOUCH_MEMORY = 100_000;
@@ -40,8 +41,7 @@ const connectionKey = (used: { clientId: string; service: string }) => `${used.c
 /**
  * Group commit for the audit log. Each request awaits its row's commit (fail closed); the rows of
  * concurrent requests share one statement. The chain head's row lock, taken on the server by
- * audit_append_contents, orders writers across processes and within this one: a flush may start
- * while another commits, and the database chains it after.
+ * audit_append_contents, orders the writers of several processes.
  */
 export class AuditWriter {
 	#batcher: MicroBatcher<AuditRecord, void>;
