@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Config } from './config/config.js';
-import { loggerOptions } from './config/logger.js';
+import { lazyChildLoggerFactory, loggerOptions } from './config/logger.js';
 import type { Keyring } from './crypto/keyring.js';
 import type { Database } from './storage/database.js';
 import databasePlugin from './plugins/external/database.js';
@@ -70,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		logger: options.logStream ? { ...logger, stream: options.logStream } : logger,
 		trustProxy: config.trustProxy,
 		logController: new LogController({ disableRequestLogging: !config.logRequests }),
+		childLoggerFactory: lazyChildLoggerFactory,
 		bodyLimit: config.bodyLimitBytes,
 		genReqId: () => randomUUID(),
 		routerOptions: { maxParamLength: 256 },
