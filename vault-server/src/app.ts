@@ -13,6 +13,7 @@ import rateLimitPlugin from './plugins/external/rate-limit.js';
 import authPlugin from './plugins/app/auth.js';
 import auditPlugin from './plugins/app/audit.js';
 import refresherPlugin from './plugins/app/refresher.js';
+import fetchCachePlugin from './plugins/app/fetch-cache.js';
 import keyringReloadPlugin from './plugins/app/keyring-reload.js';
 import metricsPlugin from './plugins/app/metrics.js';
 import criticalErrorsPlugin from './plugins/app/critical-errors.js';
@@ -98,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	await fastify.register(metricsPlugin);
 	await fastify.register(criticalErrorsPlugin);
 	await fastify.register(auditPlugin);
+	await fastify.register(fetchCachePlugin);
 	await fastify.register(refresherPlugin);
 	await fastify.register(keyringReloadPlugin);
 

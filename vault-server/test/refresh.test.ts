@@ -124,6 +124,7 @@ describe.each(backends())('OAuth2 refresh on %s', (backend) => {
 		const valid = await inject({ url: '/v1/credentials/acme/crm', headers: asInternal });
 		expect(valid.statusCode).toBe(200);
 		await vault.database.db.query(`UPDATE connections SET expires_at = now() - interval '1 minute' WHERE client_id = 'acme' AND service = 'crm'`);
+		await vault.changesSeen();
 		const calls = (await provider.stats()).tokenCalls;
 		const expired = await inject({ url: '/v1/credentials/acme/crm', headers: asInternal });
 		expect(expired.statusCode).toBe(503);

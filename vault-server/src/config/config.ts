@@ -27,6 +27,7 @@ const EnvSchema = Type.Object({
 	AUTH_FAILURE_LIMIT: Type.Integer({ default: 20, minimum: 1 }),
 	BODY_LIMIT_BYTES: Type.Integer({ default: 65_536, minimum: 1024, maximum: 10_485_760 }),
 	TOKEN_CACHE_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 300 }),
+	FETCH_CACHE_SECONDS: Type.Integer({ default: 30, minimum: 0, maximum: 3600 }),
 	REFRESHER_ENABLED: Type.Boolean({ default: true }),
 	REFRESH_SKEW_SECONDS: Type.Integer({ default: 300, minimum: 0, maximum: 86_400 }),
 	REFRESH_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 120_000 }),
@@ -70,6 +71,8 @@ export interface Config {
 	rateLimit: { max: number; windowMs: number; authFailures: number };
 	bodyLimitBytes: number;
 	tokenCacheSeconds: number;
+	/** How long a fetched connection row is kept in memory at most (0: never); see fetch-cache.ts. */
+	fetchCacheSeconds: number;
 	refresher: { enabled: boolean; skewSeconds: number; timeoutMs: number; intervalMs: number; concurrency: number };
 	allowInsecureOAuthUrls: boolean;
 	/** Where this machine reaches its own API: PUBLIC_URL when set, else HOST:PORT. */
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		},
 		bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
 		tokenCacheSeconds: parsed.TOKEN_CACHE_SECONDS,
+		fetchCacheSeconds: parsed.FETCH_CACHE_SECONDS,
 		refresher: {
 			enabled: parsed.REFRESHER_ENABLED,
 			skewSeconds: parsed.REFRESH_SKEW_SECONDS,

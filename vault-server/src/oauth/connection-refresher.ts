@@ -34,6 +34,8 @@ export class ConnectionRefresher {
 			skewSeconds: number;
 			/** Told each attempt's trigger and outcome (metrics). */
 			onOutcome?: (trigger: RefreshTrigger, outcome: RefreshResult['outcome']) => void;
+			/** Told after each attempt, whatever came of it: the stored row may have changed. */
+			onSettled?: (clientId: string, service: string) => void;
 		},
 	) {
 		this.#due = duePredicates(deps.skewSeconds * 1000);
@@ -77,7 +79,9 @@ export class ConnectionRefresher {
 
 	async #attempt(clientId: string, service: string, trigger: RefreshTrigger, actor?: Actor): Promise<RefreshResult> {
 		const started = Date.now();
-		const result = await refreshConnection(this.deps, clientId, service, this.#due[trigger]);
+		const result = await refreshConnection(this.deps, clientId, service, this.#due[trigger]).finally(() =>
+			this.deps.onSettled?.(clientId, service),
+		);
 		if (result.outcome === 'not_due') return result;
 		this.deps.onOutcome?.(trigger, result.outcome);
 		const who = actor ?? BACKGROUND_ACTOR;

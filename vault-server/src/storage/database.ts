@@ -8,10 +8,27 @@ export interface Queryable {
 	script(text: string): Promise<void>;
 }
 
+export interface ListenHandlers {
+	notify(payload: string): void;
+	listening(up: boolean): void;
+}
+
 export interface Database extends Queryable {
 	readonly kind: 'postgres' | 'pglite';
 	/** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
 	transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+	/**
+	 * Hands each NOTIFY payload on `channel` to `handlers.notify`, and tells `handlers.listening`
+	 * whenever the subscription starts or is lost (notifications sent meanwhile are gone).
+	 * Resolves once first listening; the returned function stops (and tells nothing more).
+	 */
+	listen(channel: string, handlers: ListenHandlers): Promise<() => Promise<void>>;
+	/**
+	 * A database of one connection of its own to the same server, for a stream of statements that
+	 * should neither wait behind the pool's nor wake a different backend each time (PGlite, with
+	 * its one connection, answers itself). Close it before this one.
+	 */
+	withOwnConnection(): Database;
 	/** Resolves when the database answers a trivial query. */
 	ping(): Promise<void>;
 	/** Connections in use and the pool's size (PostgreSQL); PGlite has one connection. */

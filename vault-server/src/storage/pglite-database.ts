@@ -19,10 +19,17 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
 	if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 	const db = await PGlite.create(dataDir);
 	const base = queryableOf(db);
-	return {
+	const database: Database = {
 		kind: 'pglite',
 		...base,
 		transaction: (work) => db.transaction((tx) => work(queryableOf(tx))),
+		// notifications raised by this database's own statements, delivered in process: never lost
+		async listen(channel, handlers) {
+			const unlisten = await db.listen(channel, handlers.notify);
+			handlers.listening(true);
+			return unlisten;
+		},
+		withOwnConnection: () => ({ ...database, close: async () => {} }),
 		poolUsage: () => ({ inUse: 0, size: 1 }),
 		async ping() {
 			await db.query('select 1');
@@ -31,4 +38,5 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
 			await db.close();
 		},
 	};
+	return database;
 }

@@ -1,5 +1,6 @@
 import postgres from 'postgres';
 import type { Database, Queryable } from './database.js';
+import { listenOnOwnConnection } from './postgres-listener.js';
 import { ConnectionWaitPolicy, DEFAULT_CONNECTION_WAIT_MS } from './connection-wait.js';
 
 export interface PostgresOptions {
@@ -71,7 +72,7 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 	const busy: Busy = { count: 0 };
 	const wait = new ConnectionWaitPolicy(options.connectionWaitMs ?? DEFAULT_CONNECTION_WAIT_MS);
 	const base = queryableOf(sql, wait, busy);
-	return {
+	const database: Database = {
 		kind: 'postgres',
 		...base,
 		async transaction(work) {
@@ -94,6 +95,13 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 				busy.count -= 1;
 			}
 		},
+		withOwnConnection: () => openPostgresDatabase({ ...options, poolSize: 1 }),
+		listen: (channel, handlers) =>
+			listenOnOwnConnection(
+				{ url: options.url, connectTimeoutSeconds: options.connectTimeoutSeconds ?? 5, backoff: reconnectDelay },
+				channel,
+				handlers,
+			),
 		poolUsage: () => ({ inUse: Math.min(busy.count, options.poolSize), size: options.poolSize }),
 		async ping() {
 			await sql`select 1`;
@@ -102,4 +110,5 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 			await sql.end({ timeout: 5 });
 		},
 	};
+	return database;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
@@ -29,7 +30,31 @@ export interface TestVault {
 	database: TestDatabase;
 	config: Config;
 	logs: LogCapture;
+	/**
+	 * Resolves once the app has received every change notification sent before the call. A test
+	 * that writes to the database directly, as another process would, waits for it before it
+	 * fetches: the fetch cache hears of such a write only by notification (fetch-cache.ts).
+	 */
+	changesSeen(): Promise<void>;
 	close(): Promise<void>;
+}
+
+/** Notifications reach a listener in commit order: once a marker sent now arrives, all before it have. */
+async function changesSeenBy(app: FastifyInstance, database: TestDatabase): Promise<void> {
+	const cache = app.fetchCache;
+	if (!cache.listening) return;
+	const marker = `test-sync-${randomUUID()}/none`;
+	const seen = new Promise<void>((resolve) => {
+		const invalidate = cache.invalidate.bind(cache);
+		cache.invalidate = (key?: string) => {
+			invalidate(key);
+			if (key !== marker) return;
+			delete (cache as { invalidate?: unknown }).invalidate;
+			resolve();
+		};
+	});
+	await database.db.query(`SELECT pg_notify('otobot_fetch_cache', $1)`, [marker]);
+	await seen;
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
@@ -58,6 +83,7 @@ export async function startTestVault(backend: Backend, env: Record<string, strin
 		database,
 		config,
 		logs,
+		changesSeen: () => changesSeenBy(app, database),
 		async close() {
 			await app.close();
 			await database.dispose();

@@ -3,6 +3,7 @@ import { ConnectionRefresher } from '../../oauth/connection-refresher.js';
 import { DEFAULT_LOOP, startRefreshLoop } from '../../oauth/refresh-loop.js';
 import { AlertNotifier } from '../../domain/alerts/alert-notifier.js';
 import { startAlertLoop } from '../../domain/alerts/alert-loop.js';
+import { fetchCacheKey } from '../../domain/fetch-cache.js';
 
 declare module 'fastify' {
 	interface FastifyInstance {
@@ -26,6 +27,7 @@ export default fp(
 			timeoutMs: settings.timeoutMs,
 			allowInsecure: allowInsecureOAuthUrls,
 			onOutcome: (trigger, outcome) => fastify.metrics.refreshes.inc({ trigger, outcome }),
+			onSettled: (clientId, service) => fastify.fetchCache.invalidate(fetchCacheKey(clientId, service)),
 		});
 		fastify.decorate('refresher', refresher);
 		if (!settings.enabled) return;
@@ -49,5 +51,5 @@ export default fp(
 			await Promise.all(loops.map((loop) => loop.stop()));
 		});
 	},
-	{ name: 'refresher', dependencies: ['database', 'audit', 'metrics', 'critical-errors'] },
+	{ name: 'refresher', dependencies: ['database', 'audit', 'metrics', 'critical-errors', 'fetch-cache'] },
 );

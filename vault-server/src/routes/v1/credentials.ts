@@ -23,7 +23,7 @@ const Credential = Type.Object({
 
 /** The route n8n calls on every execution: a client's current credential for a service. */
 const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
-	const lookups = new FetchLookups(fastify.db);
+	const lookups = new FetchLookups(fastify.db, fastify.fetchCache);
 
 	fastify.get(
 		'/credentials/:client_id/:service',
