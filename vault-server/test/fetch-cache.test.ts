@@ -60,6 +60,17 @@ describe('FetchCache', () => {
 		expect(off.size).toBe(0);
 	});
 
+	it("keeps a copy of the row's Buffers, not views into the driver's shared slabs", () => {
+		const cache = listeningCache();
+		const slab = Buffer.from('x'.repeat(64));
+		const ciphertext = slab.subarray(8, 24);
+		cache.keep('acme/google', { client_id: 'acme', credential_ciphertext: ciphertext } as unknown as ConnectionRow, cache.generation());
+		const kept = cache.get('acme/google')!.credential_ciphertext;
+		expect(kept.equals(ciphertext)).toBe(true);
+		expect(kept.buffer).not.toBe(slab.buffer);
+		expect(kept.buffer.byteLength).toBe(16);
+	});
+
 	it('holds at most maxEntries rows, dropping the oldest', () => {
 		const cache = listeningCache(60_000, 2);
 		for (const name of ['a', 'b', 'c']) cache.keep(`acme/${name}`, row(name), cache.generation());

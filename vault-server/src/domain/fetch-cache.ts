@@ -14,6 +14,19 @@ export interface FetchCacheOptions {
 }
 
 /**
+ * The row with each Buffer copied to memory of its own. The driver's Buffers are views into
+ * shared 8 KiB slabs: one kept for minutes would keep its whole slab, and whatever else the slab
+ * held, alive (up to 8 KiB per cached row for a 200-byte ciphertext).
+ */
+function withOwnBuffers(row: ConnectionRow): ConnectionRow {
+	const copy: Record<string, unknown> = { ...row };
+	for (const [name, value] of Object.entries(copy)) {
+		if (Buffer.isBuffer(value)) copy[name] = Buffer.from(new Uint8Array(value).buffer);
+	}
+	return copy as unknown as ConnectionRow;
+}
+
+/**
  * The connection rows credential fetches read, kept between requests: ciphertexts and metadata,
  * never a decrypted secret. A row is served only while the database's change notifications are
  * being received (see 0007_fetch_cache_notify.sql), so a change made anywhere, by any process,
@@ -49,7 +62,7 @@ export class FetchCache {
 			// Map iterates in insertion order: the oldest row goes first
 			this.#rows.delete(this.#rows.keys().next().value!);
 		}
-		this.#rows.set(key, { row, until: now + this.options.ttlMs });
+		this.#rows.set(key, { row: withOwnBuffers(row), until: now + this.options.ttlMs });
 	}
 
 	/** One connection changed, or every one when no key is given. */
