@@ -66,7 +66,7 @@ describe('FetchCache', () => {
 		const ciphertext = slab.subarray(8, 24);
 		cache.keep('acme/google', { client_id: 'acme', credential_ciphertext: ciphertext } as unknown as ConnectionRow, cache.generation());
 		const kept = cache.get('acme/google')!.credential_ciphertext;
-		expect(kept.equals(ciphertext)).toBe(true);
+		expect(Buffer.from(kept).equals(ciphertext)).toBe(true);
 		expect(kept.buffer).not.toBe(slab.buffer);
 		expect(kept.buffer.byteLength).toBe(16);
 	});
@@ -104,6 +104,16 @@ describe.each(backends())('the fetch cache on %s', (backend) => {
 		expect((await fetchKey()).json().api_key).toBe('sk-first');
 		expect(vault.app.fetchCache.get('acme/openai')).toBeDefined();
 		expect((await fetchKey()).json().api_key).toBe('sk-first');
+	});
+
+	it('counts its hits and misses in /metrics, and says it is listening', async () => {
+		await fetchKey();
+		const text = (await inject({ url: '/metrics', headers: asAdmin })).body;
+		const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+		expect(value('otobot_vault_fetch_cache_lookups_total\\{result="hit"\\}')).toBeGreaterThan(0);
+		expect(value('otobot_vault_fetch_cache_lookups_total\\{result="miss"\\}')).toBeGreaterThan(0);
+		expect(value('otobot_vault_fetch_cache_rows')).toBeGreaterThan(0);
+		expect(value('otobot_vault_fetch_cache_listening')).toBe(1);
 	});
 
 	it('serves a change made through this app at once', async () => {

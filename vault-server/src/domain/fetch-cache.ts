@@ -39,6 +39,9 @@ export class FetchCache {
 	#rows = new Map<string, { row: ConnectionRow; until: number }>();
 	#generation = 0;
 	#listening = false;
+	/** Lookups answered from memory, and those that had to read the database (metrics). */
+	hits = 0;
+	misses = 0;
 
 	constructor(private readonly options: FetchCacheOptions) {}
 
@@ -49,9 +52,12 @@ export class FetchCache {
 
 	get(key: string, now = Date.now()): ConnectionRow | undefined {
 		const entry = this.#rows.get(key);
-		if (!entry) return undefined;
-		if (entry.until > now) return entry.row;
-		this.#rows.delete(key);
+		if (entry && entry.until > now) {
+			this.hits += 1;
+			return entry.row;
+		}
+		if (entry) this.#rows.delete(key);
+		this.misses += 1;
 		return undefined;
 	}
 

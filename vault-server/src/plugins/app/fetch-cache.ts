@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { FETCH_CACHE_CHANNEL, FetchCache } from '../../domain/fetch-cache.js';
+import { registerFetchCacheMetrics } from '../../domain/metrics/fetch-cache-metrics.js';
 
 declare module 'fastify' {
 	interface FastifyInstance {
@@ -19,6 +20,7 @@ export default fp(
 	async (fastify) => {
 		const cache = new FetchCache({ ttlMs: fastify.config.fetchCacheSeconds * 1000, maxEntries: MAX_ENTRIES });
 		fastify.decorate('fetchCache', cache);
+		registerFetchCacheMetrics(fastify.metrics.registry, cache);
 		if (fastify.config.fetchCacheSeconds === 0) return;
 
 		const stop = await fastify.db.listen(FETCH_CACHE_CHANNEL, {
@@ -38,5 +40,5 @@ export default fp(
 			return payload;
 		});
 	},
-	{ name: 'fetch-cache', dependencies: ['database'] },
+	{ name: 'fetch-cache', dependencies: ['database', 'metrics'] },
 );
