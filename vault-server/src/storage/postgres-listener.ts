@@ -22,11 +22,15 @@ export async function listenOnOwnConnection(
 ): Promise<() => Promise<void>> {
 	let stopped = false;
 	let up = false;
+	let closes = 0;
 	let subscribing: Promise<void> | undefined;
 
 	// onnotify is not in the driver's typings (hence no object literal here), but its own listen uses it
 	const driverOptions = {
 		max: 1,
+		// the driver would otherwise recycle the connection every 30 to 60 minutes, and each time
+		// the cache would empty
+		max_lifetime: null,
 		fetch_types: false,
 		connect_timeout: options.connectTimeoutSeconds,
 		onnotice: () => {},
@@ -34,6 +38,7 @@ export async function listenOnOwnConnection(
 			if (name === channel) handlers.notify(payload);
 		},
 		onclose: () => {
+			closes += 1;
 			if (up) {
 				up = false;
 				handlers.listening(false);
@@ -45,15 +50,20 @@ export async function listenOnOwnConnection(
 
 	async function attempt(): Promise<void> {
 		for (let failures = 0; !stopped; failures += 1) {
+			const closesBefore = closes;
 			try {
 				await sql.unsafe(`LISTEN "${channel.replaceAll('"', '""')}"`);
 				if (stopped) return;
-				up = true;
-				handlers.listening(true);
-				return;
+				// a connection that closed since is not listening, whatever LISTEN answered
+				if (closes === closesBefore) {
+					up = true;
+					handlers.listening(true);
+					return;
+				}
 			} catch {
-				await sleep(options.backoff(failures) * 1000);
+				// the server is down or refused: try again after the backoff
 			}
+			await sleep(options.backoff(failures) * 1000);
 		}
 	}
 
