@@ -68,6 +68,18 @@ describe.each(backends())('OAuth2 refresh on %s', (backend) => {
 		expect(row.last_refreshed_at).not.toBeNull();
 	});
 
+	it('answers the new token right after a background refresh: the refresher drops the cached row it changed', async () => {
+		await connect({ expires_in: 3600 });
+		const fetchToken = async () => (await inject({ url: '/v1/credentials/acme/crm', headers: asInternal })).json().access_token;
+		await vault.database.db.query(`UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE client_id = 'acme' AND service = 'crm'`);
+		await vault.changesSeen();
+		const before = await fetchToken();
+		expect(vault.app.fetchCache.get('acme/crm')).toBeDefined();
+		expect(await pass()).toBe(1);
+		const after = await fetchToken();
+		expect(after).not.toBe(before);
+	});
+
 	it('keeps a rotated refresh token, and keeps the old one when the answer has none', async () => {
 		await provider.control({ rotate: true });
 		const old = await connect({ expires_in: 10 });
