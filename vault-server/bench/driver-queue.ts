@@ -10,7 +10,9 @@ const published = process.argv.includes('--published');
 const total = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 600_000);
 // a computed specifier stays out of the bundle: Node loads the published driver from node_modules
 const specifier = 'postgres';
-const driver = published ? ((await import(specifier)) as { default: typeof postgres }).default : postgres;
+const driver = published
+	? ((await import(specifier)) as { default: typeof postgres }).default
+	: postgres;
 const WINDOW = 100_000;
 const sql = driver(url, { max: 10 });
 let done = 0;
@@ -22,7 +24,9 @@ async function worker() {
 		done += 1;
 		if (done % WINDOW === 0) {
 			const now = performance.now();
-			console.log(`${published ? 'published' : 'patched'} driver, statements ${done - WINDOW + 1}-${done}: ${(WINDOW / ((now - windowStart) / 1000)).toFixed(0)}/s`);
+			console.log(
+				`${published ? 'published' : 'patched'} driver, statements ${done - WINDOW + 1}-${done}: ${(WINDOW / ((now - windowStart) / 1000)).toFixed(0)}/s`,
+			);
 			windowStart = now;
 		}
 	}

@@ -17,7 +17,9 @@ export interface LoadOptions {
  * SIGINT ends the run early and still prints the result (the rewrap phase loads only while it runs).
  */
 const options = JSON.parse(process.argv[2]!) as LoadOptions;
-const paths = Array.from({ length: options.clients }, (_u, i) => options.services.map((s) => `/v1/credentials/bench-client-${i}/${s}`)).flat();
+const paths = Array.from({ length: options.clients }, (_u, i) =>
+	options.services.map((s) => `/v1/credentials/bench-client-${i}/${s}`),
+).flat();
 let next = 0;
 const result = await new Promise<autocannon.Result>((resolve, reject) => {
 	const run = autocannon(

@@ -11,7 +11,13 @@ export interface Server {
 }
 
 /** Starts a Node process and resolves when it prints `Server listening at <url>` (or `ready`). */
-export function startNodeProcess(script: string, args: string[], env: Record<string, string>, ready = /Server listening at (http:\/\/[\d.:]+)|refresher (started)/, nodeArgs: string[] = []): Promise<Server> {
+export function startNodeProcess(
+	script: string,
+	args: string[],
+	env: Record<string, string>,
+	ready = /Server listening at (http:\/\/[\d.:]+)|refresher (started)/,
+	nodeArgs: string[] = [],
+): Promise<Server> {
 	const child = spawn(process.execPath, [...nodeArgs, script, ...args], {
 		env: { PATH: process.env.PATH ?? '', ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -55,12 +61,22 @@ export interface LoadResult {
 }
 
 /** Runs the load generator in a process of its own and returns its result; `signal` ends it early. */
-export function runLoad(loadScript: string, options: LoadOptions, signal?: AbortSignal): Promise<LoadResult> {
-	const child = spawn(process.execPath, [loadScript, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function runLoad(
+	loadScript: string,
+	options: LoadOptions,
+	signal?: AbortSignal,
+): Promise<LoadResult> {
+	const child = spawn(process.execPath, [loadScript, JSON.stringify(options)], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+	});
 	signal?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
 	return new Promise((resolve, reject) => {
 		let output = '';
 		child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-		child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(output.trim().split('\n').pop()!) as LoadResult) : reject(new Error(`load exited ${code}`))));
+		child.once('exit', (code) =>
+			code === 0
+				? resolve(JSON.parse(output.trim().split('\n').pop()!) as LoadResult)
+				: reject(new Error(`load exited ${code}`)),
+		);
 	});
 }

@@ -23,7 +23,13 @@ export interface BenchReport {
 	vaultAnswered: number;
 	auditBatches: { count: number; seconds: number };
 	pgliteRps?: number;
-	drain?: { connections: number; seconds: number; perSecond: number; concurrency: number; providerCalls: number };
+	drain?: {
+		connections: number;
+		seconds: number;
+		perSecond: number;
+		concurrency: number;
+		providerCalls: number;
+	};
 	refresherScale?: RefresherScale;
 	rewrap?: RewrapUnderLoad;
 	memory?: MemoryGrowth;
@@ -61,7 +67,10 @@ export function renderResults(report: BenchReport): string {
 		`- Vault RSS: ${report.rss.warm} MB after warm-up, ${report.rss.after} MB after ${report.rss.served} more fetches`,
 		`- Audit rows committed for credential fetches: ${report.auditRows} for ${report.vaultAnswered} answered (${report.auditRows >= report.vaultAnswered ? 'every answered fetch has its row' : '**ROWS MISSING**'}), in ${report.auditBatches.count} group commits: ${fixed(report.auditRows / Math.max(report.auditBatches.count, 1), 1)} rows and ${fixed((report.auditBatches.seconds / Math.max(report.auditBatches.count, 1)) * 1000, 2)} ms per commit on average`,
 	];
-	if (report.pgliteRps !== undefined) lines.push(`- Embedded PGlite backend: ${fixed(report.pgliteRps)} fetches/s (one round, same load)`);
+	if (report.pgliteRps !== undefined)
+		lines.push(
+			`- Embedded PGlite backend: ${fixed(report.pgliteRps)} fetches/s (one round, same load)`,
+		);
 	if (report.drain) {
 		lines.push(
 			`- Refresher: ${report.drain.connections} due connections drained in ${fixed(report.drain.seconds, 1)} s = ${fixed(report.drain.perSecond)} refreshes/s at concurrency ${report.drain.concurrency} (provider answers in 50 ms; ${report.drain.providerCalls} provider calls)`,

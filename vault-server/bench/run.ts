@@ -62,7 +62,14 @@ async function createDatabase(name: string): Promise<string> {
 
 const services = BENCH_SERVICES.map((service) => service.name);
 const load = (server: Server, withToken: boolean, duration = seconds) =>
-	runLoad(LOAD, { url: server.url, token: withToken ? token : undefined, seconds: duration, connections, clients: clientCount, services });
+	runLoad(LOAD, {
+		url: server.url,
+		token: withToken ? token : undefined,
+		seconds: duration,
+		connections,
+		clients: clientCount,
+		services,
+	});
 
 function median(values: number[]) {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -86,27 +93,57 @@ const measureScale = () => {
 	console.log('Refresher pass time with 10,000 and 1,000,000 connections stored ...');
 	return measureRefresherScale({ adminUrl, masterKey, createDatabase });
 };
-const phaseSetup: PhaseSetup = { cli: CLI, loadScript: LOAD, load: { token, seconds, connections, clients: clientCount, services }, masterKey, vaultEnv, createDatabase };
+const phaseSetup: PhaseSetup = {
+	cli: CLI,
+	loadScript: LOAD,
+	load: { token, seconds, connections, clients: clientCount, services },
+	masterKey,
+	vaultEnv,
+	createDatabase,
+};
 if (args.only !== undefined) {
 	const phases = ['refresher-scale', 'rewrap', 'memory'];
 	const only = args.only.split(',');
-	if (only.some((phase) => !phases.includes(phase))) throw new Error(`--only takes a comma-separated list of ${phases.join(', ')}`);
+	if (only.some((phase) => !phases.includes(phase)))
+		throw new Error(`--only takes a comma-separated list of ${phases.join(', ')}`);
 	if (only.includes('refresher-scale')) console.log(refresherScaleLine(await measureScale()));
-	if (only.includes('rewrap')) console.log(describeRewrap(await measureRewrapUnderLoad(phaseSetup)));
+	if (only.includes('rewrap'))
+		console.log(describeRewrap(await measureRewrapUnderLoad(phaseSetup)));
 	if (only.includes('memory')) console.log(describeMemory(await measureMemoryGrowth(phaseSetup)));
 	process.exit(0);
 }
 
 console.log(`Seeding ${clientCount} clients x ${BENCH_SERVICES.length} connections ...`);
 const databaseUrl = await createDatabase('otobot_bench');
-const seeded = await openVault(loadConfig({ NODE_ENV: 'production', DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: masterKey }));
-await seedConnections(seeded.db, seeded.keyring, { clients: clientCount, services: BENCH_SERVICES });
+const seeded = await openVault(
+	loadConfig({
+		NODE_ENV: 'production',
+		DATABASE_URL: databaseUrl,
+		ENCRYPTION_MASTER_KEY: masterKey,
+	}),
+);
+await seedConnections(seeded.db, seeded.keyring, {
+	clients: clientCount,
+	services: BENCH_SERVICES,
+});
 await seeded.db.close();
 
 // BENCH_PROFILE_DIR=<dir>: the vault writes a V8 CPU profile there when it stops
-const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-const vault = await startNodeProcess(CLI, ['serve'], vaultEnv({ DATABASE_URL: databaseUrl }), undefined, profile);
-const baseline = await startNodeProcess(BASELINE, [], { DATABASE_URL: databaseUrl, ENCRYPTION_MASTER_KEY: masterKey, DATABASE_POOL_SIZE: '10' });
+const profile = process.env.BENCH_PROFILE_DIR
+	? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+	: [];
+const vault = await startNodeProcess(
+	CLI,
+	['serve'],
+	vaultEnv({ DATABASE_URL: databaseUrl }),
+	undefined,
+	profile,
+);
+const baseline = await startNodeProcess(BASELINE, [], {
+	DATABASE_URL: databaseUrl,
+	ENCRYPTION_MASTER_KEY: masterKey,
+	DATABASE_POOL_SIZE: '10',
+});
 console.log('Warming up ...');
 await load(baseline, false, 3);
 const vaultWarmUp = await load(vault, true, 3);
@@ -114,24 +151,41 @@ const rssWarm = vault.rssMb();
 
 const results: RoundResult[] = [];
 for (let round = 1; round <= rounds; round += 1) {
-	const order: ['baseline' | 'vault', Server, boolean][] = [['baseline', baseline, false], ['vault', vault, true]];
+	const order: ['baseline' | 'vault', Server, boolean][] = [
+		['baseline', baseline, false],
+		['vault', vault, true],
+	];
 	if (round % 2 === 0) order.reverse();
 	const measured: Partial<Record<'baseline' | 'vault', LoadResult>> = {};
 	for (const [name, server, withToken] of order) measured[name] = await load(server, withToken);
 	const row = { round, baseline: measured.baseline!, vault: measured.vault! };
 	results.push(row);
-	console.log(`round ${round}: baseline ${row.baseline.rps.toFixed(0)} rps p99 ${row.baseline.p99} ms | vault ${row.vault.rps.toFixed(0)} rps p99 ${row.vault.p99} ms | ratio ${(row.vault.rps / row.baseline.rps).toFixed(3)}`);
+	console.log(
+		`round ${round}: baseline ${row.baseline.rps.toFixed(0)} rps p99 ${row.baseline.p99} ms | vault ${row.vault.rps.toFixed(0)} rps p99 ${row.vault.p99} ms | ratio ${(row.vault.rps / row.baseline.rps).toFixed(3)}`,
+	);
 }
 const rssAfter = vault.rssMb();
-const metricsText = await (await fetch(`${vault.url}/metrics`, { headers: { authorization: `Bearer admin-${token}` } })).text();
+const metricsText = await (
+	await fetch(`${vault.url}/metrics`, { headers: { authorization: `Bearer admin-${token}` } })
+).text();
 const metricSum = (name: string) =>
-	[...metricsText.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
-const auditBatches = { count: metricSum('otobot_vault_audit_write_duration_seconds_count'), seconds: metricSum('otobot_vault_audit_write_duration_seconds_sum') };
+	[...metricsText.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([\\d.e+-]+)$`, 'gm'))].reduce(
+		(sum, m) => sum + Number(m[1]),
+		0,
+	);
+const auditBatches = {
+	count: metricSum('otobot_vault_audit_write_duration_seconds_count'),
+	seconds: metricSum('otobot_vault_audit_write_duration_seconds_sum'),
+};
 const vaultServed = results.reduce((sum, r) => sum + r.vault.total, 0);
 // autocannon counts the answers it read: rows of requests cut off at the end may add to the count
 const vaultAnswered = vaultWarmUp.total + vaultServed;
 const counter = postgres(databaseUrl, { max: 1 });
-const auditRows = Number((await counter.unsafe(`SELECT count(*) AS n FROM audit_log WHERE action = 'credential.fetch'`))[0]!.n);
+const auditRows = Number(
+	(
+		await counter.unsafe(`SELECT count(*) AS n FROM audit_log WHERE action = 'credential.fetch'`)
+	)[0]!.n,
+);
 await counter.end();
 await vault.stop();
 await baseline.stop();
@@ -145,8 +199,18 @@ if (!args['skip-extras']) {
 	console.log('Embedded PGlite backend ...');
 	const dataDir = mkdtempSync(join(tmpdir(), 'otobot-bench-pglite-'));
 	const embedded = await openPgliteDatabase(join(dataDir, 'pglite'));
-	const opened = await openVault(loadConfig({ NODE_ENV: 'production', VAULT_DATA_DIR: dataDir, ENCRYPTION_MASTER_KEY: masterKey }), { db: embedded });
-	await seedConnections(embedded, opened.keyring, { clients: clientCount, services: BENCH_SERVICES });
+	const opened = await openVault(
+		loadConfig({
+			NODE_ENV: 'production',
+			VAULT_DATA_DIR: dataDir,
+			ENCRYPTION_MASTER_KEY: masterKey,
+		}),
+		{ db: embedded },
+	);
+	await seedConnections(embedded, opened.keyring, {
+		clients: clientCount,
+		services: BENCH_SERVICES,
+	});
 	await embedded.close();
 	const pglite = await startNodeProcess(CLI, ['serve'], vaultEnv({ VAULT_DATA_DIR: dataDir }));
 	await load(pglite, true, 3);
@@ -154,7 +218,13 @@ if (!args['skip-extras']) {
 	await pglite.stop();
 
 	console.log('Refresher draining 10,000 due connections (provider answers in 50 ms) ...');
-	drain = await measureRefresherDrain({ cli: CLI, adminUrl, masterKey, count: 10_000, createDatabase });
+	drain = await measureRefresherDrain({
+		cli: CLI,
+		adminUrl,
+		masterKey,
+		count: 10_000,
+		createDatabase,
+	});
 	refresherScale = await measureScale();
 
 	console.log('Key rewrap of 100,000 ciphertexts while fetches run ...');

@@ -20,7 +20,12 @@ export const clientId = (index: number) => `bench-client-${index}`;
  * Fills a migrated vault database with `clients` clients, each connected to every service, in
  * multi-row inserts (the API would take minutes for a million rows). Tokens are ~1 KB, long-lived.
  */
-export async function seedConnections(db: Database, keyring: Keyring, shape: SeedShape, tokenExpiresInSeconds = 86_400 * 30) {
+export async function seedConnections(
+	db: Database,
+	keyring: Keyring,
+	shape: SeedShape,
+	tokenExpiresInSeconds = 86_400 * 30,
+) {
 	for (const service of shape.services) {
 		await db.query(
 			`INSERT INTO services (name, display_name, oauth_type) VALUES ($1, $1, $2) ON CONFLICT (name) DO NOTHING`,
@@ -29,15 +34,26 @@ export async function seedConnections(db: Database, keyring: Keyring, shape: See
 	}
 	const batch = 1000;
 	for (let start = 0; start < shape.clients; start += batch) {
-		const ids = Array.from({ length: Math.min(batch, shape.clients - start) }, (_u, i) => clientId(start + i));
+		const ids = Array.from({ length: Math.min(batch, shape.clients - start) }, (_u, i) =>
+			clientId(start + i),
+		);
 		await db.query(
 			`INSERT INTO clients (id, name) SELECT id, id FROM unnest($1::text[]) AS id ON CONFLICT DO NOTHING`,
 			[ids],
 		);
 		const rows = ids.flatMap((id) =>
 			shape.services.map((service) => {
-				const secret = service.type === 'api_key' ? { api_key: randomBytes(24).toString('base64url') } : { access_token: randomBytes(768).toString('base64url') };
-				const sealed = sealConnectionSecrets(keyring, id, service.name, secret, service.type === 'oauth2' ? randomBytes(32).toString('base64url') : null);
+				const secret =
+					service.type === 'api_key'
+						? { api_key: randomBytes(24).toString('base64url') }
+						: { access_token: randomBytes(768).toString('base64url') };
+				const sealed = sealConnectionSecrets(
+					keyring,
+					id,
+					service.name,
+					secret,
+					service.type === 'oauth2' ? randomBytes(32).toString('base64url') : null,
+				);
 				return {
 					client_id: id,
 					service: service.name,

@@ -60,7 +60,10 @@ const QUEUE_FIXES: [string, string][] = [
 	],
 ];
 
-const FIXES: Record<string, [string, string][]> = { 'connection.js': CONNECTION_FIXES, 'queue.js': QUEUE_FIXES };
+const FIXES: Record<string, [string, string][]> = {
+	'connection.js': CONNECTION_FIXES,
+	'queue.js': QUEUE_FIXES,
+};
 
 export const PATCHED_FILE = /[\\/]postgres[\\/]src[\\/](connection|queue)\.js$/;
 

@@ -86,7 +86,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	fastify.decorate('keyring', options.keyring);
 
 	await fastify.register(errorHandlerPlugin);
-	await fastify.register(databasePlugin, { db: options.db, closeOnExit: options.closeDatabase ?? false });
+	await fastify.register(databasePlugin, {
+		db: options.db,
+		closeOnExit: options.closeDatabase ?? false,
+	});
 	await fastify.register(swaggerPlugin, { version: VERSION });
 	await fastify.register(authPlugin, {
 		admin: config.adminTokens,
@@ -95,7 +98,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		failureLimit: config.rateLimit.authFailures,
 		windowMs: config.rateLimit.windowMs,
 	});
-	await fastify.register(rateLimitPlugin, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs });
+	await fastify.register(rateLimitPlugin, {
+		max: config.rateLimit.max,
+		windowMs: config.rateLimit.windowMs,
+	});
 	await fastify.register(metricsPlugin);
 	await fastify.register(criticalErrorsPlugin);
 	await fastify.register(auditPlugin);

@@ -22,8 +22,13 @@ main(process.argv.slice(2)).then(
 		process.exitCode = code;
 	},
 	(error: unknown) => {
-		const known = error instanceof ConfigError || error instanceof MasterKeyMismatch || error instanceof DatabaseLocked;
-		process.stderr.write(`otobot-vault: ${error instanceof Error ? error.message : String(error)}\n`);
+		const known =
+			error instanceof ConfigError ||
+			error instanceof MasterKeyMismatch ||
+			error instanceof DatabaseLocked;
+		process.stderr.write(
+			`otobot-vault: ${error instanceof Error ? error.message : String(error)}\n`,
+		);
 		if (!known && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
 		process.exitCode = error instanceof ConfigError ? 2 : 1;
 	},

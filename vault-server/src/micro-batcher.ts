@@ -38,12 +38,20 @@ export class MicroBatcher<Item, Result> {
 	/** Waits until every item added so far is done (or failed). */
 	async drain(): Promise<void> {
 		while (this.#inFlight.size > 0 || this.#scheduled) {
-			await Promise.allSettled([...this.#inFlight, new Promise((resolve) => setImmediate(resolve))]);
+			await Promise.allSettled([
+				...this.#inFlight,
+				new Promise((resolve) => setImmediate(resolve)),
+			]);
 		}
 	}
 
 	#schedule() {
-		if (this.#scheduled || this.#inFlight.size >= this.limits.maxInFlight || this.#queue.length === 0) return;
+		if (
+			this.#scheduled ||
+			this.#inFlight.size >= this.limits.maxInFlight ||
+			this.#queue.length === 0
+		)
+			return;
 		this.#scheduled = true;
 		setImmediate(() => {
 			this.#scheduled = false;

@@ -25,10 +25,15 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 		);
 	}
 	if (config.allowInsecureOAuthUrls) {
-		log.warn('ALLOW_INSECURE_OAUTH_URLS=true: services may use http:// OAuth endpoints. For local testing only.');
+		log.warn(
+			'ALLOW_INSECURE_OAUTH_URLS=true: services may use http:// OAuth endpoints. For local testing only.',
+		);
 	}
 	if (vault.db.kind === 'pglite') {
-		log.info({ dataDir: config.dataDir }, 'using the embedded database (PGlite); set DATABASE_URL for PostgreSQL');
+		log.info(
+			{ dataDir: config.dataDir },
+			'using the embedded database (PGlite); set DATABASE_URL for PostgreSQL',
+		);
 	}
 	const adminTokenFile = await ensureAdminToken(vault.db, {
 		environmentAdmins: config.adminTokens.length,

@@ -3,7 +3,14 @@ import { verifyAuditChain } from '../src/domain/audit-chain.js';
 import { backends, createPostgresDatabase } from './helpers/databases.js';
 import { runCli } from './helpers/cli.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
-import { asAdmin, asInternal, bearer, startTestVault, TEST_MASTER_KEY, type TestVault } from './helpers/vault-app.js';
+import {
+	asAdmin,
+	asInternal,
+	bearer,
+	startTestVault,
+	TEST_MASTER_KEY,
+	type TestVault,
+} from './helpers/vault-app.js';
 
 const countRows = async (vault: TestVault) =>
 	(await vault.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0]!.n;
@@ -12,17 +19,47 @@ describe.each(backends())('audit log on %s', (backend) => {
 	let vault: TestVault;
 	beforeAll(async () => {
 		vault = await startTestVault(backend);
-		await vault.app.inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'acme', name: 'Acme' } });
-		await vault.app.inject({ method: 'POST', url: '/v1/services', headers: asAdmin, payload: { name: 'openai', display_name: 'OpenAI', oauth_type: 'api_key' } });
-		await vault.app.inject({ method: 'PUT', url: '/v1/clients/acme/connections/openai', headers: asAdmin, payload: { api_key: 'sk-audit-secret' } });
+		await vault.app.inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asAdmin,
+			payload: { id: 'acme', name: 'Acme' },
+		});
+		await vault.app.inject({
+			method: 'POST',
+			url: '/v1/services',
+			headers: asAdmin,
+			payload: { name: 'openai', display_name: 'OpenAI', oauth_type: 'api_key' },
+		});
+		await vault.app.inject({
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/openai',
+			headers: asAdmin,
+			payload: { api_key: 'sk-audit-secret' },
+		});
 	});
 	afterAll(async () => vault?.close());
 
 	it('writes exactly one row per /v1 request, failed ones included, and none for /health', async () => {
 		const requests = [
-			{ url: '/v1/credentials/acme/openai', headers: asInternal, status: 200, action: 'credential.fetch' },
-			{ url: '/v1/credentials/acme/openai', headers: bearer('nope'), status: 401, action: 'credential.fetch' },
-			{ url: '/v1/credentials/acme/nothing', headers: asInternal, status: 404, action: 'credential.fetch' },
+			{
+				url: '/v1/credentials/acme/openai',
+				headers: asInternal,
+				status: 200,
+				action: 'credential.fetch',
+			},
+			{
+				url: '/v1/credentials/acme/openai',
+				headers: bearer('nope'),
+				status: 401,
+				action: 'credential.fetch',
+			},
+			{
+				url: '/v1/credentials/acme/nothing',
+				headers: asInternal,
+				status: 404,
+				action: 'credential.fetch',
+			},
 			{ url: '/v1/clients', headers: asInternal, status: 403, action: 'client.list' },
 			{ url: '/v1/clients/bad!id', headers: asAdmin, status: 400, action: 'client.read' },
 			{ url: '/v1/no-such-route', headers: asAdmin, status: 404, action: 'route.not_found' },
@@ -32,8 +69,14 @@ describe.each(backends())('audit log on %s', (backend) => {
 			const response = await vault.app.inject({ url: request.url, headers: request.headers });
 			expect(response.statusCode).toBe(request.status);
 			expect(await countRows(vault)).toBe(before + 1);
-			const [row] = await vault.database.db.query<Record<string, unknown>>('SELECT * FROM audit_log ORDER BY id DESC LIMIT 1');
-			expect(row).toMatchObject({ status_code: request.status, action: request.action, ip: '127.0.0.1' });
+			const [row] = await vault.database.db.query<Record<string, unknown>>(
+				'SELECT * FROM audit_log ORDER BY id DESC LIMIT 1',
+			);
+			expect(row).toMatchObject({
+				status_code: request.status,
+				action: request.action,
+				ip: '127.0.0.1',
+			});
 		}
 		const before = await countRows(vault);
 		await vault.app.inject({ url: '/health' });
@@ -41,8 +84,14 @@ describe.each(backends())('audit log on %s', (backend) => {
 	});
 
 	it('records who, what and for which workflow, and is readable by admins', async () => {
-		await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: { ...asInternal, 'x-n8n-workflow-id': 'wf-audit', 'x-n8n-execution-id': '991' } });
-		const response = await vault.app.inject({ url: '/v1/audit?client_id=acme&service=openai&limit=1', headers: asAdmin });
+		await vault.app.inject({
+			url: '/v1/credentials/acme/openai',
+			headers: { ...asInternal, 'x-n8n-workflow-id': 'wf-audit', 'x-n8n-execution-id': '991' },
+		});
+		const response = await vault.app.inject({
+			url: '/v1/audit?client_id=acme&service=openai&limit=1',
+			headers: asAdmin,
+		});
 		expect(response.statusCode).toBe(200);
 		expect(response.json().entries[0]).toMatchObject({
 			action: 'credential.fetch',
@@ -53,25 +102,35 @@ describe.each(backends())('audit log on %s', (backend) => {
 			execution_id: '991',
 			status_code: 200,
 		});
-		expect((await vault.app.inject({ url: '/v1/audit', headers: asInternal })).statusCode).toBe(403);
+		expect((await vault.app.inject({ url: '/v1/audit', headers: asInternal })).statusCode).toBe(
+			403,
+		);
 	});
 
 	it('fails closed: when the row cannot be written the credential is withheld with a 503', async () => {
 		await vault.database.db.query('ALTER TABLE audit_log RENAME TO audit_log_offline');
 		try {
-			const response = await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal });
+			const response = await vault.app.inject({
+				url: '/v1/credentials/acme/openai',
+				headers: asInternal,
+			});
 			expect(response.statusCode).toBe(503);
 			expect(response.json().code).toBe('AUDIT_UNAVAILABLE');
 			expect(response.body).not.toContain('sk-audit-secret');
 		} finally {
 			await vault.database.db.query('ALTER TABLE audit_log_offline RENAME TO audit_log');
 		}
-		expect((await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal })).statusCode).toBe(200);
+		expect(
+			(await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal }))
+				.statusCode,
+		).toBe(200);
 	});
 
 	it('chains rows in order under concurrent requests, and the chain verifies', async () => {
 		await Promise.all(
-			Array.from({ length: 40 }, () => vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal })),
+			Array.from({ length: 40 }, () =>
+				vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal }),
+			),
 		);
 		const verdict = await verifyAuditChain(vault.database.db);
 		expect(verdict.ok).toBe(true);
@@ -80,11 +139,16 @@ describe.each(backends())('audit log on %s', (backend) => {
 
 	it('finds an edited row, a deleted row and a deleted last row', async () => {
 		const db = vault.database.db;
-		const rows = await db.query<{ id: number; status_code: number }>('SELECT id, status_code FROM audit_log ORDER BY id');
+		const rows = await db.query<{ id: number; status_code: number }>(
+			'SELECT id, status_code FROM audit_log ORDER BY id',
+		);
 		const target = rows[3]!;
 		await db.query('UPDATE audit_log SET status_code = 299 WHERE id = $1', [target.id]);
 		expect((await verifyAuditChain(db)).problem).toEqual({ id: target.id, kind: 'edited' });
-		await db.query('UPDATE audit_log SET status_code = $2 WHERE id = $1', [target.id, target.status_code]);
+		await db.query('UPDATE audit_log SET status_code = $2 WHERE id = $1', [
+			target.id,
+			target.status_code,
+		]);
 		expect((await verifyAuditChain(db)).ok).toBe(true);
 
 		const saved = await db.query('SELECT * FROM audit_log WHERE id = $1', [rows[5]!.id]);
@@ -104,7 +168,11 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('otobot-vault audit verif
 		const database = await createPostgresDatabase();
 		const vault = await startTestVault('pglite');
 		try {
-			const env = { DATABASE_URL: database.url, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY, VAULT_DATA_DIR: '/tmp' };
+			const env = {
+				DATABASE_URL: database.url,
+				ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+				VAULT_DATA_DIR: '/tmp',
+			};
 			expect((await runCli(['migrate'], env)).code).toBe(0);
 			// the CLI reads the real database: fill it through a vault app bound to it
 			const { buildApp } = await import('../src/app.js');

@@ -10,51 +10,199 @@ const long = (n: number) => 'a'.repeat(n);
 /** Hostile or malformed requests: each must get a 4xx JSON error and change nothing. */
 const CASES: [string, InjectOptions][] = [
 	['SQL-looking client id', { url: "/v1/credentials/acme'%20OR%20'1'='1/google" }],
-	['SQL-looking id in body', { method: 'POST', url: '/v1/clients', payload: { id: "x'; DROP TABLE clients;--", name: 'x' } }],
+	[
+		'SQL-looking id in body',
+		{ method: 'POST', url: '/v1/clients', payload: { id: "x'; DROP TABLE clients;--", name: 'x' } },
+	],
 	['id too long', { method: 'POST', url: '/v1/clients', payload: { id: long(65), name: 'x' } }],
 	['very long path id', { url: `/v1/credentials/${long(300)}/google` }],
-	['unicode look-alike id', { method: 'POST', url: '/v1/clients', payload: { id: 'аcme', name: 'x' } }],
+	[
+		'unicode look-alike id',
+		{ method: 'POST', url: '/v1/clients', payload: { id: 'аcme', name: 'x' } },
+	],
 	['emoji id', { url: '/v1/credentials/%F0%9F%98%80/google' }],
 	['encoded slash in id', { url: '/v1/credentials/acme%2F..%2Fglobex/google' }],
 	['dot-dot id', { url: '/v1/credentials/../google' }],
 	['NUL byte in id', { url: '/v1/credentials/ac%00me/google' }],
-	['upper-case service name', { method: 'POST', url: '/v1/services', payload: { name: 'Google', display_name: 'G' } }],
-	['__proto__ key in body', { method: 'POST', url: '/v1/clients', payload: '{"id":"p1","name":"x","__proto__":{"admin":true}}' }],
-	['constructor.prototype in body', { method: 'POST', url: '/v1/clients', payload: '{"id":"p2","name":"x","constructor":{"prototype":{"admin":true}}}' }],
-	['unknown body field', { method: 'POST', url: '/v1/clients', payload: { id: 'u1', name: 'x', admin: true } }],
-	['name of the wrong type', { method: 'POST', url: '/v1/clients', payload: { id: 'w1', name: 42 } }],
-	['id of the wrong type', { method: 'POST', url: '/v1/clients', payload: { id: ['a'], name: 'x' } }],
+	[
+		'upper-case service name',
+		{ method: 'POST', url: '/v1/services', payload: { name: 'Google', display_name: 'G' } },
+	],
+	[
+		'__proto__ key in body',
+		{
+			method: 'POST',
+			url: '/v1/clients',
+			payload: '{"id":"p1","name":"x","__proto__":{"admin":true}}',
+		},
+	],
+	[
+		'constructor.prototype in body',
+		{
+			method: 'POST',
+			url: '/v1/clients',
+			payload: '{"id":"p2","name":"x","constructor":{"prototype":{"admin":true}}}',
+		},
+	],
+	[
+		'unknown body field',
+		{ method: 'POST', url: '/v1/clients', payload: { id: 'u1', name: 'x', admin: true } },
+	],
+	[
+		'name of the wrong type',
+		{ method: 'POST', url: '/v1/clients', payload: { id: 'w1', name: 42 } },
+	],
+	[
+		'id of the wrong type',
+		{ method: 'POST', url: '/v1/clients', payload: { id: ['a'], name: 'x' } },
+	],
 	['null body', { method: 'POST', url: '/v1/clients', payload: 'null' }],
 	['array body', { method: 'POST', url: '/v1/clients', payload: '[]' }],
 	['empty JSON body', { method: 'POST', url: '/v1/clients', payload: '' }],
 	['malformed JSON', { method: 'POST', url: '/v1/clients', payload: '{"id": "x", ' }],
-	['wrong content type', { method: 'POST', url: '/v1/clients', payload: 'id=x&name=y', headers: { ...asAdmin, 'content-type': 'application/x-www-form-urlencoded' } }],
-	['oversize body', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: long(70_000) } }],
-	['expires_in negative', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: 't', expires_in: -5 } }],
-	['expires_in out of range', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: 't', expires_in: 1e20 } }],
-	['expires_in as a string', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: 't', expires_in: '3600' } }],
-	['expires_at not a date', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: 't', expires_at: 'tomorrow' } }],
-	['both expiries', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: 't', expires_in: 5, expires_at: '2030-01-01T00:00:00Z' } }],
-	['empty access token', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: '' } }],
-	['scopes not an array', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: 't', scopes: 'email' } }],
-	['metadata not an object', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: 't', metadata: 'x' } }],
-	['api key on an OAuth2 service', { method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { api_key: 'k' } }],
-	['connection to an unknown service', { method: 'PUT', url: '/v1/clients/acme/connections/nope', payload: { access_token: 't' } }],
-	['connection for an unknown client', { method: 'PUT', url: '/v1/clients/nobody/connections/google', payload: { access_token: 't' } }],
-	['duplicate client', { method: 'POST', url: '/v1/clients', payload: { id: 'acme', name: 'again' } }],
-	['duplicate service', { method: 'POST', url: '/v1/services', payload: { name: 'google', display_name: 'again' } }],
-	['bad oauth_type', { method: 'POST', url: '/v1/services', payload: { name: 's1', display_name: 'S', oauth_type: 'saml' } }],
-	['token URL to a private host over http', { method: 'POST', url: '/v1/services', payload: { name: 's2', display_name: 'S', oauth_token_url: 'http://127.0.0.1:5432/' } }],
-	['token URL not a URL', { method: 'POST', url: '/v1/services', payload: { name: 's3', display_name: 'S', oauth_token_url: 'not a url' } }],
+	[
+		'wrong content type',
+		{
+			method: 'POST',
+			url: '/v1/clients',
+			payload: 'id=x&name=y',
+			headers: { ...asAdmin, 'content-type': 'application/x-www-form-urlencoded' },
+		},
+	],
+	[
+		'oversize body',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: long(70_000) },
+		},
+	],
+	[
+		'expires_in negative',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', expires_in: -5 },
+		},
+	],
+	[
+		'expires_in out of range',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', expires_in: 1e20 },
+		},
+	],
+	[
+		'expires_in as a string',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', expires_in: '3600' },
+		},
+	],
+	[
+		'expires_at not a date',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', expires_at: 'tomorrow' },
+		},
+	],
+	[
+		'both expiries',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', expires_in: 5, expires_at: '2030-01-01T00:00:00Z' },
+		},
+	],
+	[
+		'empty access token',
+		{ method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { access_token: '' } },
+	],
+	[
+		'scopes not an array',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', scopes: 'email' },
+		},
+	],
+	[
+		'metadata not an object',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', metadata: 'x' },
+		},
+	],
+	[
+		'api key on an OAuth2 service',
+		{ method: 'PUT', url: '/v1/clients/acme/connections/google', payload: { api_key: 'k' } },
+	],
+	[
+		'connection to an unknown service',
+		{ method: 'PUT', url: '/v1/clients/acme/connections/nope', payload: { access_token: 't' } },
+	],
+	[
+		'connection for an unknown client',
+		{ method: 'PUT', url: '/v1/clients/nobody/connections/google', payload: { access_token: 't' } },
+	],
+	[
+		'duplicate client',
+		{ method: 'POST', url: '/v1/clients', payload: { id: 'acme', name: 'again' } },
+	],
+	[
+		'duplicate service',
+		{ method: 'POST', url: '/v1/services', payload: { name: 'google', display_name: 'again' } },
+	],
+	[
+		'bad oauth_type',
+		{
+			method: 'POST',
+			url: '/v1/services',
+			payload: { name: 's1', display_name: 'S', oauth_type: 'saml' },
+		},
+	],
+	[
+		'token URL to a private host over http',
+		{
+			method: 'POST',
+			url: '/v1/services',
+			payload: { name: 's2', display_name: 'S', oauth_token_url: 'http://127.0.0.1:5432/' },
+		},
+	],
+	[
+		'token URL not a URL',
+		{
+			method: 'POST',
+			url: '/v1/services',
+			payload: { name: 's3', display_name: 'S', oauth_token_url: 'not a url' },
+		},
+	],
 	['empty PATCH', { method: 'PATCH', url: '/v1/clients/acme', payload: {} }],
 	['bad email', { method: 'PATCH', url: '/v1/clients/acme', payload: { email: 'not-an-email' } }],
-	['token scope unknown', { method: 'POST', url: '/v1/tokens', payload: { name: 't', scope: 'root' } }],
-	['admin token limited to clients', { method: 'POST', url: '/v1/tokens', payload: { name: 't', scope: 'admin', clients: ['acme'] } }],
+	[
+		'token scope unknown',
+		{ method: 'POST', url: '/v1/tokens', payload: { name: 't', scope: 'root' } },
+	],
+	[
+		'admin token limited to clients',
+		{
+			method: 'POST',
+			url: '/v1/tokens',
+			payload: { name: 't', scope: 'admin', clients: ['acme'] },
+		},
+	],
 	['token id not a uuid', { method: 'DELETE', url: "/v1/tokens/1'--" }],
 	['audit limit out of range', { url: '/v1/audit?limit=100000' }],
 	['audit since not a date', { url: '/v1/audit?since=yesterday' }],
 	['unknown query parameter', { url: '/v1/audit?drop=1' }],
-	['include_refresh_token not a boolean', { url: '/v1/credentials/acme/google?include_refresh_token=maybe' }],
+	[
+		'include_refresh_token not a boolean',
+		{ url: '/v1/credentials/acme/google?include_refresh_token=maybe' },
+	],
 	['unknown route', { url: '/v1/secrets/dump' }],
 	['unknown method', { method: 'PATCH', url: '/v1/credentials/acme/google', payload: {} }],
 ];
@@ -67,17 +215,37 @@ describe.each(backends())('bad input on %s', (backend) => {
 
 	beforeAll(async () => {
 		vault = await startTestVault(backend, { RATE_LIMIT_MAX: '10000' });
-		await vault.app.inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'acme', name: 'Acme' } });
-		await vault.app.inject({ method: 'POST', url: '/v1/services', headers: asAdmin, payload: { name: 'google', display_name: 'Google' } });
-		await vault.app.inject({ method: 'PUT', url: '/v1/clients/acme/connections/google', headers: asAdmin, payload: { access_token: 'original-token' } });
+		await vault.app.inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asAdmin,
+			payload: { id: 'acme', name: 'Acme' },
+		});
+		await vault.app.inject({
+			method: 'POST',
+			url: '/v1/services',
+			headers: asAdmin,
+			payload: { name: 'google', display_name: 'Google' },
+		});
+		await vault.app.inject({
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			headers: asAdmin,
+			payload: { access_token: 'original-token' },
+		});
 		before = await snapshot(vault);
 	});
 	afterAll(async () => vault?.close());
 
-	it(`has at least 30 cases (${CASES.length})`, () => expect(CASES.length).toBeGreaterThanOrEqual(30));
+	it(`has at least 30 cases (${CASES.length})`, () =>
+		expect(CASES.length).toBeGreaterThanOrEqual(30));
 
 	it.each(CASES)('%s: a 4xx JSON error, no stack, data unchanged', async (_name, request) => {
-		const response = await vault.app.inject({ method: 'GET', ...request, headers: request.headers ?? json });
+		const response = await vault.app.inject({
+			method: 'GET',
+			...request,
+			headers: request.headers ?? json,
+		});
 		expect(response.statusCode).toBeGreaterThanOrEqual(400);
 		expect(response.statusCode).toBeLessThan(500);
 		const body = response.json();
@@ -89,10 +257,20 @@ describe.each(backends())('bad input on %s', (backend) => {
 	});
 
 	it('413 for an oversize body and 400 INVALID_JSON for malformed JSON', async () => {
-		const big = await vault.app.inject({ method: 'POST', url: '/v1/clients', headers: json, payload: { id: 'big', name: long(70_000) } });
+		const big = await vault.app.inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: json,
+			payload: { id: 'big', name: long(70_000) },
+		});
 		expect(big.statusCode).toBe(413);
 		expect(big.json().code).toBe('PAYLOAD_TOO_LARGE');
-		const bad = await vault.app.inject({ method: 'POST', url: '/v1/clients', headers: json, payload: '{' });
+		const bad = await vault.app.inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: json,
+			payload: '{',
+		});
 		expect(bad.json().code).toBe('INVALID_JSON');
 	});
 });

@@ -21,7 +21,10 @@ describe('start-up checks', () => {
 	});
 
 	it('refuses a malformed master key without echoing it', async () => {
-		const result = await runCli(['migrate'], { ENCRYPTION_MASTER_KEY: 'abc123-not-hex', VAULT_DATA_DIR: tempDir() });
+		const result = await runCli(['migrate'], {
+			ENCRYPTION_MASTER_KEY: 'abc123-not-hex',
+			VAULT_DATA_DIR: tempDir(),
+		});
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('ENCRYPTION_MASTER_KEY must be 64 hexadecimal characters');
 		expect(result.stderr).not.toContain('abc123-not-hex');
@@ -45,34 +48,55 @@ describe('start-up checks', () => {
 		expect(list.stdout).toContain('bootstrap admin');
 	});
 
-	it.runIf(hasPostgres)('refuses to start with a master key that cannot open the stored data keys', async () => {
-		const database = await createPostgresDatabase();
-		try {
-			const env = { DATABASE_URL: database.url, VAULT_DATA_DIR: tempDir() };
-			expect((await runCli(['migrate'], { ...env, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY })).code).toBe(0);
-			const wrong = await runCli(['serve'], { ...env, ENCRYPTION_MASTER_KEY: 'f'.repeat(64), PORT: '0' });
-			expect(wrong.code).toBe(1);
-			expect(wrong.stderr).toContain('cannot open data key version 1');
-			const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
-			expect(await db.query('SELECT version FROM encryption_keys')).toHaveLength(1);
-			await db.close();
-		} finally {
-			await database.drop();
-		}
-	});
+	it.runIf(hasPostgres)(
+		'refuses to start with a master key that cannot open the stored data keys',
+		async () => {
+			const database = await createPostgresDatabase();
+			try {
+				const env = { DATABASE_URL: database.url, VAULT_DATA_DIR: tempDir() };
+				expect(
+					(await runCli(['migrate'], { ...env, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY })).code,
+				).toBe(0);
+				const wrong = await runCli(['serve'], {
+					...env,
+					ENCRYPTION_MASTER_KEY: 'f'.repeat(64),
+					PORT: '0',
+				});
+				expect(wrong.code).toBe(1);
+				expect(wrong.stderr).toContain('cannot open data key version 1');
+				const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
+				expect(await db.query('SELECT version FROM encryption_keys')).toHaveLength(1);
+				await db.close();
+			} finally {
+				await database.drop();
+			}
+		},
+	);
 });
 
 describe.runIf(hasPostgres)('migrations', () => {
 	it('two processes starting at once apply each migration once', async () => {
 		const database = await createPostgresDatabase();
 		try {
-			const env = { DATABASE_URL: database.url, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY, VAULT_DATA_DIR: tempDir() };
-			const results = await Promise.all([runCli(['migrate'], env), runCli(['migrate'], env), runCli(['migrate'], env)]);
+			const env = {
+				DATABASE_URL: database.url,
+				ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+				VAULT_DATA_DIR: tempDir(),
+			};
+			const results = await Promise.all([
+				runCli(['migrate'], env),
+				runCli(['migrate'], env),
+				runCli(['migrate'], env),
+			]);
 			expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
-			const appliedLines = results.flatMap((r) => r.stdout.split('\n').filter((line) => line.startsWith('applied 0001')));
+			const appliedLines = results.flatMap((r) =>
+				r.stdout.split('\n').filter((line) => line.startsWith('applied 0001')),
+			);
 			expect(appliedLines).toHaveLength(1);
 			const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
-			expect(await db.query('SELECT version FROM schema_migrations')).toHaveLength(readMigrations(migrationsDirectory()).length);
+			expect(await db.query('SELECT version FROM schema_migrations')).toHaveLength(
+				readMigrations(migrationsDirectory()).length,
+			);
 			expect(await db.query('SELECT version FROM encryption_keys')).toHaveLength(1);
 			await db.close();
 		} finally {
@@ -85,7 +109,12 @@ describe.runIf(hasPostgres)('otobot-vault connect-link', () => {
 	it('prints a single-use link for a client to reconnect, and refuses an unknown client', async () => {
 		const database = await createPostgresDatabase();
 		try {
-			const env = { DATABASE_URL: database.url, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY, VAULT_DATA_DIR: tempDir(), PUBLIC_URL: 'https://vault.example.com' };
+			const env = {
+				DATABASE_URL: database.url,
+				ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+				VAULT_DATA_DIR: tempDir(),
+				PUBLIC_URL: 'https://vault.example.com',
+			};
 			expect((await runCli(['migrate'], env)).code).toBe(0);
 			const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
 			await db.query(`INSERT INTO clients (id, name) VALUES ('acme', 'Acme')`);

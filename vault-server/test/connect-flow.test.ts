@@ -116,7 +116,8 @@ describe.each(backends())('the connect flow end to end on %s', (backend) => {
 			const forged =
 				tamper === 'no verifier'
 					? null
-					: rig.vault.vault.keyring.encrypt('x'.repeat(43), verifierContext(stateIdOf(stateHash))).ciphertext;
+					: rig.vault.vault.keyring.encrypt('x'.repeat(43), verifierContext(stateIdOf(stateHash)))
+							.ciphertext;
 			await rig.vault.database.db.query(
 				'UPDATE oauth_states SET code_verifier_ciphertext = $2 WHERE state_hash = $1',
 				[stateHash, forged],

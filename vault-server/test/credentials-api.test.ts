@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { backends } from './helpers/databases.js';
-import { asAdmin, asInternal, bearer, startTestVault, type TestVault } from './helpers/vault-app.js';
+import {
+	asAdmin,
+	asInternal,
+	bearer,
+	startTestVault,
+	type TestVault,
+} from './helpers/vault-app.js';
 
 const SECRETS = {
 	access: 'ya29.A0-secret-access-token-1234567890',
@@ -16,8 +22,18 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 
 	beforeAll(async () => {
 		vault = await startTestVault(backend);
-		await inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'acme', name: 'Acme' } });
-		await inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'globex', name: 'Globex' } });
+		await inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asAdmin,
+			payload: { id: 'acme', name: 'Acme' },
+		});
+		await inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asAdmin,
+			payload: { id: 'globex', name: 'Globex' },
+		});
 		// google (oauth2) and openai (api_key) come from the service catalog
 		for (const [name, type] of [['legacy-crm', 'basic']]) {
 			const created = await inject({
@@ -32,13 +48,33 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 	afterAll(async () => vault?.close());
 
 	it('stores an OAuth2 connection (201, then 200 on replace) and never answers a secret', async () => {
-		const body = { access_token: SECRETS.access, refresh_token: SECRETS.refresh, expires_in: 3600, scopes: ['email'] };
-		const first = await inject({ method: 'PUT', url: '/v1/clients/acme/connections/google', headers: asAdmin, payload: body });
+		const body = {
+			access_token: SECRETS.access,
+			refresh_token: SECRETS.refresh,
+			expires_in: 3600,
+			scopes: ['email'],
+		};
+		const first = await inject({
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			headers: asAdmin,
+			payload: body,
+		});
 		expect(first.statusCode).toBe(201);
-		expect(first.json()).toMatchObject({ client_id: 'acme', service: 'google', status: 'active', has_refresh_token: true });
+		expect(first.json()).toMatchObject({
+			client_id: 'acme',
+			service: 'google',
+			status: 'active',
+			has_refresh_token: true,
+		});
 		expect(first.body).not.toContain(SECRETS.access);
 		expect(first.body).not.toContain(SECRETS.refresh);
-		const second = await inject({ method: 'PUT', url: '/v1/clients/acme/connections/google', headers: asAdmin, payload: body });
+		const second = await inject({
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			headers: asAdmin,
+			payload: body,
+		});
 		expect(second.statusCode).toBe(200);
 	});
 
@@ -64,24 +100,57 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 	});
 
 	it('gives the refresh token only to an admin who asks for it', async () => {
-		const read = await inject({ url: '/v1/credentials/acme/google?include_refresh_token=true', headers: asInternal });
+		const read = await inject({
+			url: '/v1/credentials/acme/google?include_refresh_token=true',
+			headers: asInternal,
+		});
 		expect(read.statusCode).toBe(403);
 		expect(read.body).not.toContain(SECRETS.refresh);
-		const admin = await inject({ url: '/v1/credentials/acme/google?include_refresh_token=true', headers: asAdmin });
+		const admin = await inject({
+			url: '/v1/credentials/acme/google?include_refresh_token=true',
+			headers: asAdmin,
+		});
 		expect(admin.json().refresh_token).toBe(SECRETS.refresh);
 	});
 
 	it('round-trips an API key and a login', async () => {
 		expect(
-			(await inject({ method: 'PUT', url: '/v1/clients/acme/connections/openai', headers: asAdmin, payload: { api_key: SECRETS.apiKey, metadata: { org: 'org-1' } } })).statusCode,
+			(
+				await inject({
+					method: 'PUT',
+					url: '/v1/clients/acme/connections/openai',
+					headers: asAdmin,
+					payload: { api_key: SECRETS.apiKey, metadata: { org: 'org-1' } },
+				})
+			).statusCode,
 		).toBe(201);
 		expect(
-			(await inject({ method: 'PUT', url: '/v1/clients/acme/connections/legacy-crm', headers: asAdmin, payload: { username: 'bot@acme.test', password: SECRETS.password } })).statusCode,
+			(
+				await inject({
+					method: 'PUT',
+					url: '/v1/clients/acme/connections/legacy-crm',
+					headers: asAdmin,
+					payload: { username: 'bot@acme.test', password: SECRETS.password },
+				})
+			).statusCode,
 		).toBe(201);
-		const apiKey = (await inject({ url: '/v1/credentials/acme/openai', headers: asInternal })).json();
-		expect(apiKey).toMatchObject({ type: 'api_key', api_key: SECRETS.apiKey, access_token: null, metadata: { org: 'org-1' } });
-		const login = (await inject({ url: '/v1/credentials/acme/legacy-crm', headers: asInternal })).json();
-		expect(login).toMatchObject({ type: 'basic', username: 'bot@acme.test', password: SECRETS.password });
+		const apiKey = (
+			await inject({ url: '/v1/credentials/acme/openai', headers: asInternal })
+		).json();
+		expect(apiKey).toMatchObject({
+			type: 'api_key',
+			api_key: SECRETS.apiKey,
+			access_token: null,
+			metadata: { org: 'org-1' },
+		});
+		const login = (
+			await inject({ url: '/v1/credentials/acme/legacy-crm', headers: asInternal })
+		).json();
+		expect(login).toMatchObject({
+			type: 'basic',
+			username: 'bot@acme.test',
+			password: SECRETS.password,
+		});
 	});
 
 	it('refuses fields the service type does not take', async () => {
@@ -96,10 +165,16 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 	});
 
 	it('tells an unknown client from a missing connection', async () => {
-		const unknownClient = await inject({ url: '/v1/credentials/nobody/google', headers: asInternal });
+		const unknownClient = await inject({
+			url: '/v1/credentials/nobody/google',
+			headers: asInternal,
+		});
 		expect(unknownClient.statusCode).toBe(404);
 		expect(unknownClient.json().code).toBe('CLIENT_NOT_FOUND');
-		const noConnection = await inject({ url: '/v1/credentials/globex/google', headers: asInternal });
+		const noConnection = await inject({
+			url: '/v1/credentials/globex/google',
+			headers: asInternal,
+		});
 		expect(noConnection.statusCode).toBe(404);
 		expect(noConnection.json().code).toBe('CONNECTION_NOT_FOUND');
 	});
@@ -114,7 +189,9 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 			['acme', 'google', 200, SECRETS.access],
 		] as const;
 		const answers = await Promise.all(
-			[...asked, ...asked].map(([client, service]) => inject({ url: `/v1/credentials/${client}/${service}`, headers: asInternal })),
+			[...asked, ...asked].map(([client, service]) =>
+				inject({ url: `/v1/credentials/${client}/${service}`, headers: asInternal }),
+			),
 		);
 		answers.forEach((answer, index) => {
 			const [client, service, status, expected] = asked[index % asked.length]!;
@@ -134,14 +211,23 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 	});
 
 	it('answers VAULT_DECRYPTION_FAILED for a ciphertext moved to another row, and for a tampered one', async () => {
-		await inject({ method: 'PUT', url: '/v1/clients/globex/connections/google', headers: asAdmin, payload: { access_token: 'globex-token' } });
+		await inject({
+			method: 'PUT',
+			url: '/v1/clients/globex/connections/google',
+			headers: asAdmin,
+			payload: { access_token: 'globex-token' },
+		});
 		await vault.database.db.query(
 			`UPDATE connections SET credential_ciphertext = (SELECT credential_ciphertext FROM connections WHERE client_id = 'acme' AND service = 'google')
 			 WHERE client_id = 'globex' AND service = 'google'`,
 		);
 		const moved = await inject({ url: '/v1/credentials/globex/google', headers: asAdmin });
 		expect(moved.statusCode).toBe(500);
-		expect(moved.json()).toEqual({ statusCode: 500, code: 'VAULT_DECRYPTION_FAILED', message: 'A stored secret could not be decrypted' });
+		expect(moved.json()).toEqual({
+			statusCode: 500,
+			code: 'VAULT_DECRYPTION_FAILED',
+			message: 'A stored secret could not be decrypted',
+		});
 		expect(moved.body).not.toContain(SECRETS.access);
 
 		await vault.database.db.query(
@@ -165,21 +251,49 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 		}
 		expect(logText).not.toContain('test-admin-token');
 		expect(auditText).not.toContain('test-admin-token');
-		const fetch = audit.find((row) => row.action === 'credential.fetch' && row.workflow_id === 'wf-42');
-		expect(fetch).toMatchObject({ client_id: 'acme', service: 'google', status_code: 200, execution_id: 'ex-7', actor_name: 'INTERNAL_API_TOKEN #1' });
+		const fetch = audit.find(
+			(row) => row.action === 'credential.fetch' && row.workflow_id === 'wf-42',
+		);
+		expect(fetch).toMatchObject({
+			client_id: 'acme',
+			service: 'google',
+			status_code: 200,
+			execution_id: 'ex-7',
+			actor_name: 'INTERNAL_API_TOKEN #1',
+		});
 	});
 
 	it('deleting a client removes its connections', async () => {
-		await inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'initech', name: 'Initech' } });
-		await inject({ method: 'PUT', url: '/v1/clients/initech/connections/openai', headers: asAdmin, payload: { api_key: 'k' } });
-		expect((await inject({ method: 'DELETE', url: '/v1/clients/initech', headers: asAdmin })).statusCode).toBe(204);
-		const left = await vault.database.db.query(`SELECT 1 FROM connections WHERE client_id = 'initech'`);
+		await inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asAdmin,
+			payload: { id: 'initech', name: 'Initech' },
+		});
+		await inject({
+			method: 'PUT',
+			url: '/v1/clients/initech/connections/openai',
+			headers: asAdmin,
+			payload: { api_key: 'k' },
+		});
+		expect(
+			(await inject({ method: 'DELETE', url: '/v1/clients/initech', headers: asAdmin })).statusCode,
+		).toBe(204);
+		const left = await vault.database.db.query(
+			`SELECT 1 FROM connections WHERE client_id = 'initech'`,
+		);
 		expect(left).toHaveLength(0);
-		expect((await inject({ url: '/v1/credentials/initech/openai', headers: asAdmin })).json().code).toBe('CLIENT_NOT_FOUND');
+		expect(
+			(await inject({ url: '/v1/credentials/initech/openai', headers: asAdmin })).json().code,
+		).toBe('CLIENT_NOT_FOUND');
 	});
 
 	it('refuses to delete a service that still has connections', async () => {
-		const response = await inject({ method: 'DELETE', url: '/v1/services/google', headers: asAdmin });
+		const response = await inject({
+			method: 'DELETE',
+			url: '/v1/services/google',
+			headers: asAdmin,
+		});
 		expect(response.statusCode).toBe(409);
 		expect(response.json().code).toBe('SERVICE_IN_USE');
 	});
@@ -190,14 +304,25 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 			method: 'PATCH',
 			url: '/v1/services/google',
 			headers: asAdmin,
-			payload: { oauth_client_id: 'app-id', oauth_client_secret: secret, oauth_token_url: 'https://oauth2.googleapis.com/token' },
+			payload: {
+				oauth_client_id: 'app-id',
+				oauth_client_secret: secret,
+				oauth_token_url: 'https://oauth2.googleapis.com/token',
+			},
 		});
 		expect(response.statusCode).toBe(200);
 		expect(response.json()).toMatchObject({ oauth_client_id: 'app-id', has_client_secret: true });
 		expect(response.body).not.toContain(secret);
-		const rows = await vault.database.db.query<{ c: Uint8Array }>(`SELECT oauth_client_secret_ciphertext AS c FROM services WHERE name = 'google'`);
+		const rows = await vault.database.db.query<{ c: Uint8Array }>(
+			`SELECT oauth_client_secret_ciphertext AS c FROM services WHERE name = 'google'`,
+		);
 		expect(Buffer.from(rows[0]!.c).toString('latin1')).not.toContain(secret);
-		const insecure = await inject({ method: 'PATCH', url: '/v1/services/google', headers: asAdmin, payload: { oauth_token_url: 'http://169.254.169.254/latest' } });
+		const insecure = await inject({
+			method: 'PATCH',
+			url: '/v1/services/google',
+			headers: asAdmin,
+			payload: { oauth_token_url: 'http://169.254.169.254/latest' },
+		});
 		expect(insecure.statusCode).toBe(400);
 	});
 });
@@ -208,17 +333,38 @@ describe.each(backends())('API tokens on %s', (backend) => {
 	beforeAll(async () => {
 		vault = await startTestVault(backend, { TOKEN_CACHE_SECONDS: '0' });
 		for (const id of ['client-a', 'client-b']) {
-			await inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id, name: id } });
+			await inject({
+				method: 'POST',
+				url: '/v1/clients',
+				headers: asAdmin,
+				payload: { id, name: id },
+			});
 		}
-		await inject({ method: 'POST', url: '/v1/services', headers: asAdmin, payload: { name: 'stripe', display_name: 'Stripe', oauth_type: 'api_key' } });
+		await inject({
+			method: 'POST',
+			url: '/v1/services',
+			headers: asAdmin,
+			payload: { name: 'stripe', display_name: 'Stripe', oauth_type: 'api_key' },
+		});
 		for (const id of ['client-a', 'client-b']) {
-			await inject({ method: 'PUT', url: `/v1/clients/${id}/connections/stripe`, headers: asAdmin, payload: { api_key: `key-${id}` } });
+			await inject({
+				method: 'PUT',
+				url: `/v1/clients/${id}/connections/stripe`,
+				headers: asAdmin,
+				payload: { api_key: `key-${id}` },
+			});
 		}
 	});
 	afterAll(async () => vault?.close());
 
 	it('401 for a missing, malformed or unknown token', async () => {
-		for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer' }, bearer('ovt_unknown'), bearer('x'.repeat(600))]) {
+		for (const headers of [
+			{},
+			{ authorization: 'Basic abc' },
+			{ authorization: 'Bearer' },
+			bearer('ovt_unknown'),
+			bearer('x'.repeat(600)),
+		]) {
 			const response = await inject({ url: '/v1/credentials/client-a/stripe', headers });
 			expect(response.statusCode).toBe(401);
 			expect(response.json().code).toBe('UNAUTHORIZED');
@@ -226,25 +372,44 @@ describe.each(backends())('API tokens on %s', (backend) => {
 	});
 
 	it('403 for a read token on an admin route', async () => {
-		const response = await inject({ method: 'POST', url: '/v1/clients', headers: asInternal, payload: { id: 'x', name: 'x' } });
+		const response = await inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asInternal,
+			payload: { id: 'x', name: 'x' },
+		});
 		expect(response.statusCode).toBe(403);
 		expect(response.json().code).toBe('FORBIDDEN');
 	});
 
 	it('creates a token shown once and stored only as a hash; a client-limited read token cannot read another client', async () => {
-		const created = await inject({ method: 'POST', url: '/v1/tokens', headers: asAdmin, payload: { name: 'n8n client-a', scope: 'read', clients: ['client-a'], expires_in_days: 35 } });
+		const created = await inject({
+			method: 'POST',
+			url: '/v1/tokens',
+			headers: asAdmin,
+			payload: { name: 'n8n client-a', scope: 'read', clients: ['client-a'], expires_in_days: 35 },
+		});
 		expect(created.statusCode).toBe(201);
 		const { token, id } = created.json();
 		expect(token).toMatch(/^ovt_[A-Za-z0-9_-]{43}$/);
 		const stored = JSON.stringify(await vault.database.db.query('SELECT * FROM api_tokens'));
 		expect(stored).not.toContain(token);
 
-		expect((await inject({ url: '/v1/credentials/client-a/stripe', headers: bearer(token) })).statusCode).toBe(200);
-		for (const url of ['/v1/credentials/client-b/stripe', '/v1/credentials/CLIENT-A/stripe', '/v1/clients/client-b/connections']) {
+		expect(
+			(await inject({ url: '/v1/credentials/client-a/stripe', headers: bearer(token) })).statusCode,
+		).toBe(200);
+		for (const url of [
+			'/v1/credentials/client-b/stripe',
+			'/v1/credentials/CLIENT-A/stripe',
+			'/v1/clients/client-b/connections',
+		]) {
 			const denied = await inject({ url, headers: bearer(token) });
 			expect(denied.statusCode, url).toBe(403);
 		}
-		for (const url of ['/v1/credentials/client-a%2F..%2Fclient-b/stripe', '/v1/credentials/client-\u0430/stripe']) {
+		for (const url of [
+			'/v1/credentials/client-a%2F..%2Fclient-b/stripe',
+			'/v1/credentials/client-\u0430/stripe',
+		]) {
 			const denied = await inject({ url, headers: bearer(token) });
 			expect(denied.statusCode, url).toBeGreaterThanOrEqual(400);
 			expect(denied.statusCode, url).toBeLessThan(500);
@@ -255,21 +420,41 @@ describe.each(backends())('API tokens on %s', (backend) => {
 		expect(list.body).not.toContain(token);
 		expect(list.json().tokens.find((t: { id: string }) => t.id === id).last_used_at).not.toBeNull();
 
-		expect((await inject({ method: 'DELETE', url: `/v1/tokens/${id}`, headers: asAdmin })).statusCode).toBe(204);
-		expect((await inject({ url: '/v1/credentials/client-a/stripe', headers: bearer(token) })).statusCode).toBe(401);
+		expect(
+			(await inject({ method: 'DELETE', url: `/v1/tokens/${id}`, headers: asAdmin })).statusCode,
+		).toBe(204);
+		expect(
+			(await inject({ url: '/v1/credentials/client-a/stripe', headers: bearer(token) })).statusCode,
+		).toBe(401);
 	});
 
 	it('refuses an expired token', async () => {
-		const { token, id } = (await inject({ method: 'POST', url: '/v1/tokens', headers: asAdmin, payload: { name: 'short', scope: 'read', expires_in_days: 1 } })).json();
-		await vault.database.db.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
-		expect((await inject({ url: '/v1/credentials/client-a/stripe', headers: bearer(token) })).statusCode).toBe(401);
+		const { token, id } = (
+			await inject({
+				method: 'POST',
+				url: '/v1/tokens',
+				headers: asAdmin,
+				payload: { name: 'short', scope: 'read', expires_in_days: 1 },
+			})
+		).json();
+		await vault.database.db.query(
+			`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`,
+			[id],
+		);
+		expect(
+			(await inject({ url: '/v1/credentials/client-a/stripe', headers: bearer(token) })).statusCode,
+		).toBe(401);
 	});
 });
 
 describe('rate limits', () => {
 	let vault: TestVault;
 	beforeAll(async () => {
-		vault = await startTestVault('pglite', { RATE_LIMIT_MAX: '5', AUTH_FAILURE_LIMIT: '3', RATE_LIMIT_WINDOW: '1 minute' });
+		vault = await startTestVault('pglite', {
+			RATE_LIMIT_MAX: '5',
+			AUTH_FAILURE_LIMIT: '3',
+			RATE_LIMIT_WINDOW: '1 minute',
+		});
 	});
 	afterAll(async () => vault?.close());
 
@@ -289,14 +474,29 @@ describe('rate limits', () => {
 	it('blocks an IP after repeated failed authentications, even for a right token', async () => {
 		const from = { remoteAddress: '10.9.8.7' };
 		for (let i = 0; i < 3; i += 1) {
-			expect((await vault.app.inject({ url: '/v1/clients', headers: bearer('wrong-guess'), ...from })).statusCode).toBe(401);
+			expect(
+				(await vault.app.inject({ url: '/v1/clients', headers: bearer('wrong-guess'), ...from }))
+					.statusCode,
+			).toBe(401);
 		}
-		const blocked = await vault.app.inject({ url: '/v1/clients', headers: bearer('wrong-guess'), ...from });
+		const blocked = await vault.app.inject({
+			url: '/v1/clients',
+			headers: bearer('wrong-guess'),
+			...from,
+		});
 		expect(blocked.statusCode).toBe(429);
 		expect(blocked.headers['retry-after']).toBeDefined();
-		const rightButBlocked = await vault.app.inject({ url: '/v1/clients', headers: asInternal, ...from });
+		const rightButBlocked = await vault.app.inject({
+			url: '/v1/clients',
+			headers: asInternal,
+			...from,
+		});
 		expect(rightButBlocked.statusCode).toBe(429);
-		const otherIp = await vault.app.inject({ url: '/v1/clients/x/connections', headers: asInternal, remoteAddress: '10.9.8.8' });
+		const otherIp = await vault.app.inject({
+			url: '/v1/clients/x/connections',
+			headers: asInternal,
+			remoteAddress: '10.9.8.8',
+		});
 		expect(otherIp.statusCode).toBe(404);
 	});
 });

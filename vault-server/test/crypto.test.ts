@@ -32,7 +32,9 @@ describe('AES-256-GCM envelope', () => {
 
 	it('uses a fresh 96-bit IV for every encryption', () => {
 		const ivs = new Set(
-			Array.from({ length: 200 }, () => seal(key, 1, Buffer.from('x'), 'c').subarray(5, 17).toString('hex')),
+			Array.from({ length: 200 }, () =>
+				seal(key, 1, Buffer.from('x'), 'c').subarray(5, 17).toString('hex'),
+			),
 		);
 		expect(ivs.size).toBe(200);
 	});
@@ -83,7 +85,9 @@ describe.each(backends())('keyring on %s', (backend) => {
 		const again = await Keyring.open(database.db, masterKey);
 		expect((await again.decrypt(sealed.ciphertext, 'ctx')).toString()).toBe('token');
 
-		await expect(Keyring.open(database.db, randomBytes(32))).rejects.toBeInstanceOf(MasterKeyMismatch);
+		await expect(Keyring.open(database.db, randomBytes(32))).rejects.toBeInstanceOf(
+			MasterKeyMismatch,
+		);
 		const rows = await database.db.query('SELECT version FROM encryption_keys');
 		expect(rows).toHaveLength(1);
 	});

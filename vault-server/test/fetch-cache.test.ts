@@ -64,7 +64,11 @@ describe('FetchCache', () => {
 		const cache = listeningCache();
 		const slab = Buffer.from('x'.repeat(64));
 		const ciphertext = slab.subarray(8, 24);
-		cache.keep('acme/google', { client_id: 'acme', credential_ciphertext: ciphertext } as unknown as ConnectionRow, cache.generation());
+		cache.keep(
+			'acme/google',
+			{ client_id: 'acme', credential_ciphertext: ciphertext } as unknown as ConnectionRow,
+			cache.generation(),
+		);
 		const kept = cache.get('acme/google')!.credential_ciphertext;
 		expect(Buffer.from(kept).equals(ciphertext)).toBe(true);
 		expect(kept.buffer).not.toBe(slab.buffer);
@@ -87,12 +91,24 @@ describe.each(backends())('the fetch cache on %s', (backend) => {
 	const inject = (options: InjectOptions) => vault.app.inject(options);
 	const fetchKey = () => inject({ url: '/v1/credentials/acme/openai', headers: asInternal });
 	const storeKey = (apiKey: string) =>
-		inject({ method: 'PUT', url: '/v1/clients/acme/connections/openai', headers: asAdmin, payload: { api_key: apiKey } });
+		inject({
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/openai',
+			headers: asAdmin,
+			payload: { api_key: apiKey },
+		});
 
 	beforeAll(async () => {
 		vault = await startTestVault(backend);
-		other = vault.database.url ? openPostgresDatabase({ url: vault.database.url, poolSize: 1 }) : vault.database.db;
-		await inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'acme', name: 'Acme' } });
+		other = vault.database.url
+			? openPostgresDatabase({ url: vault.database.url, poolSize: 1 })
+			: vault.database.db;
+		await inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asAdmin,
+			payload: { id: 'acme', name: 'Acme' },
+		});
 		expect((await storeKey('sk-first')).statusCode).toBe(201);
 	});
 	afterAll(async () => {
@@ -124,39 +140,69 @@ describe.each(backends())('the fetch cache on %s', (backend) => {
 
 	it('serves a change made by another process once its notification arrives', async () => {
 		await fetchKey();
-		await other.query(`UPDATE connections SET metadata = '{"plan": "pro"}' WHERE client_id = 'acme' AND service = 'openai'`);
-		await vi.waitFor(async () => expect((await fetchKey()).json().metadata).toEqual({ plan: 'pro' }), { timeout: 5_000, interval: 20 });
+		await other.query(
+			`UPDATE connections SET metadata = '{"plan": "pro"}' WHERE client_id = 'acme' AND service = 'openai'`,
+		);
+		await vi.waitFor(
+			async () => expect((await fetchKey()).json().metadata).toEqual({ plan: 'pro' }),
+			{ timeout: 5_000, interval: 20 },
+		);
 	});
 
 	it('stops serving a connection another process marked for re-authorization, or deleted', async () => {
 		await fetchKey();
-		await other.query(`UPDATE connections SET status = 'needs_reauth' WHERE client_id = 'acme' AND service = 'openai'`);
-		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(409), { timeout: 5_000, interval: 20 });
+		await other.query(
+			`UPDATE connections SET status = 'needs_reauth' WHERE client_id = 'acme' AND service = 'openai'`,
+		);
+		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(409), {
+			timeout: 5_000,
+			interval: 20,
+		});
 
-		await other.query(`UPDATE connections SET status = 'active' WHERE client_id = 'acme' AND service = 'openai'`);
-		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(200), { timeout: 5_000, interval: 20 });
+		await other.query(
+			`UPDATE connections SET status = 'active' WHERE client_id = 'acme' AND service = 'openai'`,
+		);
+		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(200), {
+			timeout: 5_000,
+			interval: 20,
+		});
 		await other.query(`DELETE FROM connections WHERE client_id = 'acme' AND service = 'openai'`);
-		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(404), { timeout: 5_000, interval: 20 });
+		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(404), {
+			timeout: 5_000,
+			interval: 20,
+		});
 		expect((await storeKey('sk-third')).statusCode).toBe(201);
 	});
 
 	it('forgets everything when a service changes', async () => {
 		await fetchKey();
 		expect(vault.app.fetchCache.size).toBeGreaterThan(0);
-		await other.query(`UPDATE services SET display_name = 'OpenAI (renamed)' WHERE name = 'openai'`);
+		await other.query(
+			`UPDATE services SET display_name = 'OpenAI (renamed)' WHERE name = 'openai'`,
+		);
 		await vault.changesSeen();
 		expect(vault.app.fetchCache.size).toBe(0);
 	});
 
 	it("is not disturbed by the audit log's last-use marks, which announce nothing", async () => {
 		const heard: string[] = [];
-		const stop = await vault.database.db.listen(FETCH_CACHE_CHANNEL, { notify: (payload) => heard.push(payload), listening: () => {} });
+		const stop = await vault.database.db.listen(FETCH_CACHE_CHANNEL, {
+			notify: (payload) => heard.push(payload),
+			listening: () => {},
+		});
 		try {
 			// a connection not fetched before: the audit marks each one at most once a minute
-			await inject({ method: 'PUT', url: '/v1/clients/acme/connections/stripe', headers: asAdmin, payload: { api_key: 'sk-stripe' } });
+			await inject({
+				method: 'PUT',
+				url: '/v1/clients/acme/connections/stripe',
+				headers: asAdmin,
+				payload: { api_key: 'sk-stripe' },
+			});
 			await vault.changesSeen();
 			heard.length = 0;
-			expect((await inject({ url: '/v1/credentials/acme/stripe', headers: asInternal })).statusCode).toBe(200);
+			expect(
+				(await inject({ url: '/v1/credentials/acme/stripe', headers: asInternal })).statusCode,
+			).toBe(200);
 			const [marked] = await other.query<{ last_used_at: Date | null }>(
 				`SELECT last_used_at FROM connections WHERE client_id = 'acme' AND service = 'stripe'`,
 			);
@@ -170,40 +216,69 @@ describe.each(backends())('the fetch cache on %s', (backend) => {
 	});
 });
 
-describe.runIf(backends().includes('postgres'))('the fetch cache when its notifications stop', () => {
-	let vault: TestVault;
-	beforeAll(async () => {
-		vault = await startTestVault('postgres');
-		await vault.app.inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'acme', name: 'Acme' } });
-		await vault.app.inject({ method: 'PUT', url: '/v1/clients/acme/connections/openai', headers: asAdmin, payload: { api_key: 'sk-1' } });
-	});
-	afterAll(async () => vault?.close());
+describe.runIf(backends().includes('postgres'))(
+	'the fetch cache when its notifications stop',
+	() => {
+		let vault: TestVault;
+		beforeAll(async () => {
+			vault = await startTestVault('postgres');
+			await vault.app.inject({
+				method: 'POST',
+				url: '/v1/clients',
+				headers: asAdmin,
+				payload: { id: 'acme', name: 'Acme' },
+			});
+			await vault.app.inject({
+				method: 'PUT',
+				url: '/v1/clients/acme/connections/openai',
+				headers: asAdmin,
+				payload: { api_key: 'sk-1' },
+			});
+		});
+		afterAll(async () => vault?.close());
 
-	it('serves nothing from memory until it listens again, then caches again', async () => {
-		const cache = vault.app.fetchCache;
-		await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal });
-		expect(cache.size).toBe(1);
-		const [killed] = await vault.database.db.query<{ n: number }>(
-			`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+		it('serves nothing from memory until it listens again, then caches again', async () => {
+			const cache = vault.app.fetchCache;
+			await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal });
+			expect(cache.size).toBe(1);
+			const [killed] = await vault.database.db.query<{ n: number }>(
+				`SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
 			 WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
-		);
-		expect(killed!.n).toBe(1);
-		await vi.waitFor(() => expect(cache.size).toBe(0), { timeout: 5_000, interval: 10 });
-		await vi.waitFor(() => expect(cache.listening).toBe(true), { timeout: 10_000, interval: 20 });
-		expect(vault.logs.text()).toContain('fetch cache off until change notifications resume');
-		expect((await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal })).statusCode).toBe(200);
-		expect(cache.size).toBe(1);
-	});
+			);
+			expect(killed!.n).toBe(1);
+			await vi.waitFor(() => expect(cache.size).toBe(0), { timeout: 5_000, interval: 10 });
+			await vi.waitFor(() => expect(cache.listening).toBe(true), { timeout: 10_000, interval: 20 });
+			expect(vault.logs.text()).toContain('fetch cache off until change notifications resume');
+			expect(
+				(await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal }))
+					.statusCode,
+			).toBe(200);
+			expect(cache.size).toBe(1);
+		});
 
-	it('is off with FETCH_CACHE_SECONDS=0', async () => {
-		const uncached = await startTestVault('postgres', { FETCH_CACHE_SECONDS: '0' });
-		try {
-			await uncached.app.inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id: 'acme', name: 'Acme' } });
-			await uncached.app.inject({ method: 'PUT', url: '/v1/clients/acme/connections/openai', headers: asAdmin, payload: { api_key: 'sk-1' } });
-			expect((await uncached.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal })).statusCode).toBe(200);
-			expect(uncached.app.fetchCache.size).toBe(0);
-		} finally {
-			await uncached.close();
-		}
-	});
-});
+		it('is off with FETCH_CACHE_SECONDS=0', async () => {
+			const uncached = await startTestVault('postgres', { FETCH_CACHE_SECONDS: '0' });
+			try {
+				await uncached.app.inject({
+					method: 'POST',
+					url: '/v1/clients',
+					headers: asAdmin,
+					payload: { id: 'acme', name: 'Acme' },
+				});
+				await uncached.app.inject({
+					method: 'PUT',
+					url: '/v1/clients/acme/connections/openai',
+					headers: asAdmin,
+					payload: { api_key: 'sk-1' },
+				});
+				expect(
+					(await uncached.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal }))
+						.statusCode,
+				).toBe(200);
+				expect(uncached.app.fetchCache.size).toBe(0);
+			} finally {
+				await uncached.close();
+			}
+		});
+	},
+);

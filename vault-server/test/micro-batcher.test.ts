@@ -47,7 +47,10 @@ describe('MicroBatcher', () => {
 		const batcher = new MicroBatcher(rig.run, { maxBatch: 2, maxInFlight: 2 });
 		const answers = Promise.all([1, 2, 3, 4, 5, 6, 7].map((item) => batcher.add(item)));
 		await settle();
-		expect(rig.batches).toEqual([[1, 2], [3, 4]]);
+		expect(rig.batches).toEqual([
+			[1, 2],
+			[3, 4],
+		]);
 		expect(await rig.releaseUntil(answers)).toEqual([10, 20, 30, 40, 50, 60, 70]);
 		expect(rig.mostRunning()).toBe(2);
 		expect(rig.batches.every((batch) => batch.length <= 2)).toBe(true);
@@ -59,15 +62,21 @@ describe('MicroBatcher', () => {
 		const failed = Promise.allSettled([batcher.add(-1), batcher.add(2)]);
 		await settle();
 		const later = batcher.add(3);
-		expect((await rig.releaseUntil(failed)).map((result) => result.status)).toEqual(['rejected', 'rejected']);
+		expect((await rig.releaseUntil(failed)).map((result) => result.status)).toEqual([
+			'rejected',
+			'rejected',
+		]);
 		expect(await rig.releaseUntil(later)).toBe(30);
 	});
 
 	it('drain waits for the batches in flight and those still queued', async () => {
-		const batcher = new MicroBatcher(async (items: number[]) => {
-			await new Promise((resolve) => setTimeout(resolve, 20));
-			return items;
-		}, { maxBatch: 1, maxInFlight: 1 });
+		const batcher = new MicroBatcher(
+			async (items: number[]) => {
+				await new Promise((resolve) => setTimeout(resolve, 20));
+				return items;
+			},
+			{ maxBatch: 1, maxInFlight: 1 },
+		);
 		const done: number[] = [];
 		for (const item of [1, 2, 3]) void batcher.add(item).then((value) => done.push(value));
 		await batcher.drain();

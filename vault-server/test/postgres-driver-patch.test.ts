@@ -14,7 +14,10 @@ const driverFile = (name: string) =>
 
 describe('the postgres.js patch (build/postgres-driver-patch.ts)', () => {
 	it('applies to the installed driver', () => {
-		const patched = patchPostgresDriver(readFileSync(driverFile('connection.js'), 'utf8'), 'connection.js');
+		const patched = patchPostgresDriver(
+			readFileSync(driverFile('connection.js'), 'utf8'),
+			'connection.js',
+		);
 		expect(patched).toContain(
 			"if (!socket) {\n      chunk = nextWriteTimer = null\n      error(Errors.connection('CONNECTION_CLOSED'",
 		);
@@ -35,14 +38,21 @@ describe('the postgres.js patch (build/postgres-driver-patch.ts)', () => {
 	});
 });
 
-type DriverQueue<T> = { length: number; push(x: T): T; shift(): T | undefined; remove(x: T): T | null };
+type DriverQueue<T> = {
+	length: number;
+	push(x: T): T;
+	shift(): T | undefined;
+	remove(x: T): T | null;
+};
 
 /** The driver's Queue, patched, loaded from a file of its own. */
 async function patchedQueue(): Promise<<T>(initial?: T[]) => DriverQueue<T>> {
 	const source = patchPostgresDriver(readFileSync(driverFile('queue.js'), 'utf8'), 'queue.js');
 	const file = join(mkdtempSync(join(tmpdir(), 'otobot-queue-')), 'queue.mjs');
 	writeFileSync(file, source);
-	return ((await import(pathToFileURL(file).href)) as { default: <T>(initial?: T[]) => DriverQueue<T> }).default;
+	return (
+		(await import(pathToFileURL(file).href)) as { default: <T>(initial?: T[]) => DriverQueue<T> }
+	).default;
 }
 
 describe("the driver's pool queue, patched", () => {

@@ -10,7 +10,11 @@ import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-ap
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 const internal = { authorization: `Bearer ${INTERNAL_TOKEN}` };
 
-async function call(base: string, path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+async function call(
+	base: string,
+	path: string,
+	init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
 	const response = await fetch(`${base}${path}`, {
 		method: init.method ?? 'GET',
 		headers: init.headers ?? internal,
@@ -56,11 +60,21 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('refresh across vault pro
 			RATE_LIMIT_MAX: '100000',
 		};
 		const [a] = await Promise.all([startVault(), startVault()]);
-		await call(a!.url, '/v1/clients', { method: 'POST', headers: admin, body: { id: 'acme', name: 'Acme' } });
+		await call(a!.url, '/v1/clients', {
+			method: 'POST',
+			headers: admin,
+			body: { id: 'acme', name: 'Acme' },
+		});
 		const service = await call(a!.url, '/v1/services', {
 			method: 'POST',
 			headers: admin,
-			body: { name: 'crm', display_name: 'CRM', oauth_token_url: provider.tokenUrl, oauth_client_id: 'vault-app', oauth_client_secret: 'vault-app-secret' },
+			body: {
+				name: 'crm',
+				display_name: 'CRM',
+				oauth_token_url: provider.tokenUrl,
+				oauth_client_id: 'vault-app',
+				oauth_client_secret: 'vault-app-secret',
+			},
 		});
 		expect(service.status).toBe(201);
 	});
@@ -76,14 +90,18 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('refresh across vault pro
 		await provider.resetStats();
 		await storeExpiredConnection(a!.url, 'rt-race');
 		const answers = await Promise.all(
-			Array.from({ length: 100 }, (_unused, index) => call(index % 2 === 0 ? a!.url : b!.url, '/v1/credentials/acme/crm')),
+			Array.from({ length: 100 }, (_unused, index) =>
+				call(index % 2 === 0 ? a!.url : b!.url, '/v1/credentials/acme/crm'),
+			),
 		);
 		expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(200));
 		expect(new Set(answers.map((answer) => answer.body.access_token)).size).toBe(1);
 		expect((await provider.stats()).tokenCalls).toBe(1);
 		// the single-use refresh token was rotated once, so the connection still works
 		await provider.control({ mode: 'ok' });
-		expect((await call(b!.url, '/v1/credentials/acme/crm/refresh', { method: 'POST' })).status).toBe(200);
+		expect(
+			(await call(b!.url, '/v1/credentials/acme/crm/refresh', { method: 'POST' })).status,
+		).toBe(200);
 	});
 
 	it('a vault killed with SIGKILL in the middle of a refresh loses no connection', async () => {
@@ -93,7 +111,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('refresh across vault pro
 		await storeExpiredConnection(victim.url, 'rt-crash');
 		await provider.resetStats();
 		const pending = call(victim.url, '/v1/credentials/acme/crm').catch(() => undefined);
-		await vi.waitFor(async () => expect((await provider.stats()).tokenCalls).toBe(1), { timeout: 10_000, interval: 50 });
+		await vi.waitFor(async () => expect((await provider.stats()).tokenCalls).toBe(1), {
+			timeout: 10_000,
+			interval: 50,
+		});
 		victim.child.kill('SIGKILL');
 		await pending;
 		await provider.control({ mode: 'ok' });
@@ -101,8 +122,14 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('refresh across vault pro
 		const after = await call(survivor.url, '/v1/credentials/acme/crm');
 		expect(after.status).toBe(200);
 		expect(after.body.access_token).not.toBe('expired-token');
-		const connections = await call(survivor.url, '/v1/clients/acme/connections', { headers: internal });
-		expect(connections.body.connections[0]).toMatchObject({ service: 'crm', status: 'active', refresh_failures: 0 });
+		const connections = await call(survivor.url, '/v1/clients/acme/connections', {
+			headers: internal,
+		});
+		expect(connections.body.connections[0]).toMatchObject({
+			service: 'crm',
+			status: 'active',
+			refresh_failures: 0,
+		});
 
 		const verify = await runCli(['audit', 'verify'], env);
 		expect(verify.code).toBe(0);
@@ -112,17 +139,32 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('refresh across vault pro
 		const server = vaults[1]!;
 		await provider.control({ mode: 'ok', rotate: false });
 		await storeExpiredConnection(server.url, 'rt-standalone');
-		await call(server.url, '/v1/clients/acme/connections/crm', { method: 'PUT', headers: admin, body: { access_token: 'soon', refresh_token: 'rt-standalone', expires_in: 3600 } });
+		await call(server.url, '/v1/clients/acme/connections/crm', {
+			method: 'PUT',
+			headers: admin,
+			body: { access_token: 'soon', refresh_token: 'rt-standalone', expires_in: 3600 },
+		});
 		await provider.resetStats();
-		const refresher = await startProcess(['refresher'], { ...env, REFRESHER_INTERVAL_SECONDS: '1' }, /refresher started()/);
+		const refresher = await startProcess(
+			['refresher'],
+			{ ...env, REFRESHER_INTERVAL_SECONDS: '1' },
+			/refresher started()/,
+		);
 		vaults.push(refresher);
 		const { openPostgresDatabase } = await import('../src/storage/postgres-database.js');
 		const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
 		try {
-			await db.query(`UPDATE connections SET next_refresh_at = now() WHERE client_id = 'acme' AND service = 'crm'`);
-			await vi.waitFor(async () => expect((await provider.stats()).grants.refresh_token).toBe(1), { timeout: 10_000, interval: 100 });
+			await db.query(
+				`UPDATE connections SET next_refresh_at = now() WHERE client_id = 'acme' AND service = 'crm'`,
+			);
+			await vi.waitFor(async () => expect((await provider.stats()).grants.refresh_token).toBe(1), {
+				timeout: 10_000,
+				interval: 100,
+			});
 			await vi.waitFor(async () => {
-				const [row] = await db.query<{ access_token_changed: boolean }>(`SELECT next_refresh_at > now() AS access_token_changed FROM connections WHERE service = 'crm'`);
+				const [row] = await db.query<{ access_token_changed: boolean }>(
+					`SELECT next_refresh_at > now() AS access_token_changed FROM connections WHERE service = 'crm'`,
+				);
 				expect(row!.access_token_changed).toBe(true);
 			});
 		} finally {

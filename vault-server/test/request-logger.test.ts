@@ -21,7 +21,10 @@ describe('the per-request logger', () => {
 		vault = await startTestVault('pglite');
 		const made = countChildren(vault);
 		for (let i = 0; i < 5; i += 1) {
-			expect((await vault.app.inject({ url: '/v1/credentials/nobody/google', headers: asInternal })).statusCode).toBe(404);
+			expect(
+				(await vault.app.inject({ url: '/v1/credentials/nobody/google', headers: asInternal }))
+					.statusCode,
+			).toBe(404);
 			expect((await vault.app.inject({ url: '/health' })).statusCode).toBe(200);
 		}
 		expect(made.count).toBe(0);
@@ -30,11 +33,20 @@ describe('the per-request logger', () => {
 	it('is made on first use, and its lines carry the request id', async () => {
 		vault = await startTestVault('pglite', { LOG_REQUESTS: 'true' });
 		const made = countChildren(vault);
-		const response = await vault.app.inject({ url: '/v1/credentials/nobody/google', headers: asInternal });
+		const response = await vault.app.inject({
+			url: '/v1/credentials/nobody/google',
+			headers: asInternal,
+		});
 		expect(response.statusCode).toBe(404);
 		expect(made.count).toBe(1);
-		const lines = vault.logs.text().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-		const requestLines = lines.filter((line) => line.msg === 'incoming request' || line.msg === 'request completed');
+		const lines = vault.logs
+			.text()
+			.trim()
+			.split('\n')
+			.map((line) => JSON.parse(line) as Record<string, unknown>);
+		const requestLines = lines.filter(
+			(line) => line.msg === 'incoming request' || line.msg === 'request completed',
+		);
 		expect(requestLines).toHaveLength(2);
 		expect(new Set(requestLines.map((line) => line.reqId)).size).toBe(1);
 		expect(requestLines[0]!.reqId).toMatch(/^[0-9a-f-]{36}$/);

@@ -17,13 +17,17 @@ async function describeSchema(db: Queryable) {
 			`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
 			 WHERE table_schema = 'public' ORDER BY table_name, column_name`,
 		),
-		indexes: await db.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`),
+		indexes: await db.query(
+			`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`,
+		),
 		constraints: await db.query(
 			`SELECT conrelid::regclass::text AS tbl, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
 			 WHERE connamespace = 'public'::regnamespace ORDER BY conname`,
 		),
 		migrations: await db.query('SELECT version, name FROM schema_migrations ORDER BY version'),
-		services: await db.query('SELECT name, display_name, oauth_type, oauth_token_url FROM services ORDER BY name'),
+		services: await db.query(
+			'SELECT name, display_name, oauth_type, oauth_token_url FROM services ORDER BY name',
+		),
 	});
 }
 
@@ -42,7 +46,10 @@ describe.each(backends())('the bundle and the migrations on %s', (backend) => {
 	afterAll(async () => Promise.all(opened.map((d) => d.dispose())));
 
 	it('produce the same schema, and a vault started on the bundle migrates nothing', async () => {
-		const [fromBundle, fromMigrations] = await Promise.all([openTestDatabase(backend), openTestDatabase(backend)]);
+		const [fromBundle, fromMigrations] = await Promise.all([
+			openTestDatabase(backend),
+			openTestDatabase(backend),
+		]);
 		opened.push(fromBundle, fromMigrations);
 		// psql runs the file's own BEGIN/COMMIT; a pooled driver needs its transaction instead
 		const body = readFileSync(bundlePath, 'utf8').replace(/^(BEGIN|COMMIT);$/gm, '');

@@ -17,11 +17,15 @@ export const auditCommand: Command = async (args, config) => {
 	try {
 		const verdict = await verifyAuditChain(vault.db);
 		if (verdict.ok) {
-			console.log(`Audit log OK: ${verdict.rows} rows, chain head ${verdict.headHash || '(empty)'}`);
+			console.log(
+				`Audit log OK: ${verdict.rows} rows, chain head ${verdict.headHash || '(empty)'}`,
+			);
 			return 0;
 		}
 		const problem = verdict.problem!;
-		console.error(`Audit log TAMPERED at row ${problem.id}: ${PROBLEMS[problem.kind]}. ${verdict.rows} rows verified before it.`);
+		console.error(
+			`Audit log TAMPERED at row ${problem.id}: ${PROBLEMS[problem.kind]}. ${verdict.rows} rows verified before it.`,
+		);
 		return 1;
 	} finally {
 		await vault.db.close();

@@ -12,12 +12,22 @@ export const connectLinkCommand: Command = async (args, config) => {
 	const { values, positionals } = parseArgs({
 		args,
 		allowPositionals: true,
-		options: { 'expires-in-minutes': { type: 'string' }, json: { type: 'boolean', default: false } },
+		options: {
+			'expires-in-minutes': { type: 'string' },
+			json: { type: 'boolean', default: false },
+		},
 	});
 	const [clientId, service] = positionals;
-	const minutes = values['expires-in-minutes'] === undefined ? undefined : Number(values['expires-in-minutes']);
-	if (!clientId || !service || (minutes !== undefined && !(Number.isInteger(minutes) && minutes > 0))) {
-		console.error('Usage: otobot-vault connect-link <client_id> <service> [--expires-in-minutes N]');
+	const minutes =
+		values['expires-in-minutes'] === undefined ? undefined : Number(values['expires-in-minutes']);
+	if (
+		!clientId ||
+		!service ||
+		(minutes !== undefined && !(Number.isInteger(minutes) && minutes > 0))
+	) {
+		console.error(
+			'Usage: otobot-vault connect-link <client_id> <service> [--expires-in-minutes N]',
+		);
 		return 2;
 	}
 	const vault = await openVault(config);
@@ -30,7 +40,9 @@ export const connectLinkCommand: Command = async (args, config) => {
 		});
 		if (values.json) console.log(JSON.stringify(link));
 		else {
-			console.log(`Send this link to the client (single use, expires ${link.expires_at.toISOString()}):`);
+			console.log(
+				`Send this link to the client (single use, expires ${link.expires_at.toISOString()}):`,
+			);
 			console.log(link.url);
 		}
 		return 0;

@@ -6,7 +6,8 @@ export const migrateCommand: Command = async (_args, config) => {
 	try {
 		const applied = vault.migrationsApplied;
 		if (applied.length === 0) console.log('Database schema is up to date.');
-		for (const migration of applied) console.log(`applied ${String(migration.version).padStart(4, '0')}_${migration.name}`);
+		for (const migration of applied)
+			console.log(`applied ${String(migration.version).padStart(4, '0')}_${migration.name}`);
 		return 0;
 	} finally {
 		await vault.db.close();

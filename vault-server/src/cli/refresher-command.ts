@@ -42,7 +42,11 @@ export const refresherCommand: Command = async (_args, config) => {
 		recorder: new CriticalErrorRecorder(vault.db, log),
 	});
 	log.info(
-		{ intervalMs: config.refresher.intervalMs, concurrency: config.refresher.concurrency, alertIntervalMs: config.alerts.intervalMs },
+		{
+			intervalMs: config.refresher.intervalMs,
+			concurrency: config.refresher.concurrency,
+			alertIntervalMs: config.alerts.intervalMs,
+		},
 		'refresher started',
 	);
 	return new Promise<number>((resolve) => {

@@ -24,12 +24,16 @@ export const tokenCommand: Command = async (args, config) => {
 			console.error('token create needs --name and --scope admin|read');
 			return 2;
 		}
-		const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
+		const days =
+			values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
 		if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) {
 			console.error('--expires-in-days must be a whole number from 1 to 3650');
 			return 2;
 		}
-		const clients = values.clients?.split(',').map((id) => id.trim()).filter(Boolean);
+		const clients = values.clients
+			?.split(',')
+			.map((id) => id.trim())
+			.filter(Boolean);
 		if (clients?.some((id) => !CLIENT_ID.test(id)) || (clients && values.scope === 'admin')) {
 			console.error('--clients takes client ids, and only for read tokens');
 			return 2;
@@ -42,9 +46,12 @@ export const tokenCommand: Command = async (args, config) => {
 				expiresInDays: days,
 				clients,
 			});
-			if (values.json) console.log(JSON.stringify({ id: row.id, token, expires_at: row.expires_at }));
+			if (values.json)
+				console.log(JSON.stringify({ id: row.id, token, expires_at: row.expires_at }));
 			else {
-				console.log(`Created ${row.scope} token '${row.name}' (id ${row.id}${row.expires_at ? `, expires ${row.expires_at.toISOString()}` : ''}).`);
+				console.log(
+					`Created ${row.scope} token '${row.name}' (id ${row.id}${row.expires_at ? `, expires ${row.expires_at.toISOString()}` : ''}).`,
+				);
 				console.log('Copy it now; the vault keeps only its hash:');
 				console.log(token);
 			}
@@ -68,14 +75,25 @@ export const tokenCommand: Command = async (args, config) => {
 				return 0;
 			}
 			const rows = await store.list();
-			if (values.json) console.log(JSON.stringify(rows.map(({ token_hash: _hash, ...row }) => row)));
+			if (values.json)
+				console.log(JSON.stringify(rows.map(({ token_hash: _hash, ...row }) => row)));
 			else
 				for (const row of rows) {
-					const state = row.revoked_at ? 'revoked' : row.expires_at && row.expires_at < new Date() ? 'expired' : 'active';
+					const state = row.revoked_at
+						? 'revoked'
+						: row.expires_at && row.expires_at < new Date()
+							? 'expired'
+							: 'active';
 					console.log(
-						[row.id, row.scope.padEnd(5), state.padEnd(7), row.token_prefix, row.name,
+						[
+							row.id,
+							row.scope.padEnd(5),
+							state.padEnd(7),
+							row.token_prefix,
+							row.name,
 							row.expires_at ? `expires ${row.expires_at.toISOString()}` : 'no expiry',
-							row.last_used_at ? `last used ${row.last_used_at.toISOString()}` : 'never used'].join('  '),
+							row.last_used_at ? `last used ${row.last_used_at.toISOString()}` : 'never used',
+						].join('  '),
 					);
 				}
 			return 0;

@@ -73,7 +73,13 @@ export interface Config {
 	tokenCacheSeconds: number;
 	/** How long a fetched connection row is kept in memory at most (0: never); see fetch-cache.ts. */
 	fetchCacheSeconds: number;
-	refresher: { enabled: boolean; skewSeconds: number; timeoutMs: number; intervalMs: number; concurrency: number };
+	refresher: {
+		enabled: boolean;
+		skewSeconds: number;
+		timeoutMs: number;
+		intervalMs: number;
+		concurrency: number;
+	};
 	allowInsecureOAuthUrls: boolean;
 	/** Where this machine reaches its own API: PUBLIC_URL when set, else HOST:PORT. */
 	apiUrl: string;
@@ -134,9 +140,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 	if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
 
 	const localHost = ['0.0.0.0', '::', ''].includes(parsed.HOST) ? '127.0.0.1' : parsed.HOST;
-	const tokens = [...splitTokens(parsed.ADMIN_API_TOKEN), ...splitTokens(parsed.INTERNAL_API_TOKEN)];
+	const tokens = [
+		...splitTokens(parsed.ADMIN_API_TOKEN),
+		...splitTokens(parsed.INTERNAL_API_TOKEN),
+	];
 	if (tokens.some((token) => token.reveal().length < 16)) {
-		throw new ConfigError('ADMIN_API_TOKEN and INTERNAL_API_TOKEN values must be at least 16 characters');
+		throw new ConfigError(
+			'ADMIN_API_TOKEN and INTERNAL_API_TOKEN values must be at least 16 characters',
+		);
 	}
 
 	return {
@@ -150,7 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 		databaseUrl: parsed.DATABASE_URL ? new Secret(parsed.DATABASE_URL) : undefined,
 		databasePoolSize: parsed.DATABASE_POOL_SIZE,
 		dataDir: resolve(parsed.VAULT_DATA_DIR),
-		masterKeyHex: parsed.ENCRYPTION_MASTER_KEY ? new Secret(parsed.ENCRYPTION_MASTER_KEY) : undefined,
+		masterKeyHex: parsed.ENCRYPTION_MASTER_KEY
+			? new Secret(parsed.ENCRYPTION_MASTER_KEY)
+			: undefined,
 		previousMasterKeyHex: parsed.ENCRYPTION_MASTER_KEY_PREVIOUS
 			? new Secret(parsed.ENCRYPTION_MASTER_KEY_PREVIOUS)
 			: undefined,
@@ -173,7 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			concurrency: parsed.REFRESHER_CONCURRENCY,
 		},
 		allowInsecureOAuthUrls: parsed.ALLOW_INSECURE_OAUTH_URLS,
-		apiUrl: (parsed.PUBLIC_URL ?? `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${parsed.PORT}`).replace(/\/+$/, ''),
+		apiUrl: (
+			parsed.PUBLIC_URL ??
+			`http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${parsed.PORT}`
+		).replace(/\/+$/, ''),
 		alerts: {
 			expiredDays: parsed.ALERT_EXPIRED_DAYS,
 			refreshFailures: parsed.ALERT_REFRESH_FAILURES,
@@ -182,9 +198,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			criticalWindowMs: parseDuration(parsed.ALERT_CRITICAL_WINDOW, 'ALERT_CRITICAL_WINDOW'),
 			intervalMs: parsed.ALERT_EVALUATION_INTERVAL_SECONDS * 1000,
 			webhookUrl: parsed.ALERT_WEBHOOK_URL,
-			webhookSecret: parsed.ALERT_WEBHOOK_SECRET ? new Secret(parsed.ALERT_WEBHOOK_SECRET) : undefined,
+			webhookSecret: parsed.ALERT_WEBHOOK_SECRET
+				? new Secret(parsed.ALERT_WEBHOOK_SECRET)
+				: undefined,
 		},
-		monitoring: { unusedDays: parsed.MONITOR_UNUSED_DAYS, tokenWarningDays: parsed.TOKEN_EXPIRY_WARNING_DAYS },
+		monitoring: {
+			unusedDays: parsed.MONITOR_UNUSED_DAYS,
+			tokenWarningDays: parsed.TOKEN_EXPIRY_WARNING_DAYS,
+		},
 		metricsPort: parsed.METRICS_PORT,
 	};
 }

@@ -49,7 +49,9 @@ function serializeError(error: Error & { code?: unknown }): SerializedError {
 	};
 }
 
-export function loggerOptions(level: string): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+export function loggerOptions(
+	level: string,
+): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
 	return {
 		level,
 		redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },

@@ -29,7 +29,12 @@ function additionalData(head: Uint8Array, context: string): Buffer {
 	return Buffer.concat([head, Buffer.from(context, 'utf8')]);
 }
 
-export function seal(key: Uint8Array, keyVersion: number, plaintext: Uint8Array, context: string): Buffer {
+export function seal(
+	key: Uint8Array,
+	keyVersion: number,
+	plaintext: Uint8Array,
+	context: string,
+): Buffer {
 	if (key.length !== KEY_LENGTH) throw new Error('AES-256-GCM needs a 32-byte key');
 	const head = header(keyVersion);
 	const iv = randomBytes(IV_LENGTH);

@@ -28,7 +28,10 @@ export function wrapDataKey(masterKey: Uint8Array, version: number, dataKey: Uin
 }
 
 /** Opens a wrapped data key; a master key that cannot is a MasterKeyMismatch. */
-export function unwrapDataKey(masterKey: Uint8Array, row: Pick<KeyRow, 'version' | 'wrapped_key'>): Buffer {
+export function unwrapDataKey(
+	masterKey: Uint8Array,
+	row: Pick<KeyRow, 'version' | 'wrapped_key'>,
+): Buffer {
 	try {
 		const key = open(masterKey, row.wrapped_key, dataKeyContext(row.version));
 		if (key.length !== KEY_LENGTH) throw new DecryptionFailed();

@@ -33,7 +33,9 @@ export function resolveMasterKey(options: {
 }): MasterKeySource {
 	if (options.masterKeyHex) return { key: parseMasterKey(options.masterKeyHex) };
 	if (options.production) {
-		throw new ConfigError(`ENCRYPTION_MASTER_KEY is not set (NODE_ENV=production). ${MASTER_KEY_FORM}`);
+		throw new ConfigError(
+			`ENCRYPTION_MASTER_KEY is not set (NODE_ENV=production). ${MASTER_KEY_FORM}`,
+		);
 	}
 	const path = join(options.dataDir, 'master.key');
 	if (existsSync(path)) {

@@ -116,7 +116,9 @@ export interface NewToken {
 export async function createApiToken(db: Database, request: NewToken) {
 	const { token, hash, prefix } = generateToken();
 	const expiresAt =
-		request.expiresInDays === undefined ? null : new Date(Date.now() + request.expiresInDays * 86_400_000);
+		request.expiresInDays === undefined
+			? null
+			: new Date(Date.now() + request.expiresInDays * 86_400_000);
 	const row = await apiTokensStore(db).insert({
 		name: request.name,
 		scope: request.scope,

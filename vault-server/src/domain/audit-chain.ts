@@ -54,7 +54,9 @@ export function auditContent(row: AuditEntry): string {
  * writes the row (audit_append_contents, sql/migrations/0006_audit_append_contents.sql).
  */
 export function hashAuditRow(prevHashHex: string, row: AuditEntry & { id: number }): string {
-	return createHash('sha256').update(`${prevHashHex}\n${row.id}\n${auditContent(row)}`).digest('hex');
+	return createHash('sha256')
+		.update(`${prevHashHex}\n${row.id}\n${auditContent(row)}`)
+		.digest('hex');
 }
 
 export type ChainProblem = 'edited' | 'deleted' | 'head_mismatch';

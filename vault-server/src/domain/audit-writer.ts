@@ -36,7 +36,8 @@ class RecentUse {
 	}
 }
 
-const connectionKey = (used: { clientId: string; service: string }) => `${used.clientId}/${used.service}`;
+const connectionKey = (used: { clientId: string; service: string }) =>
+	`${used.clientId}/${used.service}`;
 
 /**
  * Group commit for the audit log. Each request awaits its row's commit (fail closed); the rows of
@@ -82,7 +83,8 @@ export class AuditWriter {
 
 	async #write(records: AuditRecord[]): Promise<void> {
 		const used = new Map<string, { clientId: string; service: string }>();
-		for (const { usedConnection } of records) if (usedConnection) used.set(connectionKey(usedConnection), usedConnection);
+		for (const { usedConnection } of records)
+			if (usedConnection) used.set(connectionKey(usedConnection), usedConnection);
 		const connectionKeys = this.#recentConnections.take([...used.keys()]);
 		const tokenIds = this.#recentTokens.take([
 			...new Set(records.flatMap((record) => (record.usedTokenId ? [record.usedTokenId] : []))),

@@ -43,7 +43,10 @@ export async function openCredentialSecret(
 	service: string,
 	ciphertext: Uint8Array,
 ): Promise<CredentialSecret> {
-	const text = await keyring.decryptText(ciphertext, connectionContext(clientId, service, 'credential'));
+	const text = await keyring.decryptText(
+		ciphertext,
+		connectionContext(clientId, service, 'credential'),
+	);
 	return JSON.parse(text) as CredentialSecret;
 }
 

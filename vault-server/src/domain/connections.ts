@@ -136,13 +136,21 @@ export const reconnectHint = (clientId: string, service: string) =>
 
 /** 409: only the client can restore this connection, by reconnecting. */
 export function needsReauthError(clientId: string, service: string) {
-	return new VaultError('CONNECTION_NEEDS_REAUTH', `The connection of '${clientId}' to '${service}' needs re-authorisation`, {
-		reconnect_hint: reconnectHint(clientId, service),
-	});
+	return new VaultError(
+		'CONNECTION_NEEDS_REAUTH',
+		`The connection of '${clientId}' to '${service}' needs re-authorisation`,
+		{
+			reconnect_hint: reconnectHint(clientId, service),
+		},
+	);
 }
 
 /** Loads a connection for a credential fetch, with the errors a fetch answers. */
-export async function loadConnectionForFetch(lookups: FetchLookups, clientId: string, service: string) {
+export async function loadConnectionForFetch(
+	lookups: FetchLookups,
+	clientId: string,
+	service: string,
+) {
 	const found = await lookups.find(clientId, service);
 	if (!found.clientExists) throw clientNotFound(clientId);
 	if (!found.connection) throw connectionNotFound(clientId, service);
@@ -159,7 +167,12 @@ export async function revealCredential(
 	options: { includeRefreshToken: boolean },
 ): Promise<FetchedCredential> {
 	const { client_id: clientId, service } = connection;
-	const secret = await openCredentialSecret(keyring, clientId, service, connection.credential_ciphertext);
+	const secret = await openCredentialSecret(
+		keyring,
+		clientId,
+		service,
+		connection.credential_ciphertext,
+	);
 	const credential: FetchedCredential = {
 		client_id: clientId,
 		service,

@@ -4,7 +4,12 @@ import type { AuditWriter } from '../domain/audit-writer.js';
 import type { Actor } from '../domain/api-tokens.js';
 import { needsReauthError } from '../domain/connections.js';
 import type { ConnectionRow } from '../storage/connections-store.js';
-import { refreshConnection, type DuePredicate, type RefreshDependencies, type RefreshResult } from './refresh-connection.js';
+import {
+	refreshConnection,
+	type DuePredicate,
+	type RefreshDependencies,
+	type RefreshResult,
+} from './refresh-connection.js';
 import { expiresWithin, inBackoff, isExpired } from './refresh-policy.js';
 
 export type RefreshTrigger = 'fetch' | 'background' | 'manual';
@@ -14,7 +19,8 @@ const BACKGROUND_ACTOR = { id: 'refresher', name: 'background refresher' };
 /** When each trigger still needs the provider, judged again under the connection's lock. */
 const duePredicates = (skewMs: number): Record<RefreshTrigger, DuePredicate> => ({
 	fetch: (connection, now) => expiresWithin(connection, skewMs, now),
-	background: (connection, now) => connection.next_refresh_at !== null && connection.next_refresh_at.getTime() <= now,
+	background: (connection, now) =>
+		connection.next_refresh_at !== null && connection.next_refresh_at.getTime() <= now,
 	manual: () => true,
 });
 
@@ -41,12 +47,19 @@ export class ConnectionRefresher {
 		this.#due = duePredicates(deps.skewSeconds * 1000);
 	}
 
-	refresh(clientId: string, service: string, trigger: RefreshTrigger, actor?: Actor): Promise<RefreshResult> {
+	refresh(
+		clientId: string,
+		service: string,
+		trigger: RefreshTrigger,
+		actor?: Actor,
+	): Promise<RefreshResult> {
 		// one flight per connection whatever the trigger: on PGlite it is the only lock there is
 		const key = `${clientId}/${service}`;
 		const running = this.#inFlight.get(key);
 		if (running) return running;
-		const attempt = this.#attempt(clientId, service, trigger, actor).finally(() => this.#inFlight.delete(key));
+		const attempt = this.#attempt(clientId, service, trigger, actor).finally(() =>
+			this.#inFlight.delete(key),
+		);
 		this.#inFlight.set(key, attempt);
 		return attempt;
 	}
@@ -57,11 +70,13 @@ export class ConnectionRefresher {
 	 */
 	async freshForFetch(connection: ConnectionRow, actor: Actor | undefined): Promise<ConnectionRow> {
 		const skewMs = this.deps.skewSeconds * 1000;
-		if (connection.type !== 'oauth2' && connection.type !== 'oauth2_client_credentials') return connection;
+		if (connection.type !== 'oauth2' && connection.type !== 'oauth2_client_credentials')
+			return connection;
 		if (!expiresWithin(connection, skewMs)) return connection;
 		if (inBackoff(connection)) return this.#servable(connection, connection.last_error);
 		const result = await this.refresh(connection.client_id, connection.service, 'fetch', actor);
-		if (result.outcome === 'needs_reauth') throw needsReauthError(connection.client_id, connection.service);
+		if (result.outcome === 'needs_reauth')
+			throw needsReauthError(connection.client_id, connection.service);
 		return result.outcome === 'failed' || result.outcome === 'backoff'
 			? this.#servable(result.connection, result.reason ?? null)
 			: result.connection;
@@ -73,19 +88,32 @@ export class ConnectionRefresher {
 			'REFRESH_FAILED',
 			`The token of '${connection.client_id}' for '${connection.service}' expired and could not be refreshed` +
 				(reason ? ` (${reason})` : '') +
-				(connection.next_refresh_at ? `; next attempt after ${connection.next_refresh_at.toISOString()}` : ''),
+				(connection.next_refresh_at
+					? `; next attempt after ${connection.next_refresh_at.toISOString()}`
+					: ''),
 		);
 	}
 
-	async #attempt(clientId: string, service: string, trigger: RefreshTrigger, actor?: Actor): Promise<RefreshResult> {
+	async #attempt(
+		clientId: string,
+		service: string,
+		trigger: RefreshTrigger,
+		actor?: Actor,
+	): Promise<RefreshResult> {
 		const started = Date.now();
-		const result = await refreshConnection(this.deps, clientId, service, this.#due[trigger]).finally(() =>
-			this.deps.onSettled?.(clientId, service),
-		);
+		const result = await refreshConnection(
+			this.deps,
+			clientId,
+			service,
+			this.#due[trigger],
+		).finally(() => this.deps.onSettled?.(clientId, service));
 		if (result.outcome === 'not_due') return result;
 		this.deps.onOutcome?.(trigger, result.outcome);
 		const who = actor ?? BACKGROUND_ACTOR;
-		this.deps.log.info({ clientId, service, trigger, outcome: result.outcome, reason: result.reason }, 'connection refresh');
+		this.deps.log.info(
+			{ clientId, service, trigger, outcome: result.outcome, reason: result.reason },
+			'connection refresh',
+		);
 		await this.deps.audit
 			.record({
 				entry: {
@@ -103,7 +131,11 @@ export class ConnectionRefresher {
 					duration_ms: Date.now() - started,
 					workflow_id: null,
 					execution_id: null,
-					details: { trigger, outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}) },
+					details: {
+						trigger,
+						outcome: result.outcome,
+						...(result.reason ? { reason: result.reason } : {}),
+					},
 				},
 			})
 			.catch((error: unknown) => this.deps.log.error({ err: error }, 'audit of a refresh failed'));

@@ -10,7 +10,13 @@ import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from './token-endpoint.js';
 import { backoffUntil, inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
 
-export type RefreshOutcome = 'refreshed' | 'not_due' | 'backoff' | 'failed' | 'needs_reauth' | 'superseded';
+export type RefreshOutcome =
+	| 'refreshed'
+	| 'not_due'
+	| 'backoff'
+	| 'failed'
+	| 'needs_reauth'
+	| 'superseded';
 
 export interface RefreshResult {
 	outcome: RefreshOutcome;
@@ -36,17 +42,39 @@ async function grantFor(
 ): Promise<{ params: Record<string, string>; refreshToken: string | undefined }> {
 	if (connection.type === 'oauth2_client_credentials') {
 		const scope = service.oauth_scopes?.split(/\s+/).filter(Boolean).join(service.scope_separator);
-		return { params: { grant_type: 'client_credentials', ...(scope ? { scope } : {}) }, refreshToken: undefined };
+		return {
+			params: { grant_type: 'client_credentials', ...(scope ? { scope } : {}) },
+			refreshToken: undefined,
+		};
 	}
-	const refreshToken = await openRefreshToken(keyring, connection.client_id, connection.service, connection.refresh_token_ciphertext!);
+	const refreshToken = await openRefreshToken(
+		keyring,
+		connection.client_id,
+		connection.service,
+		connection.refresh_token_ciphertext!,
+	);
 	return { params: { grant_type: 'refresh_token', refresh_token: refreshToken }, refreshToken };
 }
 
-async function storeAnswer(deps: RefreshDependencies, q: Queryable, connection: ConnectionRow, service: ServiceRow, answer: TokenAnswer, oldRefreshToken: string | undefined) {
+async function storeAnswer(
+	deps: RefreshDependencies,
+	q: Queryable,
+	connection: ConnectionRow,
+	service: ServiceRow,
+	answer: TokenAnswer,
+	oldRefreshToken: string | undefined,
+) {
 	// a rotated refresh token replaces the old one in the same write (RFC 6749 §6); else keep it
 	const refreshToken = answer.refresh_token ?? oldRefreshToken ?? null;
-	const sealed = sealConnectionSecrets(deps.keyring, connection.client_id, connection.service, { access_token: answer.access_token }, refreshToken);
-	const expiresAt = answer.expires_in === undefined ? null : new Date(Date.now() + answer.expires_in * 1000);
+	const sealed = sealConnectionSecrets(
+		deps.keyring,
+		connection.client_id,
+		connection.service,
+		{ access_token: answer.access_token },
+		refreshToken,
+	);
+	const expiresAt =
+		answer.expires_in === undefined ? null : new Date(Date.now() + answer.expires_in * 1000);
 	const renewable = connection.type === 'oauth2_client_credentials' || refreshToken !== null;
 	return refreshStore(q).recordSuccess({
 		clientId: connection.client_id,
@@ -66,7 +94,12 @@ async function storeAnswer(deps: RefreshDependencies, q: Queryable, connection: 
  * work, no provider call is made. Every outcome is written to the row; none throws but a missing
  * connection or a storage failure.
  */
-export async function refreshConnection(deps: RefreshDependencies, clientId: string, serviceName: string, isDue: DuePredicate): Promise<RefreshResult> {
+export async function refreshConnection(
+	deps: RefreshDependencies,
+	clientId: string,
+	serviceName: string,
+	isDue: DuePredicate,
+): Promise<RefreshResult> {
 	return withConnectionLock(deps.db, clientId, serviceName, async (q) => {
 		const store = refreshStore(q);
 		const reread = async () => (await store.readForRefresh(clientId, serviceName)) ?? missing();
@@ -75,18 +108,27 @@ export async function refreshConnection(deps: RefreshDependencies, clientId: str
 		};
 		const connection = await reread();
 		const now = Date.now();
-		if (connection.status === 'needs_reauth') return { outcome: 'needs_reauth', connection, reason: connection.last_error ?? undefined };
+		if (connection.status === 'needs_reauth')
+			return { outcome: 'needs_reauth', connection, reason: connection.last_error ?? undefined };
 		if (!isDue(connection, now)) return { outcome: 'not_due', connection };
-		if (inBackoff(connection, now)) return { outcome: 'backoff', connection, reason: connection.last_error ?? undefined };
+		if (inBackoff(connection, now))
+			return { outcome: 'backoff', connection, reason: connection.last_error ?? undefined };
 		const key = { clientId, service: serviceName, previous: connection.credential_ciphertext };
 		if (!isRenewable(connection)) {
 			await store.markNeedsReauth(key, 'expired and no refresh token');
-			return { outcome: 'needs_reauth', connection: await reread(), reason: 'expired and no refresh token' };
+			return {
+				outcome: 'needs_reauth',
+				connection: await reread(),
+				reason: 'expired and no refresh token',
+			};
 		}
 		const service = (await servicesStore(q).get(serviceName)) ?? missing();
 		try {
 			const grant = await grantFor(deps.keyring, connection, service);
-			const answer = await requestToken(await tokenEndpointFor(service, deps.keyring, deps), grant.params);
+			const answer = await requestToken(
+				await tokenEndpointFor(service, deps.keyring, deps),
+				grant.params,
+			);
 			const stored = await storeAnswer(deps, q, connection, service, answer, grant.refreshToken);
 			return { outcome: stored ? 'refreshed' : 'superseded', connection: await reread() };
 		} catch (error) {
@@ -95,7 +137,11 @@ export async function refreshConnection(deps: RefreshDependencies, clientId: str
 				await store.markNeedsReauth(key, error.reason);
 				return { outcome: 'needs_reauth', connection: await reread(), reason: error.reason };
 			}
-			await store.recordFailure(key, error.reason, backoffUntil(connection.refresh_failures + 1, error.retryAfterSeconds));
+			await store.recordFailure(
+				key,
+				error.reason,
+				backoffUntil(connection.refresh_failures + 1, error.retryAfterSeconds),
+			);
 			return { outcome: 'failed', connection: await reread(), reason: error.reason };
 		}
 	});

@@ -10,7 +10,11 @@ export interface RefreshLoopOptions {
 	concurrency: number;
 }
 
-export const DEFAULT_LOOP: RefreshLoopOptions = { intervalMs: 30_000, batchSize: 200, concurrency: 4 };
+export const DEFAULT_LOOP: RefreshLoopOptions = {
+	intervalMs: 30_000,
+	batchSize: 200,
+	concurrency: 4,
+};
 
 /** Runs `work` over `items` with at most `limit` at a time. */
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>) {
@@ -25,7 +29,12 @@ async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => P
  * One pass: the connections due now (an indexed query, so its cost follows what is due, not what
  * is stored), refreshed with bounded concurrency. Returns how many were due.
  */
-export async function refreshDueConnections(db: Database, refresher: ConnectionRefresher, options: RefreshLoopOptions, log: FastifyBaseLogger) {
+export async function refreshDueConnections(
+	db: Database,
+	refresher: ConnectionRefresher,
+	options: RefreshLoopOptions,
+	log: FastifyBaseLogger,
+) {
 	const due = await refreshStore(db).listDue(options.batchSize);
 	await forEachLimited(due, options.concurrency, async ({ client_id: clientId, service }) => {
 		try {
@@ -38,7 +47,12 @@ export async function refreshDueConnections(db: Database, refresher: ConnectionR
 }
 
 /** The background refresher: a pass now, again at once while batches come back full, else after the interval. */
-export function startRefreshLoop(db: Database, refresher: ConnectionRefresher, log: FastifyBaseLogger, options = DEFAULT_LOOP) {
+export function startRefreshLoop(
+	db: Database,
+	refresher: ConnectionRefresher,
+	log: FastifyBaseLogger,
+	options = DEFAULT_LOOP,
+) {
 	return startPeriodicTask(async () => {
 		let due = 0;
 		try {

@@ -6,7 +6,9 @@ const BACKOFF_BASE_MS = 30_000;
 const BACKOFF_MAX_MS = 3_600_000;
 
 /** Whether the vault can renew this connection without the client. */
-export function isRenewable(connection: Pick<ConnectionRow, 'type' | 'refresh_token_ciphertext'>): boolean {
+export function isRenewable(
+	connection: Pick<ConnectionRow, 'type' | 'refresh_token_ciphertext'>,
+): boolean {
 	return (
 		connection.type === 'oauth2_client_credentials' ||
 		(connection.type === 'oauth2' && connection.refresh_token_ciphertext !== null)
@@ -28,27 +30,46 @@ export function nextRefreshAt(
 	const candidates: number[] = [];
 	if (expiresAt) {
 		const lifetime = Math.max(0, expiresAt.getTime() - now);
-		const lead = Math.min((service.refresh_lead_seconds ?? DEFAULT_REFRESH_LEAD_SECONDS) * 1000, lifetime / 2);
+		const lead = Math.min(
+			(service.refresh_lead_seconds ?? DEFAULT_REFRESH_LEAD_SECONDS) * 1000,
+			lifetime / 2,
+		);
 		candidates.push(expiresAt.getTime() - lead);
 	}
-	if (service.keepalive_interval_hours) candidates.push(now + service.keepalive_interval_hours * 3_600_000);
+	if (service.keepalive_interval_hours)
+		candidates.push(now + service.keepalive_interval_hours * 3_600_000);
 	return candidates.length > 0 ? new Date(Math.min(...candidates)) : null;
 }
 
 /** Exponential backoff with ±20 % jitter: 30 s, 1 min, 2 min, ... capped at 1 h; never before Retry-After. */
-export function backoffUntil(failures: number, retryAfterSeconds: number | undefined, now = Date.now()): Date {
+export function backoffUntil(
+	failures: number,
+	retryAfterSeconds: number | undefined,
+	now = Date.now(),
+): Date {
 	const exponential = Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1), BACKOFF_MAX_MS);
 	const jittered = exponential * (0.8 + Math.random() * 0.4);
 	return new Date(now + Math.max(jittered, (retryAfterSeconds ?? 0) * 1000));
 }
 
 /** A failed refresh is being backed off: no provider call until `next_refresh_at`. */
-export function inBackoff(connection: Pick<ConnectionRow, 'refresh_failures' | 'next_refresh_at'>, now = Date.now()) {
-	return connection.refresh_failures > 0 && connection.next_refresh_at !== null && connection.next_refresh_at.getTime() > now;
+export function inBackoff(
+	connection: Pick<ConnectionRow, 'refresh_failures' | 'next_refresh_at'>,
+	now = Date.now(),
+) {
+	return (
+		connection.refresh_failures > 0 &&
+		connection.next_refresh_at !== null &&
+		connection.next_refresh_at.getTime() > now
+	);
 }
 
 /** The token expires within `skewMs` (or, for client credentials, was never fetched). */
-export function expiresWithin(connection: Pick<ConnectionRow, 'type' | 'expires_at' | 'last_refreshed_at'>, skewMs: number, now = Date.now()) {
+export function expiresWithin(
+	connection: Pick<ConnectionRow, 'type' | 'expires_at' | 'last_refreshed_at'>,
+	skewMs: number,
+	now = Date.now(),
+) {
 	if (connection.expires_at) return connection.expires_at.getTime() <= now + skewMs;
 	return connection.type === 'oauth2_client_credentials' && connection.last_refreshed_at === null;
 }

@@ -15,7 +15,10 @@ export async function tokenEndpointFor(
 	options: EndpointOptions,
 ): Promise<TokenEndpoint> {
 	const clientSecret = service.oauth_client_secret_ciphertext
-		? await keyring.decryptText(service.oauth_client_secret_ciphertext, serviceSecretContext(service.name))
+		? await keyring.decryptText(
+				service.oauth_client_secret_ciphertext,
+				serviceSecretContext(service.name),
+			)
 		: null;
 	return {
 		url: service.oauth_token_url ?? '',

@@ -44,7 +44,13 @@ export class TokenEndpointError extends Error {
 	}
 }
 
-const REVOKED_ERRORS = new Set(['invalid_grant', 'invalid_refresh_token', 'token_revoked', 'invalid_token', 'access_denied']);
+const REVOKED_ERRORS = new Set([
+	'invalid_grant',
+	'invalid_refresh_token',
+	'token_revoked',
+	'invalid_token',
+	'access_denied',
+]);
 const MAX_ANSWER_BYTES = 256 * 1024;
 const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -88,7 +94,8 @@ async function readBounded(response: Response): Promise<string> {
 	let size = 0;
 	for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
 		size += chunk.length;
-		if (size > MAX_ANSWER_BYTES) throw new TokenEndpointError('transient', 'the token endpoint answered too much data');
+		if (size > MAX_ANSWER_BYTES)
+			throw new TokenEndpointError('transient', 'the token endpoint answered too much data');
 		chunks.push(chunk);
 	}
 	return Buffer.concat(chunks).toString('utf8');
@@ -100,14 +107,17 @@ function parseAnswer(text: string, contentType: string): Record<string, unknown>
 	}
 	try {
 		const value: unknown = JSON.parse(text);
-		return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+		return value !== null && typeof value === 'object' && !Array.isArray(value)
+			? (value as Record<string, unknown>)
+			: undefined;
 	} catch {
 		return undefined;
 	}
 }
 
 function errorFrom(answer: Record<string, unknown>, status: number): TokenEndpointError {
-	const code = typeof answer.error === 'string' && ERROR_CODE.test(answer.error) ? answer.error : undefined;
+	const code =
+		typeof answer.error === 'string' && ERROR_CODE.test(answer.error) ? answer.error : undefined;
 	if (code && REVOKED_ERRORS.has(code)) return new TokenEndpointError('revoked', code);
 	return new TokenEndpointError('transient', code ? `${code} (HTTP ${status})` : `HTTP ${status}`);
 }
@@ -119,11 +129,16 @@ function retryAfter(response: Response): number | undefined {
 
 function expiresIn(value: unknown): number | undefined {
 	const seconds = typeof value === 'string' ? Number(value) : value;
-	return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 31_536_000) : undefined;
+	return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
+		? Math.min(seconds, 31_536_000)
+		: undefined;
 }
 
 /** Posts a grant to the token endpoint and returns the new tokens, or throws TokenEndpointError. */
-export async function requestToken(endpoint: TokenEndpoint, grant: Record<string, string>): Promise<TokenAnswer> {
+export async function requestToken(
+	endpoint: TokenEndpoint,
+	grant: Record<string, string>,
+): Promise<TokenAnswer> {
 	const url = checkUrl(endpoint.url, endpoint.allowInsecure);
 	const { headers, body } = requestOf(endpoint, grant);
 	let response: Response;
@@ -139,21 +154,32 @@ export async function requestToken(endpoint: TokenEndpoint, grant: Record<string
 		text = await readBounded(response);
 	} catch (error) {
 		if (error instanceof TokenEndpointError) throw error;
-		const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-		throw new TokenEndpointError('transient', timedOut ? `timeout after ${endpoint.timeoutMs} ms` : 'network error');
+		const timedOut =
+			error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+		throw new TokenEndpointError(
+			'transient',
+			timedOut ? `timeout after ${endpoint.timeoutMs} ms` : 'network error',
+		);
 	}
 	const answer = parseAnswer(text, response.headers.get('content-type') ?? '');
-	if (response.status === 429) throw new TokenEndpointError('transient', 'rate limited (HTTP 429)', retryAfter(response));
-	if (response.status >= 500) throw new TokenEndpointError('transient', `HTTP ${response.status}`, retryAfter(response));
-	if (!answer) throw new TokenEndpointError('transient', `unreadable answer (HTTP ${response.status})`);
+	if (response.status === 429)
+		throw new TokenEndpointError('transient', 'rate limited (HTTP 429)', retryAfter(response));
+	if (response.status >= 500)
+		throw new TokenEndpointError('transient', `HTTP ${response.status}`, retryAfter(response));
+	if (!answer)
+		throw new TokenEndpointError('transient', `unreadable answer (HTTP ${response.status})`);
 	// some providers (Slack) answer 200 with {"ok": false, "error": ...}
-	if (response.status >= 300 || answer.error !== undefined || answer.ok === false) throw errorFrom(answer, response.status);
+	if (response.status >= 300 || answer.error !== undefined || answer.ok === false)
+		throw errorFrom(answer, response.status);
 	if (typeof answer.access_token !== 'string' || answer.access_token.length === 0) {
 		throw new TokenEndpointError('transient', 'answer without an access_token');
 	}
 	return {
 		access_token: answer.access_token,
-		refresh_token: typeof answer.refresh_token === 'string' && answer.refresh_token ? answer.refresh_token : undefined,
+		refresh_token:
+			typeof answer.refresh_token === 'string' && answer.refresh_token
+				? answer.refresh_token
+				: undefined,
 		expires_in: expiresIn(answer.expires_in),
 		token_type: typeof answer.token_type === 'string' ? answer.token_type : undefined,
 		scope: typeof answer.scope === 'string' ? answer.scope : undefined,

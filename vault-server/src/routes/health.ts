@@ -26,7 +26,9 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (fastify, {
 					() => true,
 					() => false,
 				),
-				new Promise<boolean>((resolve) => setTimeout(resolve, DATABASE_PING_TIMEOUT_MS, false).unref()),
+				new Promise<boolean>((resolve) =>
+					setTimeout(resolve, DATABASE_PING_TIMEOUT_MS, false).unref(),
+				),
 			]);
 			return reply.code(reachable ? 200 : 503).send({
 				status: reachable ? 'ok' : 'unavailable',

@@ -28,7 +28,14 @@ export function apiTokensStore(db: Queryable) {
 			const rows = await db.query<ApiTokenRow>(
 				`INSERT INTO api_tokens (name, scope, token_hash, token_prefix, clients, expires_at)
 				 VALUES ($1, $2, $3, $4, $5::text[], $6) RETURNING *`,
-				[token.name, token.scope, token.tokenHash, token.tokenPrefix, token.clients, token.expiresAt],
+				[
+					token.name,
+					token.scope,
+					token.tokenHash,
+					token.tokenPrefix,
+					token.clients,
+					token.expiresAt,
+				],
 			);
 			return rows[0]!;
 		},

@@ -17,7 +17,10 @@ export async function withConnectionLock<T>(
 ): Promise<T> {
 	if (db.kind === 'pglite') return work(db);
 	return db.transaction(async (tx) => {
-		await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REFRESH_LOCK_CLASS, `${clientId}/${service}`]);
+		await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+			REFRESH_LOCK_CLASS,
+			`${clientId}/${service}`,
+		]);
 		return work(tx);
 	});
 }

@@ -42,7 +42,9 @@ export interface FetchKey {
 	service: string;
 }
 
-export type FetchLookup = { clientExists: false } | { clientExists: true; connection: ConnectionRow | undefined };
+export type FetchLookup =
+	| { clientExists: false }
+	| { clientExists: true; connection: ConnectionRow | undefined };
 
 const SELECT = `SELECT k.*, s.oauth_type AS type FROM connections k JOIN services s ON s.name = k.service`;
 
@@ -105,17 +107,20 @@ export function connectionsStore(db: Queryable) {
 			// the row keeps its n and client_exists: copying twenty fields away from them costs more
 			for (const row of rows) {
 				if (row.client_exists) {
-					found[row.n - 1] = { clientExists: true, connection: row.service ? (row as ConnectionRow) : undefined };
+					found[row.n - 1] = {
+						clientExists: true,
+						connection: row.service ? (row as ConnectionRow) : undefined,
+					};
 				}
 			}
 			return found;
 		},
 
 		async get(clientId: string, service: string) {
-			const rows = await db.query<ConnectionRow>(`${SELECT} WHERE k.client_id = $1 AND k.service = $2`, [
-				clientId,
-				service,
-			]);
+			const rows = await db.query<ConnectionRow>(
+				`${SELECT} WHERE k.client_id = $1 AND k.service = $2`,
+				[clientId, service],
+			);
 			return rows[0];
 		},
 
@@ -125,7 +130,9 @@ export function connectionsStore(db: Queryable) {
 		},
 
 		async listForClient(clientId: string) {
-			return db.query<ConnectionRow>(`${SELECT} WHERE k.client_id = $1 ORDER BY k.service`, [clientId]);
+			return db.query<ConnectionRow>(`${SELECT} WHERE k.client_id = $1 ORDER BY k.service`, [
+				clientId,
+			]);
 		},
 
 		async delete(clientId: string, service: string): Promise<boolean> {

@@ -59,7 +59,10 @@ export async function migrate(db: Database, migrations: Migration[]): Promise<Mi
 }
 
 /** Versions known to the code but not applied to the database. */
-export async function pendingMigrations(db: Database, migrations: Migration[]): Promise<Migration[]> {
+export async function pendingMigrations(
+	db: Database,
+	migrations: Migration[],
+): Promise<Migration[]> {
 	await db.query(CREATE_MIGRATIONS_TABLE);
 	const rows = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
 	const done = new Set(rows.map((row) => row.version));

@@ -37,9 +37,14 @@ function lockEmbeddedDatabase(directory: string): () => void {
 }
 
 /** PostgreSQL when DATABASE_URL is set; otherwise the embedded PGlite in the data folder. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>) {
+export async function openDatabase(
+	config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
+) {
 	if (config.databaseUrl) {
-		return openPostgresDatabase({ url: config.databaseUrl.reveal(), poolSize: config.databasePoolSize });
+		return openPostgresDatabase({
+			url: config.databaseUrl.reveal(),
+			poolSize: config.databasePoolSize,
+		});
 	}
 	const directory = join(config.dataDir, 'pglite');
 	const unlock = lockEmbeddedDatabase(config.dataDir);

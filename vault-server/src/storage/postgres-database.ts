@@ -12,15 +12,15 @@ export interface PostgresOptions {
 }
 
 /** postgres.js sets a query's `state` (its backend) when it sends it on a connection. */
-const sent = (query: object) =>
-	(query as unknown as { state: unknown }).state !== null;
+const sent = (query: object) => (query as unknown as { state: unknown }).state !== null;
 
 /**
  * The driver's wait before reconnecting, in seconds: 50 ms doubling to 1 s. Its default grows to
  * 20 s across the whole pool while the server is down, which delays the recovery by as much after
  * the server is back.
  */
-const reconnectDelay = (retries: number) => Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
+const reconnectDelay = (retries: number) =>
+	Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
 
 type Sql = postgres.Sql | postgres.TransactionSql;
 
@@ -82,7 +82,8 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 			try {
 				// a transaction given up while it waited must not run later, unseen by its caller
 				const run = sql.begin((tx) => {
-					if (abandoned) throw new Error('transaction abandoned: it waited too long for a connection');
+					if (abandoned)
+						throw new Error('transaction abandoned: it waited too long for a connection');
 					started = true;
 					return work(queryableOf(tx, wait));
 				});
@@ -98,7 +99,11 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 		withOwnConnection: () => openPostgresDatabase({ ...options, poolSize: 1 }),
 		listen: (channel, handlers) =>
 			listenOnOwnConnection(
-				{ url: options.url, connectTimeoutSeconds: options.connectTimeoutSeconds ?? 5, backoff: reconnectDelay },
+				{
+					url: options.url,
+					connectTimeoutSeconds: options.connectTimeoutSeconds ?? 5,
+					backoff: reconnectDelay,
+				},
 				channel,
 				handlers,
 			),

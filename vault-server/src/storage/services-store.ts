@@ -72,7 +72,9 @@ export function servicesStore(db: Queryable) {
 
 		async update(name: string, fields: ServiceFields) {
 			const present = presentFields(fields);
-			const assignments = present.map((field, index) => `${field.column} = $${index + 2}${field.cast}`);
+			const assignments = present.map(
+				(field, index) => `${field.column} = $${index + 2}${field.cast}`,
+			);
 			const rows = await db.query<ServiceRow>(
 				`UPDATE services SET ${[...assignments, 'updated_at = now()'].join(', ')}
 				 WHERE name = $1 RETURNING *`,

@@ -12,7 +12,8 @@ export function sqlDirectory(): string {
 		const candidate = join(directory, 'sql', 'migrations');
 		if (existsSync(candidate)) return join(directory, 'sql');
 		const parent = dirname(directory);
-		if (parent === directory) throw new Error('sql/migrations not found above the vault-server code');
+		if (parent === directory)
+			throw new Error('sql/migrations not found above the vault-server code');
 		directory = parent;
 	}
 }

@@ -10,7 +10,11 @@ export interface CliResult {
 }
 
 /** Runs the built `otobot-vault` with exactly the given environment (plus PATH). */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(
+	args: string[],
+	env: Record<string, string>,
+	timeoutMs = 30_000,
+): Promise<CliResult> {
 	return new Promise((resolve) => {
 		execFile(
 			process.execPath,
@@ -32,7 +36,11 @@ export interface ServeProcess {
 }
 
 /** Starts `otobot-vault <args>` and resolves once its output matches `ready` (or rejects with its output). */
-export function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<ServeProcess> {
+export function startProcess(
+	args: string[],
+	env: Record<string, string>,
+	ready: RegExp,
+): Promise<ServeProcess> {
 	const child = spawn(process.execPath, [CLI, ...args], {
 		env: { PATH: process.env.PATH ?? '', ...env },
 		stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +54,9 @@ export function startProcess(args: string[], env: Record<string, string>, ready:
 		};
 		child.stdout.on('data', onData);
 		child.stderr.on('data', onData);
-		child.once('exit', (code) => reject(new Error(`otobot-vault ${args.join(' ')} exited with ${code}: ${output}`)));
+		child.once('exit', (code) =>
+			reject(new Error(`otobot-vault ${args.join(' ')} exited with ${code}: ${output}`)),
+		);
 	});
 }
 

@@ -21,7 +21,8 @@ const adminUrl = () => process.env.TEST_DATABASE_URL;
  */
 export function backends(): Backend[] {
 	if (adminUrl()) return ['pglite', 'postgres'];
-	if (process.env.CI) throw new Error('CI is set but TEST_DATABASE_URL is not: the PostgreSQL tests must run');
+	if (process.env.CI)
+		throw new Error('CI is set but TEST_DATABASE_URL is not: the PostgreSQL tests must run');
 	return ['pglite'];
 }
 

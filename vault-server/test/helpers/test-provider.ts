@@ -4,7 +4,16 @@ import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../provider/test-provider.mjs', import.meta.url));
 
-export type ProviderMode = 'ok' | 'slow' | 'error500' | 'error429' | 'invalid_grant' | 'garbage' | 'error200' | 'hang' | 'reset';
+export type ProviderMode =
+	| 'ok'
+	| 'slow'
+	| 'error500'
+	| 'error429'
+	| 'invalid_grant'
+	| 'garbage'
+	| 'error200'
+	| 'hang'
+	| 'reset';
 
 export interface ProviderControl {
 	mode?: ProviderMode;
@@ -45,7 +54,11 @@ export class TestProvider {
 		await this.#post('/_refresh-tokens', { token });
 	}
 
-	async stats(): Promise<{ tokenCalls: number; grants: Record<string, number>; validRefreshTokens: number }> {
+	async stats(): Promise<{
+		tokenCalls: number;
+		grants: Record<string, number>;
+		validRefreshTokens: number;
+	}> {
 		return (await fetch(`${this.baseUrl}/_stats`)).json() as never;
 	}
 

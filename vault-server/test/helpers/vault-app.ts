@@ -70,7 +70,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** A vault app on a fresh database of the given backend, with logs captured. */
-export async function startTestVault(backend: Backend, env: Record<string, string> = {}): Promise<TestVault> {
+export async function startTestVault(
+	backend: Backend,
+	env: Record<string, string> = {},
+): Promise<TestVault> {
 	const database = await openTestDatabase(backend);
 	const config = testConfig(env);
 	const vault = await openVault(config, { db: database.db });

@@ -11,7 +11,17 @@
 // (as Xero and others do; a crash before delivery leaves the old one valid).
 import { createServer } from 'node:http';
 
-const state = { mode: 'ok', delayMs: 0, acceptAnyRefreshToken: false, rotate: false, expiresIn: 3600, omitRefreshToken: false, clockOffsetSeconds: 0, clientId: 'vault-app', clientSecret: 'vault-app-secret' };
+const state = {
+	mode: 'ok',
+	delayMs: 0,
+	acceptAnyRefreshToken: false,
+	rotate: false,
+	expiresIn: 3600,
+	omitRefreshToken: false,
+	clockOffsetSeconds: 0,
+	clientId: 'vault-app',
+	clientSecret: 'vault-app-secret',
+};
 const validRefreshTokens = new Set();
 const stats = { tokenCalls: 0, grants: {} };
 let counter = 0;
@@ -29,13 +39,17 @@ const readBody = (req) =>
 	});
 
 function parseParams(req, body) {
-	if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(body || '{}');
+	if ((req.headers['content-type'] ?? '').includes('application/json'))
+		return JSON.parse(body || '{}');
 	return Object.fromEntries(new URLSearchParams(body));
 }
 
 function clientAuthenticated(req, params) {
 	const basic = req.headers.authorization?.startsWith('Basic ')
-		? Buffer.from(req.headers.authorization.slice(6), 'base64').toString().split(':').map(decodeURIComponent)
+		? Buffer.from(req.headers.authorization.slice(6), 'base64')
+				.toString()
+				.split(':')
+				.map(decodeURIComponent)
 		: undefined;
 	const [id, secret] = basic ?? [params.client_id, params.client_secret];
 	return id === state.clientId && secret === state.clientSecret;
@@ -49,7 +63,8 @@ async function token(req, res) {
 	if (state.mode === 'reset') return req.socket.destroy();
 	if (state.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, state.delayMs));
 	if (state.mode === 'error500') return json(res, 500, { error: 'server_error' });
-	if (state.mode === 'error429') return json(res, 429, { error: 'slow_down' }, { 'retry-after': '2' });
+	if (state.mode === 'error429')
+		return json(res, 429, { error: 'slow_down' }, { 'retry-after': '2' });
 	if (state.mode === 'garbage') {
 		res.writeHead(200, { 'content-type': 'application/json' });
 		return res.end('<html>not json');
@@ -57,11 +72,18 @@ async function token(req, res) {
 	if (state.mode === 'error200') return json(res, 200, { ok: false, error: 'internal_error' });
 	if (!clientAuthenticated(req, params)) return json(res, 401, { error: 'invalid_client' });
 	if (state.mode === 'invalid_grant') return json(res, 400, { error: 'invalid_grant' });
-	if (params.grant_type === 'refresh_token' && !state.acceptAnyRefreshToken && !validRefreshTokens.has(params.refresh_token)) {
+	if (
+		params.grant_type === 'refresh_token' &&
+		!state.acceptAnyRefreshToken &&
+		!validRefreshTokens.has(params.refresh_token)
+	) {
 		return json(res, 400, { error: 'invalid_grant' });
 	}
 	counter += 1;
-	const answer = { access_token: `at-${counter}-${Math.random().toString(36).slice(2)}`, token_type: 'Bearer' };
+	const answer = {
+		access_token: `at-${counter}-${Math.random().toString(36).slice(2)}`,
+		token_type: 'Bearer',
+	};
 	if (state.expiresIn !== null) answer.expires_in = state.expiresIn;
 	const providerNow = Date.now() + state.clockOffsetSeconds * 1000;
 	if (state.clockOffsetSeconds) answer.issued_at = String(providerNow);
@@ -71,7 +93,10 @@ async function token(req, res) {
 		validRefreshTokens.add(answer.refresh_token);
 		rotatedFrom = params.refresh_token;
 	}
-	res.writeHead(200, { 'content-type': 'application/json', date: new Date(providerNow).toUTCString() });
+	res.writeHead(200, {
+		'content-type': 'application/json',
+		date: new Date(providerNow).toUTCString(),
+	});
 	res.end(JSON.stringify(answer), () => {
 		if (rotatedFrom) validRefreshTokens.delete(rotatedFrom);
 	});
@@ -88,7 +113,8 @@ const server = createServer(async (req, res) => {
 			validRefreshTokens.add(JSON.parse(await readBody(req)).token);
 			return json(res, 200, { ok: true });
 		}
-		if (req.method === 'GET' && req.url === '/_stats') return json(res, 200, { ...stats, validRefreshTokens: validRefreshTokens.size });
+		if (req.method === 'GET' && req.url === '/_stats')
+			return json(res, 200, { ...stats, validRefreshTokens: validRefreshTokens.size });
 		if (req.method === 'POST' && req.url === '/_reset-stats') {
 			stats.tokenCalls = 0;
 			stats.grants = {};

@@ -29,9 +29,12 @@ const AUDIT_UNAVAILABLE = JSON.stringify({
 
 /** Request-supplied text, bounded and without NUL bytes (which PostgreSQL text refuses). */
 const clip = (value: unknown, length: number): string | null =>
-	typeof value === 'string' && value.length > 0 ? value.slice(0, length).replaceAll('\u0000', '\ufffd') : null;
+	typeof value === 'string' && value.length > 0
+		? value.slice(0, length).replaceAll('\u0000', '\ufffd')
+		: null;
 
-const isAudited = (url: string) => url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
+const isAudited = (url: string) =>
+	url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 // connect links and OAuth callbacks are audited too, refusals included
 const isAuditedPage = (url: string) => url.startsWith('/connect/') || url.startsWith('/oauth/');
 

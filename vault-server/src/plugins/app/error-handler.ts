@@ -30,7 +30,8 @@ function toVaultError(error: FastifyError): VaultError | undefined {
 		return new VaultError('DATABASE_UNAVAILABLE', 'The database is unavailable; try again shortly');
 	}
 	const status = error.statusCode ?? 500;
-	if (status >= 400 && status < 500) return new VaultError(BY_STATUS[status] ?? 'VALIDATION_FAILED', error.message);
+	if (status >= 400 && status < 500)
+		return new VaultError(BY_STATUS[status] ?? 'VALIDATION_FAILED', error.message);
 	return undefined;
 }
 
@@ -41,7 +42,8 @@ function toVaultError(error: FastifyError): VaultError | undefined {
 export default fp(
 	async (fastify) => {
 		fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
-			const known = toVaultError(error) ?? new VaultError('INTERNAL_ERROR', 'Internal server error');
+			const known =
+				toVaultError(error) ?? new VaultError('INTERNAL_ERROR', 'Internal server error');
 			request.errorCode = known.code;
 			if (known.statusCode >= 500) request.log.error({ err: error }, known.message);
 			return reply.code(known.statusCode).send({
@@ -54,7 +56,9 @@ export default fp(
 
 		fastify.setNotFoundHandler(async (request, reply) => {
 			request.errorCode = 'NOT_FOUND';
-			return reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', message: 'Route not found' });
+			return reply
+				.code(404)
+				.send({ statusCode: 404, code: 'NOT_FOUND', message: 'Route not found' });
 		});
 	},
 	{ name: 'error-handler' },

@@ -18,7 +18,10 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export default fp(
 	async (fastify) => {
-		const cache = new FetchCache({ ttlMs: fastify.config.fetchCacheSeconds * 1000, maxEntries: MAX_ENTRIES });
+		const cache = new FetchCache({
+			ttlMs: fastify.config.fetchCacheSeconds * 1000,
+			maxEntries: MAX_ENTRIES,
+		});
 		fastify.decorate('fetchCache', cache);
 		registerFetchCacheMetrics(fastify.metrics.registry, cache);
 		if (fastify.config.fetchCacheSeconds === 0) return;
@@ -34,7 +37,11 @@ export default fp(
 
 		// a write, or the OAuth callback and connect pages that store connections (GET included)
 		fastify.addHook('onSend', async (request, _reply, payload) => {
-			if (!READS.has(request.method) || request.url.startsWith('/oauth/') || request.url.startsWith('/connect/')) {
+			if (
+				!READS.has(request.method) ||
+				request.url.startsWith('/oauth/') ||
+				request.url.startsWith('/connect/')
+			) {
 				cache.invalidate();
 			}
 			return payload;

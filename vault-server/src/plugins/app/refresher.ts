@@ -27,7 +27,8 @@ export default fp(
 			timeoutMs: settings.timeoutMs,
 			allowInsecure: allowInsecureOAuthUrls,
 			onOutcome: (trigger, outcome) => fastify.metrics.refreshes.inc({ trigger, outcome }),
-			onSettled: (clientId, service) => fastify.fetchCache.invalidate(fetchCacheKey(clientId, service)),
+			onSettled: (clientId, service) =>
+				fastify.fetchCache.invalidate(fetchCacheKey(clientId, service)),
 		});
 		fastify.decorate('refresher', refresher);
 		if (!settings.enabled) return;
@@ -51,5 +52,8 @@ export default fp(
 			await Promise.all(loops.map((loop) => loop.stop()));
 		});
 	},
-	{ name: 'refresher', dependencies: ['database', 'audit', 'metrics', 'critical-errors', 'fetch-cache'] },
+	{
+		name: 'refresher',
+		dependencies: ['database', 'audit', 'metrics', 'critical-errors', 'fetch-cache'],
+	},
 );

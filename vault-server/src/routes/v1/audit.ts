@@ -53,7 +53,9 @@ const audit: FastifyPluginAsyncTypebox = async (fastify) => {
 				since: since ? new Date(since) : undefined,
 				limit,
 			});
-			return { entries: rows.map((row) => ({ ...row, hash: Buffer.from(row.hash).toString('hex') })) };
+			return {
+				entries: rows.map((row) => ({ ...row, hash: Buffer.from(row.hash).toString('hex') })),
+			};
 		},
 	);
 };

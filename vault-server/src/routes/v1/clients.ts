@@ -1,6 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { createClient, deleteClient, getClient, listClients, updateClient } from '../../domain/clients.js';
+import {
+	createClient,
+	deleteClient,
+	getClient,
+	listClients,
+	updateClient,
+} from '../../domain/clients.js';
 import { ClientId, ClientParams, Timestamp, errorResponses } from '../schemas.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
@@ -58,7 +64,11 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 		'/clients/:client_id',
 		{
 			config: admin('client.read'),
-			schema: { tags: ['clients'], params: ClientParams, response: { 200: Client, ...errorResponses(404) } },
+			schema: {
+				tags: ['clients'],
+				params: ClientParams,
+				response: { 200: Client, ...errorResponses(404) },
+			},
 		},
 		async (request) => getClient(fastify.db, request.params.client_id),
 	);
@@ -84,7 +94,11 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 		'/clients/:client_id',
 		{
 			config: admin('client.delete'),
-			schema: { tags: ['clients'], params: ClientParams, response: { 204: Type.Null(), ...errorResponses(404) } },
+			schema: {
+				tags: ['clients'],
+				params: ClientParams,
+				response: { 204: Type.Null(), ...errorResponses(404) },
+			},
 		},
 		async (request, reply) => {
 			await deleteClient(fastify.db, request.params.client_id);

@@ -1,7 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { storeConnection } from '../../domain/connections.js';
-import { deleteConnection, getConnection, listConnections, publicConnection } from '../../domain/connection-views.js';
+import {
+	deleteConnection,
+	getConnection,
+	listConnections,
+	publicConnection,
+} from '../../domain/connection-views.js';
 import {
 	ClientParams,
 	ConnectionParams,
@@ -21,7 +26,9 @@ const ConnectionBody = Type.Object(
 		expires_at: Type.Optional(Type.String({ format: 'date-time' })),
 		expires_in: Type.Optional(Type.Integer({ minimum: 0, maximum: 315_360_000 })),
 		token_type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-		scopes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { maxItems: 200 })),
+		scopes: Type.Optional(
+			Type.Array(Type.String({ minLength: 1, maxLength: 512 }), { maxItems: 200 }),
+		),
 		api_key: Type.Optional(SecretString),
 		username: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
 		password: Type.Optional(SecretString),
@@ -63,7 +70,13 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 		},
 		async (request, reply) => {
 			const { client_id: clientId, service } = request.params;
-			const result = await storeConnection(fastify.db, fastify.keyring, clientId, service, request.body);
+			const result = await storeConnection(
+				fastify.db,
+				fastify.keyring,
+				clientId,
+				service,
+				request.body,
+			);
 			return reply.code(result.created ? 201 : 200).send(publicConnection(result.connection));
 		},
 	);
@@ -91,7 +104,11 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 		'/clients/:client_id/connections/:service',
 		{
 			config: { scope: 'read', action: 'connection.read' },
-			schema: { tags: ['connections'], params: ConnectionParams, response: { 200: Connection, ...errorResponses(404) } },
+			schema: {
+				tags: ['connections'],
+				params: ConnectionParams,
+				response: { 200: Connection, ...errorResponses(404) },
+			},
 		},
 		async (request) => getConnection(fastify.db, request.params.client_id, request.params.service),
 	);
@@ -100,7 +117,11 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 		'/clients/:client_id/connections/:service',
 		{
 			config: { scope: 'admin', action: 'connection.delete' },
-			schema: { tags: ['connections'], params: ConnectionParams, response: { 204: Type.Null(), ...errorResponses(404) } },
+			schema: {
+				tags: ['connections'],
+				params: ConnectionParams,
+				response: { 204: Type.Null(), ...errorResponses(404) },
+			},
 		},
 		async (request, reply) => {
 			await deleteConnection(fastify.db, request.params.client_id, request.params.service);

@@ -1,10 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { VaultError } from '../../errors.js';
-import { loadConnectionForFetch, needsReauthError, revealCredential } from '../../domain/connections.js';
+import {
+	loadConnectionForFetch,
+	needsReauthError,
+	revealCredential,
+} from '../../domain/connections.js';
 import { FetchLookups } from '../../domain/fetch-lookups.js';
 import { isRenewable } from '../../oauth/refresh-policy.js';
-import { ConnectionParams, Metadata, NullableString, NullableTimestamp, errorResponses } from '../schemas.js';
+import {
+	ConnectionParams,
+	Metadata,
+	NullableString,
+	NullableTimestamp,
+	errorResponses,
+} from '../schemas.js';
 
 const Credential = Type.Object({
 	client_id: Type.String(),
@@ -51,7 +61,9 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 			}
 			const stored = await loadConnectionForFetch(lookups, clientId, service);
 			const connection = await fastify.refresher.freshForFetch(stored, request.actor);
-			const credential = await revealCredential(fastify.keyring, connection, { includeRefreshToken });
+			const credential = await revealCredential(fastify.keyring, connection, {
+				includeRefreshToken,
+			});
 			request.auditNote = {
 				usedConnection: { clientId, service },
 				details: includeRefreshToken ? { refresh_token_included: true } : undefined,
@@ -74,12 +86,18 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 			const { client_id: clientId, service } = request.params;
 			const stored = await loadConnectionForFetch(lookups, clientId, service);
 			if (!isRenewable(stored)) {
-				throw new VaultError('CREDENTIAL_NOT_ALLOWED', `The connection of '${clientId}' to '${service}' cannot be refreshed`);
+				throw new VaultError(
+					'CREDENTIAL_NOT_ALLOWED',
+					`The connection of '${clientId}' to '${service}' cannot be refreshed`,
+				);
 			}
 			const result = await fastify.refresher.refresh(clientId, service, 'manual', request.actor);
 			if (result.outcome === 'needs_reauth') throw needsReauthError(clientId, service);
 			if (result.outcome !== 'refreshed' && result.outcome !== 'superseded') {
-				throw new VaultError('REFRESH_FAILED', `The refresh failed${result.reason ? ` (${result.reason})` : ''}; the stored token is unchanged`);
+				throw new VaultError(
+					'REFRESH_FAILED',
+					`The refresh failed${result.reason ? ` (${result.reason})` : ''}; the stored token is unchanged`,
+				);
 			}
 			request.auditNote = { usedConnection: { clientId, service } };
 			return revealCredential(fastify.keyring, result.connection, { includeRefreshToken: false });

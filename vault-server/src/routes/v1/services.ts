@@ -7,7 +7,13 @@ import {
 	listServices,
 	updateService,
 } from '../../domain/services.js';
-import { NullableString, ServiceName, ServiceParams, Timestamp, errorResponses } from '../schemas.js';
+import {
+	NullableString,
+	ServiceName,
+	ServiceParams,
+	Timestamp,
+	errorResponses,
+} from '../schemas.js';
 
 const Url = Type.String({ maxLength: 2048 });
 const NullableUrl = Type.Union([Url, Type.Null()]);
@@ -45,7 +51,9 @@ const serviceFields = {
 };
 
 const optional = <T extends Record<string, Parameters<typeof Type.Optional>[0]>>(fields: T) =>
-	Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, Type.Optional(schema)])) as {
+	Object.fromEntries(
+		Object.entries(fields).map(([key, schema]) => [key, Type.Optional(schema)]),
+	) as {
 		[K in keyof T]: ReturnType<typeof Type.Optional<T[K]>>;
 	};
 
@@ -80,14 +88,20 @@ const Service = Type.Object({
 	updated_at: Timestamp,
 });
 
-const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = async (fastify, options) => {
+const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = async (
+	fastify,
+	options,
+) => {
 	const admin = (action: string) => ({ scope: 'admin' as const, action });
 
 	fastify.get(
 		'/services',
 		{
 			config: admin('service.list'),
-			schema: { tags: ['services'], response: { 200: Type.Object({ services: Type.Array(Service) }), ...errorResponses() } },
+			schema: {
+				tags: ['services'],
+				response: { 200: Type.Object({ services: Type.Array(Service) }), ...errorResponses() },
+			},
 		},
 		async () => ({ services: await listServices(fastify.db) }),
 	);
@@ -96,12 +110,18 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 		'/services',
 		{
 			config: admin('service.create'),
-			schema: { tags: ['services'], body: CreateService, response: { 201: Service, ...errorResponses(409) } },
+			schema: {
+				tags: ['services'],
+				body: CreateService,
+				response: { 201: Service, ...errorResponses(409) },
+			},
 		},
 		async (request, reply) => {
 			const { name, ...fields } = request.body;
 			request.auditNote = { service: name };
-			return reply.code(201).send(await createService(fastify.db, fastify.keyring, name, fields, options));
+			return reply
+				.code(201)
+				.send(await createService(fastify.db, fastify.keyring, name, fields, options));
 		},
 	);
 
@@ -109,7 +129,11 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 		'/services/:name',
 		{
 			config: admin('service.read'),
-			schema: { tags: ['services'], params: ServiceParams, response: { 200: Service, ...errorResponses(404) } },
+			schema: {
+				tags: ['services'],
+				params: ServiceParams,
+				response: { 200: Service, ...errorResponses(404) },
+			},
 		},
 		async (request) => {
 			request.auditNote = { service: request.params.name };
@@ -138,7 +162,11 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 		'/services/:name',
 		{
 			config: admin('service.delete'),
-			schema: { tags: ['services'], params: ServiceParams, response: { 204: Type.Null(), ...errorResponses(404, 409) } },
+			schema: {
+				tags: ['services'],
+				params: ServiceParams,
+				response: { 204: Type.Null(), ...errorResponses(404, 409) },
+			},
 		},
 		async (request, reply) => {
 			request.auditNote = { service: request.params.name };

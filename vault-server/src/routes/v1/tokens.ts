@@ -44,7 +44,9 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 						name: Type.String({ minLength: 1, maxLength: 200 }),
 						scope: Scope,
 						expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-						clients: Type.Optional(Type.Array(ClientId, { minItems: 1, maxItems: 1000, uniqueItems: true })),
+						clients: Type.Optional(
+							Type.Array(ClientId, { minItems: 1, maxItems: 1000, uniqueItems: true }),
+						),
 					},
 					{ additionalProperties: false },
 				),
@@ -74,7 +76,10 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 		'/tokens',
 		{
 			config: { scope: 'admin', action: 'token.list' },
-			schema: { tags: ['tokens'], response: { 200: Type.Object({ tokens: Type.Array(TokenInfo) }), ...errorResponses() } },
+			schema: {
+				tags: ['tokens'],
+				response: { 200: Type.Object({ tokens: Type.Array(TokenInfo) }), ...errorResponses() },
+			},
 		},
 		async () => ({ tokens: (await apiTokensStore(fastify.db).list()).map(tokenInfo) }),
 	);
