@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
-import { refreshDueConnections, DEFAULT_LOOP } from '../src/oauth/refresh-loop.js';
+import { refreshDueConnections, DEFAULT_LOOP } from '../src/domain/refresh/refresh-loop.js';
 import { backends } from './helpers/databases.js';
 import { TestProvider } from './helpers/test-provider.js';
 import { asAdmin, asInternal, startTestVault, type TestVault } from './helpers/vault-app.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../src/crypto/keyring.js';
-import { DEFAULT_LOOP } from '../src/oauth/refresh-loop.js';
+import { DEFAULT_LOOP } from '../src/domain/refresh/refresh-loop.js';
 import type { Queryable } from '../src/storage/database.js';
 import { migrate, readMigrations } from '../src/storage/migrations.js';
 import { refreshStore } from '../src/storage/refresh-store.js';

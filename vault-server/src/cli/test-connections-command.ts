@@ -6,7 +6,7 @@ import { openDatabase } from '../storage/open-database.js';
 import { connectionsStore } from '../storage/connections-store.js';
 import { servicesStore } from '../storage/services-store.js';
 import { AuditWriter } from '../domain/audit-writer.js';
-import { ConnectionRefresher } from '../oauth/connection-refresher.js';
+import { ConnectionRefresher } from '../domain/refresh/connection-refresher.js';
 import {
 	checkApiHealth,
 	checkDatabase,

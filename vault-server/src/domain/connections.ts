@@ -10,7 +10,7 @@ import {
 	sealConnectionSecrets,
 	type CredentialSecret,
 } from './connection-secrets.js';
-import { nextRefreshAt } from '../oauth/refresh-policy.js';
+import { nextRefreshAt } from './refresh/refresh-policy.js';
 import type { FetchLookups } from './fetch-lookups.js';
 
 export interface ConnectionInput {

@@ -6,7 +6,7 @@ import { servicesStore, type ServiceRow } from '../storage/services-store.js';
 import { connectionsStore } from '../storage/connections-store.js';
 import { connectLinksStore } from '../storage/connect-links-store.js';
 import { oauthStatesStore, type OAuthStateRow } from '../storage/oauth-states-store.js';
-import { tokenEndpointFor } from '../oauth/service-endpoint.js';
+import { tokenEndpointFor } from './refresh/service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../oauth/token-endpoint.js';
 import { scopesOf } from '../oauth/authorization-request.js';
 import { hashToken } from './api-tokens.js';

@@ -3,8 +3,8 @@ import type { Database } from '../../storage/database.js';
 import type { ConnectionRow } from '../../storage/connections-store.js';
 import type { ServiceRow } from '../../storage/services-store.js';
 import { openCredentialSecret } from '../connection-secrets.js';
-import type { ConnectionRefresher } from '../../oauth/connection-refresher.js';
-import { isExpired, isRenewable } from '../../oauth/refresh-policy.js';
+import type { ConnectionRefresher } from '../refresh/connection-refresher.js';
+import { isExpired, isRenewable } from '../refresh/refresh-policy.js';
 import type { CheckResult } from './system-checks.js';
 
 export interface LivenessDependencies {

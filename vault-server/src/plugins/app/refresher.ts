@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
-import { ConnectionRefresher } from '../../oauth/connection-refresher.js';
-import { DEFAULT_LOOP, startRefreshLoop } from '../../oauth/refresh-loop.js';
+import { ConnectionRefresher } from '../../domain/refresh/connection-refresher.js';
+import { DEFAULT_LOOP, startRefreshLoop } from '../../domain/refresh/refresh-loop.js';
 import { AlertNotifier } from '../../domain/alerts/alert-notifier.js';
 import { startAlertLoop } from '../../domain/alerts/alert-loop.js';
 import { fetchCacheKey } from '../../domain/fetch-cache.js';

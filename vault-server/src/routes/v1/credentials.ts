@@ -7,7 +7,7 @@ import {
 	revealCredential,
 } from '../../domain/connections.js';
 import { FetchLookups } from '../../domain/fetch-lookups.js';
-import { isRenewable } from '../../oauth/refresh-policy.js';
+import { isRenewable } from '../../domain/refresh/refresh-policy.js';
 import {
 	ConnectionParams,
 	Metadata,

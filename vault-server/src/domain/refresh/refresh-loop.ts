@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Database } from '../storage/database.js';
-import { refreshStore } from '../storage/refresh-store.js';
+import type { Database } from '../../storage/database.js';
+import { refreshStore } from '../../storage/refresh-store.js';
 import type { ConnectionRefresher } from './connection-refresher.js';
-import { startPeriodicTask } from '../periodic-task.js';
+import { startPeriodicTask } from '../../periodic-task.js';
 
 export interface RefreshLoopOptions {
 	intervalMs: number;

@@ -1,7 +1,7 @@
-import type { Keyring } from '../crypto/keyring.js';
-import type { ServiceRow } from '../storage/services-store.js';
-import { serviceSecretContext } from '../domain/services.js';
-import type { TokenEndpoint } from './token-endpoint.js';
+import type { Keyring } from '../../crypto/keyring.js';
+import type { ServiceRow } from '../../storage/services-store.js';
+import { serviceSecretContext } from '../services.js';
+import type { TokenEndpoint } from '../../oauth/token-endpoint.js';
 
 export interface EndpointOptions {
 	timeoutMs: number;

@@ -1,13 +1,13 @@
-import type { Keyring } from '../crypto/keyring.js';
-import { connectionNotFound } from '../errors.js';
-import type { Database, Queryable } from '../storage/database.js';
-import type { ConnectionRow } from '../storage/connections-store.js';
-import { refreshStore } from '../storage/refresh-store.js';
-import { servicesStore, type ServiceRow } from '../storage/services-store.js';
-import { withConnectionLock } from '../storage/connection-lock.js';
-import { openRefreshToken, sealConnectionSecrets } from '../domain/connection-secrets.js';
+import type { Keyring } from '../../crypto/keyring.js';
+import { connectionNotFound } from '../../errors.js';
+import type { Database, Queryable } from '../../storage/database.js';
+import type { ConnectionRow } from '../../storage/connections-store.js';
+import { refreshStore } from '../../storage/refresh-store.js';
+import { servicesStore, type ServiceRow } from '../../storage/services-store.js';
+import { withConnectionLock } from '../../storage/connection-lock.js';
+import { openRefreshToken, sealConnectionSecrets } from '../connection-secrets.js';
 import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
-import { requestToken, TokenEndpointError, type TokenAnswer } from './token-endpoint.js';
+import { requestToken, TokenEndpointError, type TokenAnswer } from '../../oauth/token-endpoint.js';
 import { backoffUntil, inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
 
 export type RefreshOutcome =

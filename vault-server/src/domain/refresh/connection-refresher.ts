@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { VaultError } from '../errors.js';
-import type { AuditWriter } from '../domain/audit-writer.js';
-import type { Actor } from '../domain/api-tokens.js';
-import { needsReauthError } from '../domain/connections.js';
-import type { ConnectionRow } from '../storage/connections-store.js';
+import { VaultError } from '../../errors.js';
+import type { AuditWriter } from '../audit-writer.js';
+import type { Actor } from '../api-tokens.js';
+import { needsReauthError } from '../connections.js';
+import type { ConnectionRow } from '../../storage/connections-store.js';
 import {
 	refreshConnection,
 	type DuePredicate,

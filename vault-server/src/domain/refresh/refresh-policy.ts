@@ -1,5 +1,5 @@
-import type { ConnectionRow } from '../storage/connections-store.js';
-import type { ServiceRow } from '../storage/services-store.js';
+import type { ConnectionRow } from '../../storage/connections-store.js';
+import type { ServiceRow } from '../../storage/services-store.js';
 
 export const DEFAULT_REFRESH_LEAD_SECONDS = 600;
 const BACKOFF_BASE_MS = 30_000;
