@@ -101,7 +101,9 @@ describe.each(backends())('audit log on %s', (backend) => {
 			workflow_id: 'wf-audit',
 			execution_id: '991',
 			status_code: 200,
+			hash: expect.stringMatching(/^[0-9a-f]{64}$/),
 		});
+		expect(response.json().entries[0]).not.toHaveProperty('prev_hash');
 		expect((await vault.app.inject({ url: '/v1/audit', headers: asInternal })).statusCode).toBe(
 			403,
 		);

@@ -428,6 +428,24 @@ describe.each(backends())('API tokens on %s', (backend) => {
 		).toBe(401);
 	});
 
+	it('refuses an admin token limited to clients (400) and revoking an unknown id (404)', async () => {
+		const limitedAdmin = await inject({
+			method: 'POST',
+			url: '/v1/tokens',
+			headers: asAdmin,
+			payload: { name: 'too narrow', scope: 'admin', clients: ['client-a'] },
+		});
+		expect(limitedAdmin.statusCode).toBe(400);
+		expect(limitedAdmin.json().code).toBe('VALIDATION_FAILED');
+		const unknown = await inject({
+			method: 'DELETE',
+			url: '/v1/tokens/00000000-0000-4000-8000-000000000000',
+			headers: asAdmin,
+		});
+		expect(unknown.statusCode).toBe(404);
+		expect(unknown.json().code).toBe('TOKEN_NOT_FOUND');
+	});
+
 	it('refuses an expired token', async () => {
 		const { token, id } = (
 			await inject({

@@ -10,7 +10,7 @@ import {
 	type RefreshDependencies,
 	type RefreshResult,
 } from './refresh-connection.js';
-import { expiresWithin, inBackoff, isExpired } from './refresh-policy.js';
+import { expiresWithin, inBackoff, isExpired, isRenewable } from './refresh-policy.js';
 
 export type RefreshTrigger = 'fetch' | 'background' | 'manual';
 
@@ -80,6 +80,34 @@ export class ConnectionRefresher {
 		return result.outcome === 'failed' || result.outcome === 'backoff'
 			? this.#servable(result.connection, result.reason ?? null)
 			: result.connection;
+	}
+
+	/**
+	 * A refresh asked for by a caller (POST /v1/credentials/…/refresh): the provider is called now,
+	 * whatever the expiry. Returns the renewed connection. Throws CREDENTIAL_NOT_ALLOWED (422) for a
+	 * connection the vault cannot renew, CONNECTION_NEEDS_REAUTH (409) when only the client can
+	 * restore it, REFRESH_FAILED (503) when the provider failed and the stored token is unchanged.
+	 */
+	async refreshOnDemand(
+		connection: ConnectionRow,
+		actor: Actor | undefined,
+	): Promise<ConnectionRow> {
+		const { client_id: clientId, service } = connection;
+		if (!isRenewable(connection)) {
+			throw new VaultError(
+				'CREDENTIAL_NOT_ALLOWED',
+				`The connection of '${clientId}' to '${service}' cannot be refreshed`,
+			);
+		}
+		const result = await this.refresh(clientId, service, 'manual', actor);
+		if (result.outcome === 'needs_reauth') throw needsReauthError(clientId, service);
+		if (result.outcome !== 'refreshed' && result.outcome !== 'superseded') {
+			throw new VaultError(
+				'REFRESH_FAILED',
+				`The refresh failed${result.reason ? ` (${result.reason})` : ''}; the stored token is unchanged`,
+			);
+		}
+		return result.connection;
 	}
 
 	#servable(connection: ConnectionRow, reason: string | null): ConnectionRow {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { auditStore } from '../../storage/audit-store.js';
+import { searchAudit } from '../../domain/audit-search.js';
 import { ClientId, NullableString, ServiceName, errorResponses } from '../schemas.js';
 
 const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
@@ -47,15 +47,13 @@ const audit: FastifyPluginAsyncTypebox = async (fastify) => {
 			const { client_id: clientId, service, since, limit } = request.query;
 			// the query's own filters are the subject of this row, not a client or service it touched
 			request.auditNote = { details: { client_id: clientId ?? null, service: service ?? null } };
-			const rows = await auditStore(fastify.db).search({
+			const entries = await searchAudit(fastify.db, {
 				clientId,
 				service,
 				since: since ? new Date(since) : undefined,
 				limit,
 			});
-			return {
-				entries: rows.map((row) => ({ ...row, hash: Buffer.from(row.hash).toString('hex') })),
-			};
+			return { entries };
 		},
 	);
 };

@@ -1,13 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { VaultError } from '../../errors.js';
-import {
-	loadConnectionForFetch,
-	needsReauthError,
-	revealCredential,
-} from '../../domain/connections.js';
+import { loadConnectionForFetch, revealCredential } from '../../domain/connections.js';
 import { FetchLookups } from '../../domain/fetch-lookups.js';
-import { isRenewable } from '../../domain/refresh/refresh-policy.js';
 import {
 	ConnectionParams,
 	Metadata,
@@ -85,22 +80,9 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 		async (request) => {
 			const { client_id: clientId, service } = request.params;
 			const stored = await loadConnectionForFetch(lookups, clientId, service);
-			if (!isRenewable(stored)) {
-				throw new VaultError(
-					'CREDENTIAL_NOT_ALLOWED',
-					`The connection of '${clientId}' to '${service}' cannot be refreshed`,
-				);
-			}
-			const result = await fastify.refresher.refresh(clientId, service, 'manual', request.actor);
-			if (result.outcome === 'needs_reauth') throw needsReauthError(clientId, service);
-			if (result.outcome !== 'refreshed' && result.outcome !== 'superseded') {
-				throw new VaultError(
-					'REFRESH_FAILED',
-					`The refresh failed${result.reason ? ` (${result.reason})` : ''}; the stored token is unchanged`,
-				);
-			}
+			const renewed = await fastify.refresher.refreshOnDemand(stored, request.actor);
 			request.auditNote = { usedConnection: { clientId, service } };
-			return revealCredential(fastify.keyring, result.connection, { includeRefreshToken: false });
+			return revealCredential(fastify.keyring, renewed, { includeRefreshToken: false });
 		},
 	);
 };

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { VaultError } from '../../errors.js';
-import { createApiToken } from '../../domain/api-tokens.js';
-import { apiTokensStore, type ApiTokenRow } from '../../storage/api-tokens-store.js';
+import { issueApiToken, listApiTokens, revokeApiToken } from '../../domain/token-admin.js';
 import { ClientId, NullableTimestamp, Timestamp, errorResponses } from '../schemas.js';
 
 const Scope = Type.Union([Type.Literal('admin'), Type.Literal('read')]);
@@ -16,18 +14,6 @@ const TokenInfo = Type.Object({
 	revoked_at: NullableTimestamp,
 	last_used_at: NullableTimestamp,
 	created_at: Timestamp,
-});
-
-export const tokenInfo = (row: ApiTokenRow) => ({
-	id: row.id,
-	name: row.name,
-	scope: row.scope,
-	prefix: row.token_prefix,
-	clients: row.clients,
-	expires_at: row.expires_at,
-	revoked_at: row.revoked_at,
-	last_used_at: row.last_used_at,
-	created_at: row.created_at,
 });
 
 const UUID = Type.String({ format: 'uuid' });
@@ -58,17 +44,14 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 		},
 		async (request, reply) => {
 			const { name, scope, clients } = request.body;
-			if (scope === 'admin' && clients) {
-				throw new VaultError('VALIDATION_FAILED', 'An admin token cannot be limited to clients');
-			}
-			const { token, row } = await createApiToken(fastify.db, {
+			const created = await issueApiToken(fastify.db, {
 				name,
 				scope,
 				clients,
 				expiresInDays: request.body.expires_in_days,
 			});
-			request.auditNote = { details: { token_id: row.id, scope } };
-			return reply.code(201).send({ ...tokenInfo(row), token });
+			request.auditNote = { details: { token_id: created.id, scope } };
+			return reply.code(201).send(created);
 		},
 	);
 
@@ -81,7 +64,7 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 				response: { 200: Type.Object({ tokens: Type.Array(TokenInfo) }), ...errorResponses() },
 			},
 		},
-		async () => ({ tokens: (await apiTokensStore(fastify.db).list()).map(tokenInfo) }),
+		async () => ({ tokens: await listApiTokens(fastify.db) }),
 	);
 
 	fastify.delete(
@@ -95,8 +78,7 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 			},
 		},
 		async (request, reply) => {
-			const row = await apiTokensStore(fastify.db).revoke(request.params.id);
-			if (!row) throw new VaultError('TOKEN_NOT_FOUND', 'No token with that id');
+			const row = await revokeApiToken(fastify.db, request.params.id);
 			fastify.tokens.invalidate();
 			request.auditNote = { details: { token_id: row.id } };
 			return reply.code(204).send(null);
