@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
 import { Keyring } from '../src/crypto/keyring.js';
+import { encryptionKeysStore } from '../src/storage/encryption-keys-store.js';
 import { connectionContext } from '../src/domain/connection-secrets.js';
 
 /**
@@ -12,7 +13,10 @@ const db = openPostgresDatabase({
 	url: process.env.DATABASE_URL!,
 	poolSize: Number(process.env.DATABASE_POOL_SIZE ?? 10),
 });
-const keyring = await Keyring.open(db, Buffer.from(process.env.ENCRYPTION_MASTER_KEY!, 'hex'));
+const keyring = await Keyring.open(
+	encryptionKeysStore(db),
+	Buffer.from(process.env.ENCRYPTION_MASTER_KEY!, 'hex'),
+);
 const app = Fastify({ logger: false });
 
 app.get<{ Params: { client_id: string; service: string } }>(

@@ -10,6 +10,7 @@ import type { Database } from './storage/database.js';
 import { migrate, readMigrations, type Migration } from './storage/migrations.js';
 import { migrationsDirectory } from './storage/sql-directory.js';
 import { openDatabase } from './storage/open-database.js';
+import { encryptionKeysStore } from './storage/encryption-keys-store.js';
 
 export interface OpenedVault {
 	db: Database;
@@ -58,7 +59,7 @@ export async function openVault(
 			masterKeyRotation = await rewrapDataKeysUnder(db, masterKey.key, previous);
 			announce(masterKeyRotationMessage(masterKeyRotation));
 		}
-		const keyring = await Keyring.open(db, masterKey.key);
+		const keyring = await Keyring.open(encryptionKeysStore(db), masterKey.key);
 		return { db, keyring, masterKey, migrationsApplied, masterKeyRotation };
 	} catch (error) {
 		if (!options.db) await db.close();

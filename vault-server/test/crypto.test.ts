@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { open, seal, keyVersionOf } from '../src/crypto/envelope.js';
 import { DecryptionFailed } from '../src/crypto/decryption-failed.js';
-import { Keyring, MasterKeyMismatch } from '../src/crypto/keyring.js';
+import {
+	Keyring,
+	MasterKeyMismatch,
+	wrapDataKey,
+	type KeyLoader,
+	type KeyRow,
+} from '../src/crypto/keyring.js';
+import { encryptionKeysStore } from '../src/storage/encryption-keys-store.js';
 import { migrate, readMigrations } from '../src/storage/migrations.js';
 import { migrationsDirectory } from '../src/storage/sql-directory.js';
 import { backends, openTestDatabase, type TestDatabase } from './helpers/databases.js';
@@ -77,18 +84,46 @@ describe.each(backends())('keyring on %s', (backend) => {
 		database = await openTestDatabase(backend);
 		await migrate(database.db, readMigrations(migrationsDirectory()));
 		const masterKey = randomBytes(32);
-		const keyring = await Keyring.open(database.db, masterKey);
+		const keyring = await Keyring.open(encryptionKeysStore(database.db), masterKey);
 		expect(keyring.activeVersion).toBe(1);
 		const sealed = keyring.encrypt('token', 'ctx');
 		expect(sealed.keyVersion).toBe(1);
 
-		const again = await Keyring.open(database.db, masterKey);
+		const again = await Keyring.open(encryptionKeysStore(database.db), masterKey);
 		expect((await again.decrypt(sealed.ciphertext, 'ctx')).toString()).toBe('token');
 
-		await expect(Keyring.open(database.db, randomBytes(32))).rejects.toBeInstanceOf(
-			MasterKeyMismatch,
-		);
+		await expect(
+			Keyring.open(encryptionKeysStore(database.db), randomBytes(32)),
+		).rejects.toBeInstanceOf(MasterKeyMismatch);
 		const rows = await database.db.query('SELECT version FROM encryption_keys');
 		expect(rows).toHaveLength(1);
+	});
+});
+
+describe('keyring without a database', () => {
+	it('reads and creates its keys only through the key loader it is given', async () => {
+		const rows: KeyRow[] = [];
+		const loader: KeyLoader = {
+			listUsable: async () => rows.filter((row) => row.status !== 'retired'),
+			insertFirst: async (wrapped) => {
+				if (rows.length === 0) rows.push({ version: 1, wrapped_key: wrapped, status: 'active' });
+			},
+		};
+		const masterKey = randomBytes(32);
+		const keyring = await Keyring.open(loader, masterKey);
+		expect(keyring.activeVersion).toBe(1);
+		expect(rows).toHaveLength(1);
+
+		// a version another process added is loaded when a ciphertext under it comes to be opened
+		rows[0]!.status = 'decrypt_only';
+		rows.push({
+			version: 2,
+			wrapped_key: wrapDataKey(masterKey, 2, randomBytes(32)),
+			status: 'active',
+		});
+		const sealedElsewhere = await Keyring.open(loader, masterKey);
+		const sealed = sealedElsewhere.encrypt('token', 'ctx');
+		expect(sealed.keyVersion).toBe(2);
+		expect((await keyring.decrypt(sealed.ciphertext, 'ctx')).toString()).toBe('token');
 	});
 });

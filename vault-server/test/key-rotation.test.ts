@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { Keyring } from '../src/crypto/keyring.js';
+import { encryptionKeysStore } from '../src/storage/encryption-keys-store.js';
 import { DecryptionFailed } from '../src/crypto/decryption-failed.js';
 import { VaultError } from '../src/errors.js';
 import { keysStatus } from '../src/domain/key-status.js';
@@ -93,7 +94,10 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 		]);
 
 		// the operator's CLI is another keyring on the same database, as another process would be
-		const cli = await Keyring.open(vault.database.db, vault.vault.masterKey.key);
+		const cli = await Keyring.open(
+			encryptionKeysStore(vault.database.db),
+			vault.vault.masterKey.key,
+		);
 		expect(await rotateDataKey(vault.database.db, vault.vault.masterKey.key)).toEqual({
 			version: 2,
 			previous: 1,
@@ -185,13 +189,13 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 		await expectCode(retireDataKey(db, 2, { settleMs: 0 }), 'KEY_VERSION_ACTIVE');
 		await expectCode(retireDataKey(db, 9, { settleMs: 0 }), 'KEY_VERSION_NOT_FOUND');
 
-		const cli = await Keyring.open(db, masterKey);
+		const cli = await Keyring.open(encryptionKeysStore(db), masterKey);
 		expect((await rewrapAll(db, cli, { batchSize: 50 })).remaining).toBe(0);
 		await expectCode(retireDataKey(db, 1, { settleMs: 60_000 }), 'KEY_ROTATION_TOO_RECENT');
 		expect(await retireDataKey(db, 1, { settleMs: 0 })).toBe('retired');
 		expect(await retireDataKey(db, 1, { settleMs: 0 })).toBe('already_retired');
 
-		const fresh = await Keyring.open(db, masterKey);
+		const fresh = await Keyring.open(encryptionKeysStore(db), masterKey);
 		await expect(fresh.decrypt(sealedUnderOne.ciphertext, 'ctx')).rejects.toBeInstanceOf(
 			DecryptionFailed,
 		);
@@ -215,7 +219,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 			await seed();
 			const db = vault.database.db;
 			await rotateDataKey(db, vault.vault.masterKey.key);
-			const cli = await Keyring.open(db, vault.vault.masterKey.key);
+			const cli = await Keyring.open(encryptionKeysStore(db), vault.vault.masterKey.key);
 			const connections = CIPHERTEXT_LOCATIONS.find((place) => place.name === 'connections')!;
 			let release!: () => void;
 			let locked!: () => void;

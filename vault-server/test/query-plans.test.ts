@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../src/crypto/keyring.js';
+import { encryptionKeysStore } from '../src/storage/encryption-keys-store.js';
 import { DEFAULT_LOOP } from '../src/domain/refresh/refresh-loop.js';
 import type { Queryable } from '../src/storage/database.js';
 import { migrate, readMigrations } from '../src/storage/migrations.js';
@@ -62,7 +63,7 @@ describe.runIf(backends().includes('postgres'))(
 		beforeAll(async () => {
 			database = await openTestDatabase('postgres');
 			await migrate(database.db, readMigrations(migrationsDirectory()));
-			await Keyring.open(database.db, randomBytes(32));
+			await Keyring.open(encryptionKeysStore(database.db), randomBytes(32));
 			await seedConnections(database.db);
 		});
 		afterAll(() => database?.dispose());

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Keyring } from '../src/crypto/keyring.js';
+import { encryptionKeysStore } from '../src/storage/encryption-keys-store.js';
 import { openCredentialSecret, openRefreshToken } from '../src/domain/connection-secrets.js';
 import type { Database } from '../src/storage/database.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
@@ -46,7 +47,7 @@ async function seed(db: Database, vault: OpenedVault) {
 }
 
 async function expectEveryCredentialOpens(db: Database) {
-	const keyring = await Keyring.open(db, Buffer.from(TEST_MASTER_KEY, 'hex'));
+	const keyring = await Keyring.open(encryptionKeysStore(db), Buffer.from(TEST_MASTER_KEY, 'hex'));
 	const rows = await db.query<{
 		client_id: string;
 		credential_ciphertext: Uint8Array;

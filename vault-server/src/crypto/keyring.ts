@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Database, Queryable } from '../storage/database.js';
 import { DecryptionFailed } from './decryption-failed.js';
 import { KEY_LENGTH, keyVersionOf, open, seal } from './envelope.js';
 
@@ -41,6 +40,17 @@ export function unwrapDataKey(
 	}
 }
 
+/**
+ * Where the keyring reads the wrapped data keys and writes the first one: the `encryption_keys`
+ * table behind storage's encryptionKeysStore. The keyring itself runs no SQL.
+ */
+export interface KeyLoader {
+	/** Every version not retired, in version order. */
+	listUsable(): Promise<KeyRow[]>;
+	/** Inserts version 1 as active, unless a key exists already (then it keeps that one). */
+	insertFirst(wrappedKey: Uint8Array): Promise<void>;
+}
+
 export interface Sealed {
 	ciphertext: Buffer;
 	keyVersion: number;
@@ -55,16 +65,21 @@ export class Keyring {
 	#active = 0;
 
 	private constructor(
-		private readonly db: Database,
+		private readonly keys: KeyLoader,
 		private readonly masterKey: Buffer,
 	) {}
 
-	/** Loads every data key; creates version 1 only when the vault has no key at all. */
-	static async open(db: Database, masterKey: Buffer): Promise<Keyring> {
-		const keyring = new Keyring(db, masterKey);
+	/**
+	 * Loads every data key (32 bytes each, wrapped under the 32-byte master key) from `keys`;
+	 * creates version 1 only when the vault has no key at all. Throws MasterKeyMismatch when the
+	 * master key cannot open a stored version.
+	 */
+	static async open(keys: KeyLoader, masterKey: Buffer): Promise<Keyring> {
+		const keyring = new Keyring(keys, masterKey);
 		await keyring.reload();
 		if (keyring.#keys.size === 0) {
-			await createFirstKey(db, masterKey);
+			// two processes starting on an empty vault keep whichever key landed first
+			await keys.insertFirst(wrapDataKey(masterKey, 1, randomBytes(KEY_LENGTH)));
 			await keyring.reload();
 		}
 		return keyring;
@@ -81,9 +96,7 @@ export class Keyring {
 
 	/** Reads the key table again: a rotation or retirement by another process takes effect here. */
 	async reload(): Promise<void> {
-		const rows = await this.db.query<KeyRow>(
-			"SELECT version, wrapped_key, status FROM encryption_keys WHERE status <> 'retired' ORDER BY version",
-		);
+		const rows = await this.keys.listUsable();
 		const keys = new Map<number, Buffer>();
 		let active = 0;
 		for (const row of rows) {
@@ -113,12 +126,4 @@ export class Keyring {
 	async decryptText(ciphertext: Uint8Array, context: string): Promise<string> {
 		return (await this.decrypt(ciphertext, context)).toString('utf8');
 	}
-}
-
-async function createFirstKey(db: Queryable, masterKey: Buffer): Promise<void> {
-	// ON CONFLICT: two processes starting on an empty vault keep whichever key landed first
-	await db.query(
-		"INSERT INTO encryption_keys (version, wrapped_key, status) VALUES (1, $1, 'active') ON CONFLICT DO NOTHING",
-		[wrapDataKey(masterKey, 1, randomBytes(KEY_LENGTH))],
-	);
 }

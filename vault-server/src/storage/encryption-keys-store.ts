@@ -17,6 +17,21 @@ export function encryptionKeysStore(db: Queryable) {
 			return db.query<EncryptionKeyRow>('SELECT * FROM encryption_keys ORDER BY version');
 		},
 
+		/** The versions a keyring loads: every one not retired, in version order. */
+		async listUsable() {
+			return db.query<Pick<EncryptionKeyRow, 'version' | 'wrapped_key' | 'status'>>(
+				"SELECT version, wrapped_key, status FROM encryption_keys WHERE status <> 'retired' ORDER BY version",
+			);
+		},
+
+		/** Version 1 as the active key; ON CONFLICT: a key another process inserted first stays. */
+		async insertFirst(wrappedKey: Uint8Array): Promise<void> {
+			await db.query(
+				"INSERT INTO encryption_keys (version, wrapped_key, status) VALUES (1, $1, 'active') ON CONFLICT DO NOTHING",
+				[wrappedKey],
+			);
+		},
+
 		/** Every key row, locked until the transaction ends (master-key rotation, one at a time). */
 		async lockAll(): Promise<EncryptionKeyRow[]> {
 			return db.query<EncryptionKeyRow>(

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { Keyring } from '../../src/crypto/keyring.js';
+import { encryptionKeysStore } from '../../src/storage/encryption-keys-store.js';
 import { openCredentialSecret } from '../../src/domain/connection-secrets.js';
 import type { Database } from '../../src/storage/database.js';
 import { runCli } from './cli.js';
@@ -34,7 +35,7 @@ export async function expectNothingLost(
 	}
 
 	// no half-written row: every stored ciphertext opens, bound to its own client and service
-	const keyring = await Keyring.open(db, Buffer.from(TEST_MASTER_KEY, 'hex'));
+	const keyring = await Keyring.open(encryptionKeysStore(db), Buffer.from(TEST_MASTER_KEY, 'hex'));
 	const rows = await db.query<{
 		client_id: string;
 		service: string;

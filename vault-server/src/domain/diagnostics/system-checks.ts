@@ -4,6 +4,7 @@ import { Keyring } from '../../crypto/keyring.js';
 import type { Database } from '../../storage/database.js';
 import { pendingMigrations, readMigrations } from '../../storage/migrations.js';
 import { migrationsDirectory } from '../../storage/sql-directory.js';
+import { encryptionKeysStore } from '../../storage/encryption-keys-store.js';
 
 export type CheckStatus = 'OK' | 'FAILED' | 'SKIPPED' | 'NOT CHECKED';
 
@@ -58,7 +59,7 @@ export async function checkMasterKey(
 					detail: 'no data key yet (the first start creates one)',
 				},
 			};
-		const keyring = await Keyring.open(db, resolveMasterKey(config).key);
+		const keyring = await Keyring.open(encryptionKeysStore(db), resolveMasterKey(config).key);
 		return {
 			result: {
 				name: 'master key',
