@@ -8,6 +8,7 @@ import { connectLinksStore, type ConnectLinkRow } from '../storage/connect-links
 import { oauthStatesStore } from '../storage/oauth-states-store.js';
 import { authorizationUrl } from '../oauth/authorization-request.js';
 import { createPkcePair } from '../oauth/pkce.js';
+import { parseProviderUrl } from '../oauth/provider-url.js';
 import { hashToken } from './api-tokens.js';
 import { ConnectFlowError } from './connect-flow-error.js';
 
@@ -43,22 +44,14 @@ export const stateIdOf = (stateHash: Uint8Array) => Buffer.from(stateHash).toStr
 
 export const redirectUriFor = (publicUrl: string) => `${publicUrl}/oauth/callback`;
 
-function isAllowedUrl(value: string, allowInsecure: boolean): boolean {
-	try {
-		const { protocol } = new URL(value);
-		return protocol === 'https:' || (allowInsecure && protocol === 'http:');
-	} catch {
-		return false;
-	}
-}
-
 function connectProblem(service: ServiceRow, allowInsecure: boolean): string | undefined {
 	if (service.oauth_type !== 'oauth2') return `its oauth_type is ${service.oauth_type}, not oauth2`;
 	if (!service.oauth_client_id) return 'it has no oauth_client_id (set it with PATCH /v1/services)';
 	for (const field of ['oauth_authorization_url', 'oauth_token_url'] as const) {
 		const value = service[field];
 		if (!value) return `it has no ${field}`;
-		if (!isAllowedUrl(value, allowInsecure)) return `its ${field} is not an https URL`;
+		if ('problem' in parseProviderUrl(value, allowInsecure))
+			return `its ${field} is not an https URL`;
 	}
 	return undefined;
 }

@@ -2,6 +2,7 @@ import { VaultError, serviceNotFound } from '../errors.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Database } from '../storage/database.js';
 import { servicesStore, type ServiceFields, type ServiceRow } from '../storage/services-store.js';
+import { parseProviderUrl } from '../oauth/provider-url.js';
 
 export interface ServiceInput extends Omit<ServiceFields, 'oauth_client_secret_ciphertext'> {
 	oauth_client_secret?: string | null;
@@ -22,18 +23,15 @@ function checkUrls(input: ServiceInput, allowInsecure: boolean): void {
 	for (const field of URL_FIELDS) {
 		const value = input[field];
 		if (value === undefined || value === null) continue;
-		let url: URL;
-		try {
-			url = new URL(value);
-		} catch {
+		const checked = parseProviderUrl(value, allowInsecure);
+		if (!('problem' in checked)) continue;
+		if (checked.problem === 'invalid') {
 			throw new VaultError('VALIDATION_FAILED', `${field} is not a valid URL`);
 		}
-		if (url.protocol !== 'https:' && !(allowInsecure && url.protocol === 'http:')) {
-			throw new VaultError(
-				'VALIDATION_FAILED',
-				`${field} must be an https URL (ALLOW_INSECURE_OAUTH_URLS=true allows http for local testing)`,
-			);
-		}
+		throw new VaultError(
+			'VALIDATION_FAILED',
+			`${field} must be an https URL (ALLOW_INSECURE_OAUTH_URLS=true allows http for local testing)`,
+		);
 	}
 }
 

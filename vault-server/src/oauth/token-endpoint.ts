@@ -3,6 +3,7 @@
  * no redirects followed, a bounded answer, and errors that name what happened without ever
  * carrying the answer's body (which may hold tokens).
  */
+import { parseProviderUrl } from './provider-url.js';
 
 export interface TokenEndpoint {
 	url: string;
@@ -55,16 +56,14 @@ const MAX_ANSWER_BYTES = 256 * 1024;
 const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function checkUrl(raw: string, allowInsecure: boolean): URL {
-	let url: URL;
-	try {
-		url = new URL(raw);
-	} catch {
-		throw new TokenEndpointError('transient', 'the service has no valid token URL');
-	}
-	if (url.protocol !== 'https:' && !(allowInsecure && url.protocol === 'http:')) {
-		throw new TokenEndpointError('transient', 'the token URL must be https');
-	}
-	return url;
+	const checked = parseProviderUrl(raw, allowInsecure);
+	if ('url' in checked) return checked.url;
+	throw new TokenEndpointError(
+		'transient',
+		checked.problem === 'invalid'
+			? 'the service has no valid token URL'
+			: 'the token URL must be https',
+	);
 }
 
 function requestOf(endpoint: TokenEndpoint, grant: Record<string, string>) {

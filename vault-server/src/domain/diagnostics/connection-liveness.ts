@@ -5,6 +5,7 @@ import type { ServiceRow } from '../../storage/services-store.js';
 import { openCredentialSecret } from '../connection-secrets.js';
 import type { ConnectionRefresher } from '../refresh/connection-refresher.js';
 import { isExpired, isRenewable } from '../refresh/refresh-policy.js';
+import { parseProviderUrl } from '../../oauth/provider-url.js';
 import type { CheckResult } from './system-checks.js';
 
 export interface LivenessDependencies {
@@ -29,9 +30,10 @@ async function callTestUrl(
 	connection: ConnectionRow,
 	service: ServiceRow,
 ): Promise<string | undefined> {
-	const url = new URL(service.test_url!);
-	if (url.protocol !== 'https:' && !(deps.allowInsecure && url.protocol === 'http:'))
-		return 'test_url must be https';
+	const checked = parseProviderUrl(service.test_url!, deps.allowInsecure);
+	if ('problem' in checked)
+		return checked.problem === 'invalid' ? 'test_url is not a valid URL' : 'test_url must be https';
+	const { url } = checked;
 	const secret = await openCredentialSecret(
 		deps.keyring,
 		connection.client_id,
