@@ -5,7 +5,7 @@ import { openVault } from '../src/vault.js';
 import { loadConfig } from '../src/config/config.js';
 import { createService } from '../src/domain/services.js';
 import { AuditWriter } from '../src/domain/audit-writer.js';
-import { ConnectionRefresher } from '../src/domain/refresh/connection-refresher.js';
+import { refresherFromConfig } from '../src/domain/refresh/refresher-from-config.js';
 import { DEFAULT_LOOP, refreshDueConnections } from '../src/domain/refresh/refresh-loop.js';
 import type { Database } from '../src/storage/database.js';
 import { seedConnections } from './seed.js';
@@ -73,18 +73,17 @@ async function openScaleRig(options: ScaleOptions, tokenUrl: string, stored: num
 		NODE_ENV: 'production',
 		DATABASE_URL: await options.createDatabase(name),
 		ENCRYPTION_MASTER_KEY: options.masterKey,
+		// the bench provider listens on http://127.0.0.1
+		ALLOW_INSECURE_OAUTH_URLS: 'true',
 	});
 	const vault = await openVault(config);
 	const audit = new AuditWriter(vault.db);
 	const outcomes = new Map<string, number>();
-	const refresher = new ConnectionRefresher({
+	const refresher = refresherFromConfig(config, {
 		db: vault.db,
 		keyring: vault.keyring,
 		audit,
 		log,
-		skewSeconds: config.refresher.skewSeconds,
-		timeoutMs: config.refresher.timeoutMs,
-		allowInsecure: true,
 		onOutcome: (_trigger, outcome) => void outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1),
 	});
 	const loop = { ...DEFAULT_LOOP, concurrency: config.refresher.concurrency };

@@ -2,9 +2,12 @@ import { pino } from 'pino';
 import { loggerOptions } from '../config/logger.js';
 import { openVault } from '../vault.js';
 import { AuditWriter } from '../domain/audit-writer.js';
-import { ConnectionRefresher } from '../domain/refresh/connection-refresher.js';
+import {
+	refreshLoopFromConfig,
+	refresherFromConfig,
+} from '../domain/refresh/refresher-from-config.js';
 import { startKeyringReload } from '../crypto/keyring-reload.js';
-import { DEFAULT_LOOP, startRefreshLoop } from '../domain/refresh/refresh-loop.js';
+import { startRefreshLoop } from '../domain/refresh/refresh-loop.js';
 import { AlertNotifier } from '../domain/alerts/alert-notifier.js';
 import { startAlertLoop } from '../domain/alerts/alert-loop.js';
 import { CriticalErrorRecorder } from '../domain/alerts/critical-errors.js';
@@ -20,20 +23,13 @@ export const refresherCommand: Command = async (_args, config) => {
 	const vault = await openVault(config, { announce: (message) => log.warn(message) });
 	const keyringReload = startKeyringReload(vault.keyring, config.keyringReloadMs, log);
 	const audit = new AuditWriter(vault.db);
-	const refresher = new ConnectionRefresher({
+	const refresher = refresherFromConfig(config, {
 		db: vault.db,
 		keyring: vault.keyring,
 		audit,
 		log,
-		skewSeconds: config.refresher.skewSeconds,
-		timeoutMs: config.refresher.timeoutMs,
-		allowInsecure: config.allowInsecureOAuthUrls,
 	});
-	const loop = startRefreshLoop(vault.db, refresher, log, {
-		...DEFAULT_LOOP,
-		intervalMs: config.refresher.intervalMs,
-		concurrency: config.refresher.concurrency,
-	});
+	const loop = startRefreshLoop(vault.db, refresher, log, refreshLoopFromConfig(config));
 	const alertLoop = startAlertLoop({
 		db: vault.db,
 		settings: config.alerts,

@@ -6,7 +6,7 @@ import { openDatabase } from '../storage/open-database.js';
 import { connectionsStore } from '../storage/connections-store.js';
 import { servicesStore } from '../storage/services-store.js';
 import { AuditWriter } from '../domain/audit-writer.js';
-import { ConnectionRefresher } from '../domain/refresh/connection-refresher.js';
+import { refresherFromConfig } from '../domain/refresh/refresher-from-config.js';
 import {
 	checkApiHealth,
 	checkDatabase,
@@ -81,12 +81,7 @@ async function runChecks(config: Config, print: (result: CheckResult) => void) {
 			timeoutMs: config.refresher.timeoutMs,
 			allowInsecure: config.allowInsecureOAuthUrls,
 		};
-		const refresher = new ConnectionRefresher({
-			...deps,
-			audit,
-			log,
-			skewSeconds: config.refresher.skewSeconds,
-		});
+		const refresher = refresherFromConfig(config, { db, keyring: key.keyring, audit, log });
 		const connections = await connectionsStore(db).listAll();
 		const services = new Map(
 			(await servicesStore(db).list()).map((service) => [service.name, service]),

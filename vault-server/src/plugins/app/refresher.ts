@@ -1,6 +1,10 @@
 import fp from 'fastify-plugin';
-import { ConnectionRefresher } from '../../domain/refresh/connection-refresher.js';
-import { DEFAULT_LOOP, startRefreshLoop } from '../../domain/refresh/refresh-loop.js';
+import type { ConnectionRefresher } from '../../domain/refresh/connection-refresher.js';
+import { startRefreshLoop } from '../../domain/refresh/refresh-loop.js';
+import {
+	refreshLoopFromConfig,
+	refresherFromConfig,
+} from '../../domain/refresh/refresher-from-config.js';
 import { AlertNotifier } from '../../domain/alerts/alert-notifier.js';
 import { startAlertLoop } from '../../domain/alerts/alert-loop.js';
 import { fetchCacheKey } from '../../domain/fetch-cache.js';
@@ -17,15 +21,12 @@ declare module 'fastify' {
  */
 export default fp(
 	async (fastify) => {
-		const { refresher: settings, allowInsecureOAuthUrls } = fastify.config;
-		const refresher = new ConnectionRefresher({
+		const settings = fastify.config.refresher;
+		const refresher = refresherFromConfig(fastify.config, {
 			db: fastify.db,
 			keyring: fastify.keyring,
 			audit: fastify.audit,
 			log: fastify.log,
-			skewSeconds: settings.skewSeconds,
-			timeoutMs: settings.timeoutMs,
-			allowInsecure: allowInsecureOAuthUrls,
 			onOutcome: (trigger, outcome) => fastify.metrics.refreshes.inc({ trigger, outcome }),
 			onSettled: (clientId, service) =>
 				fastify.fetchCache.invalidate(fetchCacheKey(clientId, service)),
@@ -34,11 +35,12 @@ export default fp(
 		if (!settings.enabled) return;
 		let loops: { stop(): Promise<void> }[] = [];
 		fastify.addHook('onReady', async () => {
-			const refreshLoop = startRefreshLoop(fastify.db, refresher, fastify.log, {
-				...DEFAULT_LOOP,
-				intervalMs: settings.intervalMs,
-				concurrency: settings.concurrency,
-			});
+			const refreshLoop = startRefreshLoop(
+				fastify.db,
+				refresher,
+				fastify.log,
+				refreshLoopFromConfig(fastify.config),
+			);
 			const alertLoop = startAlertLoop({
 				db: fastify.db,
 				settings: fastify.config.alerts,
