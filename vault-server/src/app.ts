@@ -13,6 +13,7 @@ import rateLimitPlugin from './plugins/external/rate-limit.js';
 import authPlugin from './plugins/app/auth.js';
 import auditPlugin from './plugins/app/audit.js';
 import refresherPlugin from './plugins/app/refresher.js';
+import alertLoopPlugin from './plugins/app/alert-loop.js';
 import fetchCachePlugin from './plugins/app/fetch-cache.js';
 import keyringReloadPlugin from './plugins/app/keyring-reload.js';
 import metricsPlugin from './plugins/app/metrics.js';
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	await fastify.register(auditPlugin);
 	await fastify.register(fetchCachePlugin);
 	await fastify.register(refresherPlugin);
+	await fastify.register(alertLoopPlugin);
 	await fastify.register(keyringReloadPlugin);
 
 	await fastify.register(healthRoutes, { version: VERSION });

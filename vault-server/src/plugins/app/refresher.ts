@@ -5,8 +5,6 @@ import {
 	refreshLoopFromConfig,
 	refresherFromConfig,
 } from '../../domain/refresh/refresher-from-config.js';
-import { AlertNotifier } from '../../domain/alerts/alert-notifier.js';
-import { startAlertLoop } from '../../domain/alerts/alert-loop.js';
 import { fetchCacheKey } from '../../domain/fetch-cache.js';
 
 declare module 'fastify' {
@@ -16,8 +14,8 @@ declare module 'fastify' {
 }
 
 /**
- * OAuth2 refresh for this app: on fetch always; in the background when REFRESHER_ENABLED, with
- * the alert evaluator beside it (the separate `otobot-vault refresher` process runs both too).
+ * OAuth2 refresh for this app: on fetch always; in the background when REFRESHER_ENABLED (the
+ * separate `otobot-vault refresher` process runs the same loop).
  */
 export default fp(
 	async (fastify) => {
@@ -33,29 +31,21 @@ export default fp(
 		});
 		fastify.decorate('refresher', refresher);
 		if (!settings.enabled) return;
-		let loops: { stop(): Promise<void> }[] = [];
+		let loop: { stop(): Promise<void> } | undefined;
 		fastify.addHook('onReady', async () => {
-			const refreshLoop = startRefreshLoop(
+			loop = startRefreshLoop(
 				fastify.db,
 				refresher,
 				fastify.log,
 				refreshLoopFromConfig(fastify.config),
 			);
-			const alertLoop = startAlertLoop({
-				db: fastify.db,
-				settings: fastify.config.alerts,
-				log: fastify.log,
-				notifier: new AlertNotifier(fastify.db, fastify.config.alerts, fastify.log),
-				recorder: fastify.criticalErrors,
-			});
-			loops = [refreshLoop, alertLoop];
 		});
 		fastify.addHook('onClose', async () => {
-			await Promise.all(loops.map((loop) => loop.stop()));
+			await loop?.stop();
 		});
 	},
 	{
 		name: 'refresher',
-		dependencies: ['database', 'audit', 'metrics', 'critical-errors', 'fetch-cache'],
+		dependencies: ['database', 'audit', 'metrics', 'fetch-cache'],
 	},
 );
