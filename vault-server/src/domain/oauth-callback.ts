@@ -9,6 +9,7 @@ import { oauthStatesStore, type OAuthStateRow } from '../storage/oauth-states-st
 import { tokenEndpointFor } from './refresh/service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../oauth/token-endpoint.js';
 import { scopesOf } from '../oauth/authorization-request.js';
+import { parseGrantedScope } from '../oauth/scopes.js';
 import { hashToken } from './api-tokens.js';
 import { storeConnection } from './connections.js';
 import { ConnectFlowError, type ConnectSubject } from './connect-flow-error.js';
@@ -164,7 +165,7 @@ export async function completeAuthorization(
 	const answer = await exchangeCode(keyring, service, state, query.code, options);
 	const existing = await connectionsStore(db).get(subject.clientId, subject.service);
 	// RFC 6749 §5.1: an answer without scope granted exactly what was asked
-	const scopes = answer.scope ? answer.scope.split(/[\s,]+/).filter(Boolean) : scopesOf(service);
+	const scopes = answer.scope ? parseGrantedScope(answer.scope) : scopesOf(service);
 	await storeConnection(db, keyring, subject.clientId, subject.service, {
 		access_token: answer.access_token,
 		refresh_token: answer.refresh_token,

@@ -1,5 +1,6 @@
 import type { ServiceRow } from '../storage/services-store.js';
 import type { PkcePair } from './pkce.js';
+import { parseScopeList } from './scopes.js';
 
 export interface AuthorizationRequest {
 	service: ServiceRow;
@@ -9,8 +10,7 @@ export interface AuthorizationRequest {
 }
 
 /** The service's space-separated scopes, as a list. */
-export const scopesOf = (service: ServiceRow): string[] =>
-	(service.oauth_scopes ?? '').split(/\s+/).filter((scope) => scope.length > 0);
+export const scopesOf = (service: ServiceRow): string[] => parseScopeList(service.oauth_scopes);
 
 /**
  * The URL the client's browser is sent to (RFC 6749 §4.1.1): the service's stored authorization

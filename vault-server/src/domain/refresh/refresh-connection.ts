@@ -8,6 +8,7 @@ import { withConnectionLock } from '../../storage/connection-lock.js';
 import { openRefreshToken, sealConnectionSecrets } from '../connection-secrets.js';
 import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../../oauth/token-endpoint.js';
+import { parseGrantedScope, parseScopeList } from '../../oauth/scopes.js';
 import { backoffUntil, inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
 
 export type RefreshOutcome =
@@ -41,7 +42,7 @@ async function grantFor(
 	service: ServiceRow,
 ): Promise<{ params: Record<string, string>; refreshToken: string | undefined }> {
 	if (connection.type === 'oauth2_client_credentials') {
-		const scope = service.oauth_scopes?.split(/\s+/).filter(Boolean).join(service.scope_separator);
+		const scope = parseScopeList(service.oauth_scopes).join(service.scope_separator);
 		return {
 			params: { grant_type: 'client_credentials', ...(scope ? { scope } : {}) },
 			refreshToken: undefined,
@@ -82,7 +83,7 @@ async function storeAnswer(
 		previous: connection.credential_ciphertext,
 		...sealed,
 		tokenType: answer.token_type ?? null,
-		scopes: answer.scope ? answer.scope.split(/[\s,]+/).filter(Boolean) : null,
+		scopes: answer.scope ? parseGrantedScope(answer.scope) : null,
 		expiresAt,
 		nextRefreshAt: nextRefreshAt(service, expiresAt, renewable),
 	});
