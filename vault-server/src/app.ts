@@ -31,7 +31,6 @@ import connectRoutes from './routes/connect/connect.js';
 import monitoringRoutes from './routes/v1/monitoring.js';
 import alertRoutes from './routes/v1/alerts.js';
 import metricsRoutes from './routes/metrics.js';
-import { ErrorResponse } from './routes/schemas.js';
 import { VERSION } from './version.js';
 
 declare module 'fastify' {
@@ -82,7 +81,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	fastify.setValidatorCompiler(({ schema, httpPart }) =>
 		(httpPart === 'body' ? validators.body : validators.other).compile(schema),
 	);
-	fastify.addSchema(ErrorResponse);
 	fastify.decorate('config', config);
 	fastify.decorate('keyring', options.keyring);
 

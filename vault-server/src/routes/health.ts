@@ -1,5 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { errorResponses } from './error-responses.js';
+import { HEALTHY } from './examples.js';
+import { documented } from './schemas.js';
 
 const Health = Type.Object({
 	status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
@@ -16,8 +19,21 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (fastify, {
 		{
 			schema: {
 				tags: ['health'],
+				operationId: 'health',
+				summary: 'Liveness and readiness',
+				description:
+					'Whether the vault and its database answer, for load balancers and orchestrators. No ' +
+					'token needed; the answer holds nothing but the version.',
 				security: [],
-				response: { 200: Health, 503: Health },
+				response: {
+					200: documented(Health, 'The vault and its database answer', HEALTHY),
+					503: documented(Health, 'The database does not answer within 2 s', {
+						...HEALTHY,
+						status: 'unavailable',
+						database: 'unreachable',
+					}),
+					...errorResponses(['RATE_LIMITED'], { public: true }),
+				},
 			},
 		},
 		async (_request, reply) => {

@@ -16,6 +16,8 @@ export interface RouteSpec {
 	validates(status: number, body: unknown): boolean;
 	/** The statuses the route declares. */
 	statuses: number[];
+	/** The error codes the route declares for a status (its JSON error body's `code` enum). */
+	errorCodes(status: number): string[];
 }
 
 /** Inlines `#/components/schemas/...` references so each schema stands alone. */
@@ -45,9 +47,11 @@ export async function routeCatalog(app: FastifyInstance): Promise<RouteSpec[]> {
 				Object.fromEntries(parameters.filter((p) => p.in === place).map((p) => [p.name, p.schema]));
 			const responses = inline(operation.responses ?? {}, components);
 			const validators = new Map<number, ValidateFunction | undefined>();
+			const codes = new Map<number, string[]>();
 			for (const [status, response] of Object.entries<any>(responses)) {
 				const schema = response.content?.['application/json']?.schema;
 				validators.set(Number(status), schema ? ajv.compile(schema) : undefined);
+				codes.set(Number(status), schema?.properties?.code?.enum ?? []);
 			}
 			routes.push({
 				method: method.toUpperCase(),
@@ -56,6 +60,7 @@ export async function routeCatalog(app: FastifyInstance): Promise<RouteSpec[]> {
 				query: byPlace('query'),
 				body: inline(operation.requestBody?.content?.['application/json']?.schema, components),
 				statuses: [...validators.keys()],
+				errorCodes: (status) => codes.get(status) ?? [],
 				validates(status, body) {
 					if (!validators.has(status)) return false;
 					const validate = validators.get(status);

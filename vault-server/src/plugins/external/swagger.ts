@@ -1,24 +1,78 @@
 import fp from 'fastify-plugin';
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransform } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 
-/** The OpenAPI document at /docs/json, built from the routes' own schemas, and a UI at /docs. */
+const TAGS = [
+	{ name: 'credentials', description: 'What n8n calls on every execution: a current credential.' },
+	{ name: 'connections', description: "A client's stored credentials, one per service." },
+	{ name: 'clients', description: 'The agency clients whose accounts the vault holds.' },
+	{ name: 'services', description: 'Providers and their OAuth2 apps (the catalog rows).' },
+	{ name: 'connect', description: 'Connect links and the pages a client opens to connect.' },
+	{ name: 'tokens', description: 'API tokens: who may call the vault, with which scope.' },
+	{ name: 'audit', description: 'The audit log: one hash-chained row per request.' },
+	{ name: 'monitoring', description: 'Alerts, a summary of what needs action, metrics.' },
+	{ name: 'health', description: 'Liveness and readiness.' },
+];
+
+const WORDMARK =
+	'<svg xmlns="http://www.w3.org/2000/svg" width="180" height="40" role="img" ' +
+	'aria-label="Otobot Vault"><text x="0" y="28" fill="#ffffff" font-family="sans-serif" ' +
+	'font-size="24" font-weight="600">Otobot Vault</text></svg>';
+
+type JsonObject = { properties?: Record<string, { default?: unknown }>; required?: string[] };
+
+/**
+ * A query field with a default may be left out: Ajv fills it in before `required` is checked
+ * (useDefaults, app.ts), so the handler's type stays non-optional while the document says what a
+ * caller may send (OpenAPI 3.0 §4.7.12: `required` means the caller must send it).
+ */
+const queryDefaultsOptional: SwaggerTransform = ({ schema, url }) => {
+	const query = schema?.querystring as JsonObject | undefined;
+	if (!query?.required || !query.properties) return { schema, url };
+	const properties = query.properties;
+	const required = query.required.filter((name) => properties[name]?.default === undefined);
+	return { schema: { ...schema, querystring: { ...query, required } }, url };
+};
+
+/**
+ * The OpenAPI 3.0 document at /docs/json, built from the routes' own schemas (summary,
+ * description, each status with its error codes), and a Swagger UI at /docs under the vault's
+ * name.
+ */
 export default fp(
 	async (fastify, options: { version: string }) => {
 		await fastify.register(swagger, {
 			openapi: {
 				info: {
 					title: 'Otobot Vault API',
-					description: 'Encrypted credentials for n8n workflows: store, fetch, refresh, audit.',
+					description:
+						'Encrypted credentials for n8n workflows: store, fetch, refresh, audit. Every error ' +
+						'answer is `{statusCode, code, message}`; `code` is stable, each operation lists its own.',
 					version: options.version,
+					license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
 				},
+				// relative: the vault that served the document, whatever address the caller used
+				servers: [{ url: '/', description: 'This vault' }],
+				tags: TAGS,
 				components: {
-					securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+					securitySchemes: {
+						bearer: {
+							type: 'http',
+							scheme: 'bearer',
+							description: 'An API token: admin, or read (optionally limited to some clients).',
+						},
+					},
 				},
 				security: [{ bearer: [] }],
 			},
+			transform: queryDefaultsOptional,
 		});
-		await fastify.register(swaggerUi, { routePrefix: '/docs' });
+		await fastify.register(swaggerUi, {
+			routePrefix: '/docs',
+			// the vault's name in the top bar, where the plugin puts Fastify's logo by default
+			logo: { type: 'image/svg+xml', content: WORDMARK, href: '/docs' },
+			theme: { title: 'Otobot Vault API' },
+		});
 	},
 	{ name: 'swagger' },
 );

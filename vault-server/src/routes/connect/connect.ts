@@ -5,12 +5,16 @@ import { VaultError } from '../../errors.js';
 import { ConnectFlowError } from '../../domain/connect-flow-error.js';
 import { openConnectLink } from '../../domain/connect-links.js';
 import { completeAuthorization } from '../../domain/oauth-callback.js';
+import { htmlErrorResponses } from '../error-responses.js';
 import { ERROR_TITLES, PAGE_HEADERS, renderPage } from './html-page.js';
 
-const Html = { content: { 'text/html': { schema: Type.String() } } };
-const htmlErrors = Object.fromEntries(
-	[400, 403, 404, 409, 410, 422, 429, 500, 502, 503].map((s) => [s, Html]),
-);
+/** What any page can answer, besides its own refusals. */
+const PAGE_ERRORS = [
+	'VALIDATION_FAILED',
+	'RATE_LIMITED',
+	'INTERNAL_ERROR',
+	'AUDIT_UNAVAILABLE',
+] as const;
 const Text = (maxLength: number) => Type.Optional(Type.String({ maxLength }));
 
 /** Any error as a VaultError: ours as they are, the framework's by status, the rest a fixed 500. */
@@ -63,9 +67,35 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { action: 'connect.open' },
 			schema: {
 				tags: ['connect'],
+				operationId: 'openConnectLink',
+				summary: 'Open a connect link (browser)',
+				description:
+					'The page a client opens from a connect link: it sends the browser to the provider ' +
+					'to sign in and grant access (RFC 6749 §4.1.1, with PKCE when the service asks). The ' +
+					'link token is the credential: no bearer token. Refusals are HTML pages.',
 				security: [],
-				params: Type.Object({ link_token: Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' }) }),
-				response: { 302: { description: 'To the provider', type: 'null' }, ...htmlErrors },
+				params: Type.Object({
+					link_token: Type.String({
+						pattern: '^[A-Za-z0-9_-]{16,128}$',
+						description: 'The token in the connect link',
+						examples: ['example-link-token-shown-once'],
+					}),
+				}),
+				response: {
+					302: {
+						description: "To the provider's authorization page (`Location`)",
+						type: 'null',
+					},
+					...htmlErrorResponses([
+						...PAGE_ERRORS,
+						'CONNECT_LINK_NOT_FOUND',
+						'CONNECT_LINK_USED',
+						'CONNECT_LINK_EXPIRED',
+						'SERVICE_NOT_FOUND',
+						'SERVICE_NOT_CONNECTABLE',
+						'VAULT_DECRYPTION_FAILED',
+					]),
+				},
 			},
 		},
 		async (request, reply) => {
@@ -84,6 +114,12 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { action: 'oauth.callback' },
 			schema: {
 				tags: ['connect'],
+				operationId: 'oauthCallback',
+				summary: 'OAuth2 redirect URI (browser)',
+				description:
+					'Where the provider sends the browser back (RFC 6749 §4.1.2): register this address ' +
+					'as the redirect URI of each OAuth app. The vault checks `state`, exchanges `code` ' +
+					'for tokens (§4.1.3), stores the connection and shows a page saying it is done.',
 				security: [],
 				// providers add their own parameters (scope, iss, realmId, ...): extra ones are allowed
 				querystring: Type.Object({
@@ -92,7 +128,25 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 					error: Text(256),
 					error_description: Text(2048),
 				}),
-				response: { 200: Html, ...htmlErrors },
+				response: {
+					200: {
+						description: 'The account is connected: a page saying so',
+						content: { 'text/html': { schema: Type.String() } },
+					},
+					...htmlErrorResponses([
+						...PAGE_ERRORS,
+						'OAUTH_STATE_INVALID',
+						'OAUTH_STATE_USED',
+						'OAUTH_STATE_EXPIRED',
+						'OAUTH_AUTHORIZATION_DENIED',
+						'OAUTH_AUTHORIZATION_FAILED',
+						'OAUTH_EXCHANGE_FAILED',
+						'CONNECT_LINK_USED',
+						'CLIENT_NOT_FOUND',
+						'SERVICE_NOT_FOUND',
+						'VAULT_DECRYPTION_FAILED',
+					]),
+				},
 			},
 		},
 		async (request, reply) => {

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { listAlerts } from '../../domain/alerts/list-alerts.js';
-import { NullableString, NullableTimestamp, Timestamp, errorResponses } from '../schemas.js';
+import { errorResponses } from '../error-responses.js';
+import { ALERT } from '../examples.js';
+import { NullableString, NullableTimestamp, Timestamp, documented } from '../schemas.js';
 
 const Alert = Type.Object({
 	id: Type.Integer(),
@@ -25,6 +27,11 @@ const alerts: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'admin', action: 'alert.list' },
 			schema: {
 				tags: ['monitoring'],
+				operationId: 'listAlerts',
+				summary: 'List alerts',
+				description:
+					'The alerts the rules opened (expired connections, failing refreshes, unused ' +
+					'connections, critical errors), newest first; open ones unless `status` says otherwise.',
 				querystring: Type.Object(
 					{
 						status: Type.Union(
@@ -37,7 +44,12 @@ const alerts: FastifyPluginAsyncTypebox = async (fastify) => {
 					},
 					{ additionalProperties: false },
 				),
-				response: { 200: Type.Object({ alerts: Type.Array(Alert) }), ...errorResponses() },
+				response: {
+					200: documented(Type.Object({ alerts: Type.Array(Alert) }), 'The alerts', {
+						alerts: [ALERT],
+					}),
+					...errorResponses([]),
+				},
 			},
 		},
 		async (request) => ({

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { searchAudit } from '../../domain/audit-search.js';
-import { ClientId, NullableString, ServiceName, errorResponses } from '../schemas.js';
+import { errorResponses } from '../error-responses.js';
+import { AUDIT_ENTRY } from '../examples.js';
+import { ClientId, NullableString, ServiceName, documented } from '../schemas.js';
 
 const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 const AuditRow = Type.Object({
@@ -31,16 +33,29 @@ const audit: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'admin', action: 'audit.read' },
 			schema: {
 				tags: ['audit'],
+				operationId: 'searchAudit',
+				summary: 'Search the audit log',
+				description:
+					'Audit rows, newest first: one per API request and connect page, refusals included, ' +
+					'each with the hash that chains it to the one before (`otobot-vault audit verify` ' +
+					'checks the chain). Rows hold no secret.',
 				querystring: Type.Object(
 					{
 						client_id: Type.Optional(ClientId),
 						service: Type.Optional(ServiceName),
-						since: Type.Optional(Type.String({ format: 'date-time' })),
+						since: Type.Optional(
+							Type.String({ format: 'date-time', description: 'Only rows from this time on' }),
+						),
 						limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
 					},
 					{ additionalProperties: false },
 				),
-				response: { 200: Type.Object({ entries: Type.Array(AuditRow) }), ...errorResponses() },
+				response: {
+					200: documented(Type.Object({ entries: Type.Array(AuditRow) }), 'The rows found', {
+						entries: [AUDIT_ENTRY],
+					}),
+					...errorResponses([]),
+				},
 			},
 		},
 		async (request) => {

@@ -7,7 +7,9 @@ import {
 	listClients,
 	updateClient,
 } from '../../domain/clients.js';
-import { ClientId, ClientParams, Timestamp, errorResponses } from '../schemas.js';
+import { BODY_ERRORS, errorResponses } from '../error-responses.js';
+import { CLIENT } from '../examples.js';
+import { ClientId, ClientParams, Timestamp, documented } from '../schemas.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Client = Type.Object({
@@ -28,11 +30,23 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: admin('client.create'),
 			schema: {
 				tags: ['clients'],
-				body: Type.Object(
-					{ id: ClientId, name: Name, email: Type.Optional(Type.Union([Email, Type.Null()])) },
-					{ additionalProperties: false },
+				operationId: 'createClient',
+				summary: 'Create a client',
+				description:
+					'Adds an agency client, whose connections the vault will hold. The id is chosen by the ' +
+					'caller and used in every other path; it cannot be changed later.',
+				body: documented(
+					Type.Object(
+						{ id: ClientId, name: Name, email: Type.Optional(Type.Union([Email, Type.Null()])) },
+						{ additionalProperties: false },
+					),
+					'The new client',
+					{ id: CLIENT.id, name: CLIENT.name, email: CLIENT.email },
 				),
-				response: { 201: Client, ...errorResponses(409) },
+				response: {
+					201: documented(Client, 'The client, created', CLIENT),
+					...errorResponses([...BODY_ERRORS, 'CLIENT_EXISTS']),
+				},
 			},
 		},
 		async (request, reply) => {
@@ -47,14 +61,29 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: admin('client.list'),
 			schema: {
 				tags: ['clients'],
+				operationId: 'listClients',
+				summary: 'List clients',
+				description:
+					'The clients ordered by id, `limit` at a time. For the next page, pass the last id ' +
+					'received as `after`.',
 				querystring: Type.Object(
 					{
 						limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-						after: Type.Optional(ClientId),
+						after: Type.Optional(
+							Type.String({
+								...ClientId,
+								description: 'Only clients whose id sorts after this one',
+							}),
+						),
 					},
 					{ additionalProperties: false },
 				),
-				response: { 200: Type.Object({ clients: Type.Array(Client) }), ...errorResponses() },
+				response: {
+					200: documented(Type.Object({ clients: Type.Array(Client) }), 'One page of clients', {
+						clients: [CLIENT],
+					}),
+					...errorResponses([]),
+				},
 			},
 		},
 		async (request) => ({ clients: await listClients(fastify.db, request.query) }),
@@ -66,8 +95,14 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: admin('client.read'),
 			schema: {
 				tags: ['clients'],
+				operationId: 'getClient',
+				summary: 'Get a client',
+				description: 'One client by its id.',
 				params: ClientParams,
-				response: { 200: Client, ...errorResponses(404) },
+				response: {
+					200: documented(Client, 'The client', CLIENT),
+					...errorResponses(['CLIENT_NOT_FOUND']),
+				},
 			},
 		},
 		async (request) => getClient(fastify.db, request.params.client_id),
@@ -79,12 +114,23 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: admin('client.update'),
 			schema: {
 				tags: ['clients'],
+				operationId: 'updateClient',
+				summary: 'Update a client',
+				description:
+					'Changes the name or the email of a client (at least one); `email: null` removes it.',
 				params: ClientParams,
-				body: Type.Object(
-					{ name: Type.Optional(Name), email: Type.Optional(Type.Union([Email, Type.Null()])) },
-					{ additionalProperties: false, minProperties: 1 },
+				body: documented(
+					Type.Object(
+						{ name: Type.Optional(Name), email: Type.Optional(Type.Union([Email, Type.Null()])) },
+						{ additionalProperties: false, minProperties: 1 },
+					),
+					'The fields to change',
+					{ name: 'Acme Corporation' },
 				),
-				response: { 200: Client, ...errorResponses(404) },
+				response: {
+					200: documented(Client, 'The client, changed', { ...CLIENT, name: 'Acme Corporation' }),
+					...errorResponses([...BODY_ERRORS, 'CLIENT_NOT_FOUND']),
+				},
 			},
 		},
 		async (request) => updateClient(fastify.db, request.params.client_id, request.body),
@@ -96,8 +142,16 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: admin('client.delete'),
 			schema: {
 				tags: ['clients'],
+				operationId: 'deleteClient',
+				summary: 'Delete a client',
+				description:
+					'Deletes the client and, with it, every connection it has: the stored credentials are ' +
+					'gone for good. The audit log keeps its rows.',
 				params: ClientParams,
-				response: { 204: Type.Null(), ...errorResponses(404) },
+				response: {
+					204: documented(Type.Null(), 'Deleted'),
+					...errorResponses([...BODY_ERRORS, 'CLIENT_NOT_FOUND']),
+				},
 			},
 		},
 		async (request, reply) => {

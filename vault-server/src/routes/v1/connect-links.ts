@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { createConnectLink, MAX_LINK_MINUTES } from '../../domain/connect-links.js';
-import { ClientId, ServiceName, Timestamp, errorResponses } from '../schemas.js';
+import { BODY_ERRORS, errorResponses } from '../error-responses.js';
+import { CONNECT_LINK } from '../examples.js';
+import { ClientId, ServiceName, Timestamp, documented } from '../schemas.js';
 
 const ConnectLink = Type.Object({ url: Type.String(), expires_at: Timestamp });
 
@@ -13,6 +15,12 @@ const connectLinks: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'admin', action: 'connect_link.create' },
 			schema: {
 				tags: ['connect'],
+				operationId: 'createConnectLink',
+				summary: 'Create a connect link',
+				description:
+					'A link to send to a client: opening it signs the client in at the provider and ' +
+					'stores the connection, without the agency ever seeing the password. The link works ' +
+					'once, until it expires; the vault keeps only its hash.',
 				body: Type.Object(
 					{
 						client_id: ClientId,
@@ -25,9 +33,21 @@ const connectLinks: FastifyPluginAsyncTypebox = async (fastify) => {
 							}),
 						),
 					},
-					{ additionalProperties: false },
+					{
+						additionalProperties: false,
+						description: 'Who connects what',
+						examples: [{ client_id: 'acme', service: 'google', expires_in_minutes: 1440 }],
+					},
 				),
-				response: { 201: ConnectLink, ...errorResponses(404, 422) },
+				response: {
+					201: documented(ConnectLink, 'The link, created: `url` is shown this once', CONNECT_LINK),
+					...errorResponses([
+						...BODY_ERRORS,
+						'CLIENT_NOT_FOUND',
+						'SERVICE_NOT_FOUND',
+						'SERVICE_NOT_CONNECTABLE',
+					]),
+				},
 			},
 		},
 		async (request, reply) => {

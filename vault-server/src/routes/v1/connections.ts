@@ -14,8 +14,10 @@ import {
 	NullableString,
 	NullableTimestamp,
 	Timestamp,
-	errorResponses,
+	documented,
 } from '../schemas.js';
+import { BODY_ERRORS, errorResponses } from '../error-responses.js';
+import { CONNECTION, STORE_CONNECTION } from '../examples.js';
 
 const SecretString = Type.String({ minLength: 1, maxLength: 16_384 });
 
@@ -63,9 +65,29 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'admin', action: 'connection.store' },
 			schema: {
 				tags: ['connections'],
+				operationId: 'storeConnection',
+				summary: "Store a client's credential for a service",
+				description:
+					'Creates or replaces the connection of a client to a service, encrypted at rest. The ' +
+					"fields allowed depend on the service's `oauth_type`: tokens for `oauth2`, `api_key` " +
+					'for `api_key`, `username` and `password` for `basic`. The answer never carries a ' +
+					'secret. Usually the connect flow stores OAuth2 connections; this route imports them.',
 				params: ConnectionParams,
-				body: ConnectionBody,
-				response: { 200: Connection, 201: Connection, ...errorResponses(404, 422) },
+				body: documented(
+					ConnectionBody,
+					'The credential and what is known of it',
+					STORE_CONNECTION,
+				),
+				response: {
+					200: documented(Connection, 'Replaced: the connection existed', CONNECTION),
+					201: documented(Connection, 'Created', CONNECTION),
+					...errorResponses([
+						...BODY_ERRORS,
+						'CLIENT_NOT_FOUND',
+						'SERVICE_NOT_FOUND',
+						'CREDENTIAL_NOT_ALLOWED',
+					]),
+				},
 			},
 		},
 		async (request, reply) => {
@@ -87,10 +109,19 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'read', action: 'connection.list' },
 			schema: {
 				tags: ['connections'],
+				operationId: 'listConnections',
+				summary: "List a client's connections",
+				description:
+					'Every connection of the client, with its state (status, expiry, refresh failures) ' +
+					'and never its secrets.',
 				params: ClientParams,
 				response: {
-					200: Type.Object({ client_id: Type.String(), connections: Type.Array(Connection) }),
-					...errorResponses(404),
+					200: documented(
+						Type.Object({ client_id: Type.String(), connections: Type.Array(Connection) }),
+						"The client's connections",
+						{ client_id: 'acme', connections: [CONNECTION] },
+					),
+					...errorResponses(['CLIENT_NOT_FOUND']),
 				},
 			},
 		},
@@ -106,8 +137,14 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'read', action: 'connection.read' },
 			schema: {
 				tags: ['connections'],
+				operationId: 'getConnection',
+				summary: 'Get a connection',
+				description: 'The state of one connection (status, expiry, refreshes), never its secrets.',
 				params: ConnectionParams,
-				response: { 200: Connection, ...errorResponses(404) },
+				response: {
+					200: documented(Connection, 'The connection', CONNECTION),
+					...errorResponses(['CLIENT_NOT_FOUND', 'CONNECTION_NOT_FOUND']),
+				},
 			},
 		},
 		async (request) => getConnection(fastify.db, request.params.client_id, request.params.service),
@@ -119,8 +156,16 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'admin', action: 'connection.delete' },
 			schema: {
 				tags: ['connections'],
+				operationId: 'deleteConnection',
+				summary: 'Delete a connection',
+				description:
+					'Deletes the stored credential of the client for this service. The provider grant is ' +
+					'not revoked: revoke it at the provider too if it should end.',
 				params: ConnectionParams,
-				response: { 204: Type.Null(), ...errorResponses(404) },
+				response: {
+					204: documented(Type.Null(), 'Deleted'),
+					...errorResponses([...BODY_ERRORS, 'CLIENT_NOT_FOUND', 'CONNECTION_NOT_FOUND']),
+				},
 			},
 		},
 		async (request, reply) => {

@@ -8,8 +8,10 @@ import {
 	Metadata,
 	NullableString,
 	NullableTimestamp,
-	errorResponses,
+	documented,
 } from '../schemas.js';
+import { BODY_ERRORS, errorResponses } from '../error-responses.js';
+import { CREDENTIAL } from '../examples.js';
 
 const Credential = Type.Object({
 	client_id: Type.String(),
@@ -36,16 +38,49 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'read', action: 'credential.fetch' },
 			schema: {
 				tags: ['credentials'],
+				operationId: 'fetchCredential',
+				summary: "Fetch a client's current credential",
+				description:
+					'What n8n calls on every execution. An OAuth2 token that expires within the refresh ' +
+					'skew is refreshed first (once, however many callers ask at the same time); a token ' +
+					'that cannot be refreshed but is still valid is served. Each fetch writes an audit ' +
+					'row before the answer leaves.',
 				params: ConnectionParams,
 				querystring: Type.Object(
-					{ include_refresh_token: Type.Boolean({ default: false }) },
+					{
+						include_refresh_token: Type.Boolean({
+							default: false,
+							description: 'Also answer the refresh token (admin tokens only)',
+						}),
+					},
 					{ additionalProperties: false },
 				),
 				headers: Type.Object({
-					'x-n8n-workflow-id': Type.Optional(Type.String({ maxLength: 128 })),
-					'x-n8n-execution-id': Type.Optional(Type.String({ maxLength: 128 })),
+					'x-n8n-workflow-id': Type.Optional(
+						Type.String({
+							maxLength: 128,
+							description: 'Kept in the audit row',
+							examples: ['wf-invoices'],
+						}),
+					),
+					'x-n8n-execution-id': Type.Optional(
+						Type.String({
+							maxLength: 128,
+							description: 'Kept in the audit row',
+							examples: ['88121'],
+						}),
+					),
 				}),
-				response: { 200: Credential, ...errorResponses(404, 409, 500) },
+				response: {
+					200: documented(Credential, 'The credential, decrypted', CREDENTIAL),
+					...errorResponses([
+						'CLIENT_NOT_FOUND',
+						'CONNECTION_NOT_FOUND',
+						'CONNECTION_NEEDS_REAUTH',
+						'VAULT_DECRYPTION_FAILED',
+						'REFRESH_FAILED',
+					]),
+				},
 			},
 		},
 		async (request) => {
@@ -73,8 +108,25 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'read', action: 'credential.refresh' },
 			schema: {
 				tags: ['credentials'],
+				operationId: 'refreshCredential',
+				summary: 'Refresh an OAuth2 credential now',
+				description:
+					'Asks the provider for a new access token now, whatever its expiry (RFC 6749 §6), and ' +
+					'answers the new credential. Concurrent refreshes of one connection make one request ' +
+					'to the provider. An API key or a login cannot be refreshed.',
 				params: ConnectionParams,
-				response: { 200: Credential, ...errorResponses(404, 409, 422, 500) },
+				response: {
+					200: documented(Credential, 'The refreshed credential', CREDENTIAL),
+					...errorResponses([
+						...BODY_ERRORS,
+						'CLIENT_NOT_FOUND',
+						'CONNECTION_NOT_FOUND',
+						'CONNECTION_NEEDS_REAUTH',
+						'CREDENTIAL_NOT_ALLOWED',
+						'VAULT_DECRYPTION_FAILED',
+						'REFRESH_FAILED',
+					]),
+				},
 			},
 		},
 		async (request) => {

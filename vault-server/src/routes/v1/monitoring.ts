@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { monitoringSummary } from '../../domain/monitoring.js';
-import { NullableString, NullableTimestamp, Timestamp, errorResponses } from '../schemas.js';
+import { errorResponses } from '../error-responses.js';
+import { MONITORING } from '../examples.js';
+import { NullableString, NullableTimestamp, Timestamp, documented } from '../schemas.js';
 
 const Count = Type.Integer({ minimum: 0 });
 const Connection = Type.Object({
@@ -73,7 +75,19 @@ const monitoring: FastifyPluginAsyncTypebox = async (fastify) => {
 		'/monitoring',
 		{
 			config: { scope: 'admin', action: 'monitoring.read' },
-			schema: { tags: ['monitoring'], response: { 200: Summary, ...errorResponses() } },
+			schema: {
+				tags: ['monitoring'],
+				operationId: 'monitoringSummary',
+				summary: 'What needs attention',
+				description:
+					'What `otobot-vault monitor` shows, as JSON: connections expired, expiring, failing ' +
+					'to refresh, unused or needing re-authorisation, API tokens near expiry, open alerts. ' +
+					'`needs_action` is true when any of them is not empty.',
+				response: {
+					200: documented(Summary, 'The summary', MONITORING),
+					...errorResponses([]),
+				},
+			},
 		},
 		async () => monitoringSummary(fastify.db, fastify.config),
 	);

@@ -7,13 +7,9 @@ import {
 	listServices,
 	updateService,
 } from '../../domain/services.js';
-import {
-	NullableString,
-	ServiceName,
-	ServiceParams,
-	Timestamp,
-	errorResponses,
-} from '../schemas.js';
+import { NullableString, ServiceName, ServiceParams, Timestamp, documented } from '../schemas.js';
+import { BODY_ERRORS, errorResponses } from '../error-responses.js';
+import { NEW_SERVICE, SERVICE } from '../examples.js';
 
 const Url = Type.String({ maxLength: 2048 });
 const NullableUrl = Type.Union([Url, Type.Null()]);
@@ -100,7 +96,17 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 			config: admin('service.list'),
 			schema: {
 				tags: ['services'],
-				response: { 200: Type.Object({ services: Type.Array(Service) }), ...errorResponses() },
+				operationId: 'listServices',
+				summary: 'List services',
+				description:
+					'Every service (provider) the vault knows, with its OAuth2 settings. A client secret ' +
+					'is never answered: `has_client_secret` says whether one is stored.',
+				response: {
+					200: documented(Type.Object({ services: Type.Array(Service) }), 'The services', {
+						services: [SERVICE],
+					}),
+					...errorResponses([]),
+				},
 			},
 		},
 		async () => ({ services: await listServices(fastify.db) }),
@@ -112,8 +118,17 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 			config: admin('service.create'),
 			schema: {
 				tags: ['services'],
-				body: CreateService,
-				response: { 201: Service, ...errorResponses(409) },
+				operationId: 'createService',
+				summary: 'Create a service',
+				description:
+					'Adds a provider: its type, and for OAuth2 its endpoints and the OAuth app the vault ' +
+					'uses (client id, client secret stored encrypted). Provider URLs must be https unless ' +
+					'ALLOW_INSECURE_OAUTH_URLS is set. Fields left out take the defaults shown.',
+				body: documented(CreateService, 'The new service', NEW_SERVICE),
+				response: {
+					201: documented(Service, 'The service, created', SERVICE),
+					...errorResponses([...BODY_ERRORS, 'SERVICE_EXISTS']),
+				},
 			},
 		},
 		async (request, reply) => {
@@ -131,8 +146,14 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 			config: admin('service.read'),
 			schema: {
 				tags: ['services'],
+				operationId: 'getService',
+				summary: 'Get a service',
+				description: 'One service by its name, without its client secret.',
 				params: ServiceParams,
-				response: { 200: Service, ...errorResponses(404) },
+				response: {
+					200: documented(Service, 'The service', SERVICE),
+					...errorResponses(['SERVICE_NOT_FOUND']),
+				},
 			},
 		},
 		async (request) => {
@@ -147,9 +168,20 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 			config: admin('service.update'),
 			schema: {
 				tags: ['services'],
+				operationId: 'updateService',
+				summary: 'Update a service',
+				description:
+					'Changes the fields given (at least one); `null` clears a nullable field. Connections ' +
+					'keep working: the next refresh uses the new settings.',
 				params: ServiceParams,
-				body: PatchService,
-				response: { 200: Service, ...errorResponses(404) },
+				body: documented(PatchService, 'The fields to change', { refresh_lead_seconds: 600 }),
+				response: {
+					200: documented(Service, 'The service, changed', {
+						...SERVICE,
+						refresh_lead_seconds: 600,
+					}),
+					...errorResponses([...BODY_ERRORS, 'SERVICE_NOT_FOUND']),
+				},
 			},
 		},
 		async (request) => {
@@ -164,8 +196,14 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 			config: admin('service.delete'),
 			schema: {
 				tags: ['services'],
+				operationId: 'deleteService',
+				summary: 'Delete a service',
+				description: 'Deletes a service that no connection uses any more.',
 				params: ServiceParams,
-				response: { 204: Type.Null(), ...errorResponses(404, 409) },
+				response: {
+					204: documented(Type.Null(), 'Deleted'),
+					...errorResponses([...BODY_ERRORS, 'SERVICE_NOT_FOUND', 'SERVICE_IN_USE']),
+				},
 			},
 		},
 		async (request, reply) => {

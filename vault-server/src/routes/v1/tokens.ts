@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { issueApiToken, listApiTokens, revokeApiToken } from '../../domain/token-admin.js';
-import { ClientId, NullableTimestamp, Timestamp, errorResponses } from '../schemas.js';
+import { BODY_ERRORS, errorResponses } from '../error-responses.js';
+import { NEW_TOKEN, TOKEN_INFO } from '../examples.js';
+import { ClientId, NullableTimestamp, Timestamp, documented } from '../schemas.js';
 
 const Scope = Type.Union([Type.Literal('admin'), Type.Literal('read')]);
 const TokenInfo = Type.Object({
@@ -25,20 +27,39 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'admin', action: 'token.create' },
 			schema: {
 				tags: ['tokens'],
-				body: Type.Object(
-					{
-						name: Type.String({ minLength: 1, maxLength: 200 }),
-						scope: Scope,
-						expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
-						clients: Type.Optional(
-							Type.Array(ClientId, { minItems: 1, maxItems: 1000, uniqueItems: true }),
-						),
-					},
-					{ additionalProperties: false },
+				operationId: 'createApiToken',
+				summary: 'Create an API token',
+				description:
+					'A new bearer token: `admin` may do everything, `read` may list connections and fetch ' +
+					'credentials, optionally of the listed clients only. The token is answered once; the ' +
+					'vault keeps only its hash.',
+				body: documented(
+					Type.Object(
+						{
+							name: Type.String({ minLength: 1, maxLength: 200 }),
+							scope: Scope,
+							expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+							clients: Type.Optional(
+								Type.Array(ClientId, {
+									minItems: 1,
+									maxItems: 1000,
+									uniqueItems: true,
+									description: 'Limit a read token to these clients',
+								}),
+							),
+						},
+						{ additionalProperties: false },
+					),
+					'The new token',
+					NEW_TOKEN,
 				),
 				response: {
-					201: Type.Object({ ...TokenInfo.properties, token: Type.String() }),
-					...errorResponses(),
+					201: documented(
+						Type.Object({ ...TokenInfo.properties, token: Type.String() }),
+						'The token, created: `token` is shown this once',
+						{ ...TOKEN_INFO, token: 'ovt_example-token-shown-once' },
+					),
+					...errorResponses(BODY_ERRORS),
 				},
 			},
 		},
@@ -61,7 +82,17 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'admin', action: 'token.list' },
 			schema: {
 				tags: ['tokens'],
-				response: { 200: Type.Object({ tokens: Type.Array(TokenInfo) }), ...errorResponses() },
+				operationId: 'listApiTokens',
+				summary: 'List API tokens',
+				description:
+					'The tokens stored in the vault (not those of ADMIN_API_TOKEN or INTERNAL_API_TOKEN), ' +
+					'revoked ones included, with the first characters of each for recognition.',
+				response: {
+					200: documented(Type.Object({ tokens: Type.Array(TokenInfo) }), 'The tokens', {
+						tokens: [TOKEN_INFO],
+					}),
+					...errorResponses([]),
+				},
 			},
 		},
 		async () => ({ tokens: await listApiTokens(fastify.db) }),
@@ -73,8 +104,14 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 			config: { scope: 'admin', action: 'token.revoke' },
 			schema: {
 				tags: ['tokens'],
+				operationId: 'revokeApiToken',
+				summary: 'Revoke an API token',
+				description: 'The token stops working at once, in every vault process.',
 				params: Type.Object({ id: UUID }, { additionalProperties: false }),
-				response: { 204: Type.Null(), ...errorResponses(404) },
+				response: {
+					204: documented(Type.Null(), 'Revoked'),
+					...errorResponses([...BODY_ERRORS, 'TOKEN_NOT_FOUND']),
+				},
 			},
 		},
 		async (request, reply) => {
