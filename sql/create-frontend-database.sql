@@ -2,6 +2,17 @@
 -- `otobot-vault schema-sql`; do not edit by hand.
 -- Usage: psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -f sql/create-frontend-database.sql
 
+-- psql stops at the first error, also when the file is run with \i in a session
+\set ON_ERROR_STOP on
+DO $$
+BEGIN
+	IF to_regclass('schema_migrations') IS NOT NULL THEN
+		RAISE EXCEPTION 'The Otobot Vault schema already exists in database %; nothing was changed.', current_database()
+			USING HINT = 'The vault applies later migrations itself when it starts (or: otobot-vault migrate).';
+	END IF;
+END
+$$;
+
 BEGIN;
 
 CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config/config.js';
+import { readEnvironment } from './config/environment.js';
 import { MasterKeyMismatch } from './crypto/keyring.js';
-import { DatabaseLocked } from './storage/open-database.js';
+import { DatabaseLocked, DatabaseUnreachable } from './storage/open-database.js';
 import { COMMANDS, usage } from './cli/commands.js';
 
 /** `otobot-vault <command> [...]`: exit 0 on success, 1 on failure, 2 on bad usage or config. */
@@ -13,8 +13,8 @@ async function main(argv: string[]): Promise<number> {
 		return name === undefined || name === '--help' || name === 'help' ? 0 : 2;
 	}
 	// a .env beside the operator, as docker compose reads it; variables already set win
-	if (existsSync('.env')) process.loadEnvFile('.env');
-	return command(rest, loadConfig());
+	const environment = readEnvironment();
+	return command(rest, loadConfig(environment.values, environment.files));
 }
 
 main(process.argv.slice(2)).then(
@@ -25,7 +25,8 @@ main(process.argv.slice(2)).then(
 		const known =
 			error instanceof ConfigError ||
 			error instanceof MasterKeyMismatch ||
-			error instanceof DatabaseLocked;
+			error instanceof DatabaseLocked ||
+			error instanceof DatabaseUnreachable;
 		process.stderr.write(
 			`otobot-vault: ${error instanceof Error ? error.message : String(error)}\n`,
 		);

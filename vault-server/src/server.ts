@@ -3,12 +3,20 @@ import type { Config } from './config/config.js';
 import { buildApp } from './app.js';
 import { openVault } from './vault.js';
 import { ensureAdminToken } from './bootstrap-admin.js';
+import { logFormatFor, prettyLogStream } from './config/log-output.js';
 
 /** Starts the vault's HTTP server and closes it gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<FastifyInstance> {
 	const notices: string[] = [];
 	const vault = await openVault(config, { announce: (message) => notices.push(message) });
-	const app = await buildApp({ config, db: vault.db, keyring: vault.keyring, closeDatabase: true });
+	const pretty = logFormatFor(config.logFormat, process.stdout.isTTY === true) === 'pretty';
+	const app = await buildApp({
+		config,
+		db: vault.db,
+		keyring: vault.keyring,
+		closeDatabase: true,
+		logStream: pretty ? prettyLogStream(process.stdout.isTTY === true) : undefined,
+	});
 	const log = app.log;
 
 	for (const notice of notices) log.warn(notice);
@@ -39,7 +47,7 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 		environmentAdmins: config.adminTokens.length,
 		dataDir: config.dataDir,
 	});
-	if (adminTokenFile) {
+	if (adminTokenFile && !pretty) {
 		log.warn(
 			{ file: adminTokenFile },
 			`No admin token was configured, so one was created. Read it with: cat ${adminTokenFile}`,
@@ -63,5 +71,11 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 	process.once('SIGTERM', () => shutdown('SIGTERM'));
 
 	await app.listen({ host: config.host, port: config.port });
+	// on a terminal, the one thing a first run must see is a plain line, last, not a log field
+	if (adminTokenFile && pretty) {
+		process.stdout.write(
+			`\nNo admin token was configured, so one was created. Read it with:\n  cat ${adminTokenFile}\n\n`,
+		);
+	}
 	return app;
 }

@@ -41,21 +41,22 @@ export async function openVault(
 		| 'masterKeyHex'
 		| 'previousMasterKeyHex'
 		| 'production'
+		| 'sources'
 	>,
 	options: OpenVaultOptions = {},
 ): Promise<OpenedVault> {
+	// every key is read and checked before the database is touched
+	const masterKey = resolveMasterKey(config);
+	const previous = config.previousMasterKeyHex
+		? parseMasterKey(config.previousMasterKeyHex, 'ENCRYPTION_MASTER_KEY_PREVIOUS')
+		: undefined;
 	const db = options.db ?? (await openDatabase(config));
 	const announce =
 		options.announce ?? ((message) => process.stderr.write(`otobot-vault: ${message}\n`));
 	try {
 		const migrationsApplied = await migrate(db, readMigrations(migrationsDirectory()));
-		const masterKey = resolveMasterKey(config);
 		let masterKeyRotation: MasterKeyRotation | undefined;
-		if (config.previousMasterKeyHex) {
-			const previous = parseMasterKey(
-				config.previousMasterKeyHex,
-				'ENCRYPTION_MASTER_KEY_PREVIOUS',
-			);
+		if (previous) {
 			masterKeyRotation = await rewrapDataKeysUnder(db, masterKey.key, previous);
 			announce(masterKeyRotationMessage(masterKeyRotation));
 		}

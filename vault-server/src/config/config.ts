@@ -1,53 +1,11 @@
 import { resolve } from 'node:path';
-import Type, { type Static } from 'typebox';
-import Value from 'typebox/value';
+import { ConfigError } from './config-error.js';
+import { EnvSchema, type Env } from './env-schema.js';
+import { PROCESS_ENVIRONMENT } from './environment.js';
 import { Secret } from './secret.js';
+import { DURATION, validateEnv } from './validate-env.js';
 
-const EnvSchema = Type.Object({
-	NODE_ENV: Type.String({ default: 'development' }),
-	HOST: Type.String({ default: '127.0.0.1' }),
-	PORT: Type.Integer({ default: 3001, minimum: 0, maximum: 65535 }),
-	PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-	LOG_LEVEL: Type.Union(
-		['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-		{ default: 'info' },
-	),
-	TRUST_PROXY: Type.Boolean({ default: false }),
-	LOG_REQUESTS: Type.Boolean({ default: false }),
-	DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-	DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
-	VAULT_DATA_DIR: Type.String({ default: './.vault-data', minLength: 1 }),
-	ENCRYPTION_MASTER_KEY: Type.Optional(Type.String()),
-	ENCRYPTION_MASTER_KEY_PREVIOUS: Type.Optional(Type.String()),
-	KEYRING_RELOAD_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 3600 }),
-	ADMIN_API_TOKEN: Type.Optional(Type.String()),
-	INTERNAL_API_TOKEN: Type.Optional(Type.String()),
-	RATE_LIMIT_MAX: Type.Integer({ default: 1200, minimum: 1 }),
-	RATE_LIMIT_WINDOW: Type.String({ default: '1 minute' }),
-	AUTH_FAILURE_LIMIT: Type.Integer({ default: 20, minimum: 1 }),
-	BODY_LIMIT_BYTES: Type.Integer({ default: 65_536, minimum: 1024, maximum: 10_485_760 }),
-	TOKEN_CACHE_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 300 }),
-	FETCH_CACHE_SECONDS: Type.Integer({ default: 30, minimum: 0, maximum: 3600 }),
-	REFRESHER_ENABLED: Type.Boolean({ default: true }),
-	REFRESH_SKEW_SECONDS: Type.Integer({ default: 300, minimum: 0, maximum: 86_400 }),
-	REFRESH_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100, maximum: 120_000 }),
-	REFRESHER_INTERVAL_SECONDS: Type.Integer({ default: 30, minimum: 1, maximum: 3600 }),
-	REFRESHER_CONCURRENCY: Type.Integer({ default: 4, minimum: 1, maximum: 64 }),
-	ALLOW_INSECURE_OAUTH_URLS: Type.Boolean({ default: false }),
-	ALERT_EXPIRED_DAYS: Type.Integer({ default: 7, minimum: 0, maximum: 3650 }),
-	ALERT_REFRESH_FAILURES: Type.Integer({ default: 5, minimum: 0, maximum: 10_000 }),
-	ALERT_UNUSED_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
-	ALERT_CRITICAL_ERRORS: Type.Integer({ default: 1, minimum: 1, maximum: 1_000_000 }),
-	ALERT_CRITICAL_WINDOW: Type.String({ default: '15 minutes' }),
-	ALERT_EVALUATION_INTERVAL_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 86_400 }),
-	ALERT_WEBHOOK_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
-	ALERT_WEBHOOK_SECRET: Type.Optional(Type.String({ minLength: 16 })),
-	MONITOR_UNUSED_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
-	TOKEN_EXPIRY_WARNING_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 365 }),
-	METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
-});
-
-type Env = Static<typeof EnvSchema>;
+export { ConfigError } from './config-error.js';
 
 export interface Config {
 	production: boolean;
@@ -55,6 +13,8 @@ export interface Config {
 	port: number;
 	publicUrl: string;
 	logLevel: Env['LOG_LEVEL'];
+	/** `auto`: readable lines on a terminal, JSON lines otherwise (LOG_FORMAT forces one). */
+	logFormat: 'json' | 'pretty' | 'auto';
 	trustProxy: boolean;
 	/** A log line per request (the audit log records every /v1 request either way). */
 	logRequests: boolean;
@@ -87,6 +47,8 @@ export interface Config {
 	monitoring: { unusedDays: number; tokenWarningDays: number };
 	/** A separate, unauthenticated port for /metrics; unset: /metrics on the API port, admin only. */
 	metricsPort: number | undefined;
+	/** Where each variable that was set came from: "the environment" or a `.env` file's path. */
+	sources: Readonly<Record<string, string>>;
 }
 
 export interface AlertSettings {
@@ -101,18 +63,11 @@ export interface AlertSettings {
 	webhookSecret: Secret | undefined;
 }
 
-export class ConfigError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = 'ConfigError';
-	}
-}
-
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `90s`, `1 minute`, `2 hours`, `500ms` or a plain number of milliseconds. */
 export function parseDuration(value: string, variable: string): number {
-	const match = /^(\d+)\s*(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$/i.exec(value.trim());
+	const match = DURATION.exec(value.trim());
 	if (!match) throw new ConfigError(`${variable} must be a duration such as '1 minute' or '30s'`);
 	const unit = (match[2] ?? 'ms').toLowerCase();
 	const key = unit === 'ms' ? 'ms' : unit[0]!;
@@ -126,36 +81,32 @@ const splitTokens = (value: string | undefined): Secret[] =>
 		.filter((token) => token.length > 0)
 		.map((token) => new Secret(token));
 
-/** Parses and validates the environment once, at start. Messages name the variable, never its value. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-	const raw = Object.fromEntries(
+/**
+ * Parses and validates the environment once, at start, before anything opens a file or the
+ * database (see validate-env.ts). `files` maps each variable a `.env` file set to that file's
+ * path (readEnvironment); the others came from the process environment. Throws ConfigError, whose
+ * message names each wrong variable and where it was set, never its value.
+ */
+export function loadConfig(
+	env: NodeJS.ProcessEnv = process.env,
+	files: Record<string, string> = {},
+): Config {
+	const parsed = validateEnv(env, files);
+	const sources = Object.fromEntries(
 		Object.keys(EnvSchema.properties).flatMap((key) =>
-			env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]],
+			parsed[key as keyof Env] === undefined || (env[key] ?? '') === ''
+				? []
+				: [[key, files[key] ?? PROCESS_ENVIRONMENT]],
 		),
 	);
-	const parsed = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Env;
-	const problems = [...Value.Errors(EnvSchema, parsed)].map(
-		(error) => `${error.instancePath.slice(1)} ${error.message}`,
-	);
-	if (problems.length > 0) throw new ConfigError(`Invalid environment: ${problems.join('; ')}`);
-
 	const localHost = ['0.0.0.0', '::', ''].includes(parsed.HOST) ? '127.0.0.1' : parsed.HOST;
-	const tokens = [
-		...splitTokens(parsed.ADMIN_API_TOKEN),
-		...splitTokens(parsed.INTERNAL_API_TOKEN),
-	];
-	if (tokens.some((token) => token.reveal().length < 16)) {
-		throw new ConfigError(
-			'ADMIN_API_TOKEN and INTERNAL_API_TOKEN values must be at least 16 characters',
-		);
-	}
-
 	return {
 		production: parsed.NODE_ENV === 'production',
 		host: parsed.HOST,
 		port: parsed.PORT,
 		publicUrl: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
 		logLevel: parsed.LOG_LEVEL,
+		logFormat: parsed.LOG_FORMAT ?? 'auto',
 		trustProxy: parsed.TRUST_PROXY,
 		logRequests: parsed.LOG_REQUESTS,
 		databaseUrl: parsed.DATABASE_URL ? new Secret(parsed.DATABASE_URL) : undefined,
@@ -207,5 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 			tokenWarningDays: parsed.TOKEN_EXPIRY_WARNING_DAYS,
 		},
 		metricsPort: parsed.METRICS_PORT,
+		sources,
 	};
 }

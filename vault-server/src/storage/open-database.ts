@@ -4,6 +4,9 @@ import type { Config } from '../config/config.js';
 import type { Database } from './database.js';
 import { openPgliteDatabase } from './pglite-database.js';
 import { openPostgresDatabase } from './postgres-database.js';
+import { DatabaseUnreachable, unreachableReason } from './database-unreachable.js';
+
+export { DatabaseUnreachable } from './database-unreachable.js';
 
 export class DatabaseLocked extends Error {
 	constructor(path: string, pid: number) {
@@ -36,15 +39,27 @@ function lockEmbeddedDatabase(directory: string): () => void {
 	return () => rmSync(lockFile, { force: true });
 }
 
-/** PostgreSQL when DATABASE_URL is set; otherwise the embedded PGlite in the data folder. */
+/**
+ * PostgreSQL when DATABASE_URL is set, once it answered a first query (throws DatabaseUnreachable
+ * otherwise); else the embedded PGlite in the data folder (throws DatabaseLocked while another
+ * process has it).
+ */
 export async function openDatabase(
-	config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>,
-) {
+	config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'> & {
+		sources?: Config['sources'];
+	},
+): Promise<Database> {
 	if (config.databaseUrl) {
-		return openPostgresDatabase({
-			url: config.databaseUrl.reveal(),
-			poolSize: config.databasePoolSize,
-		});
+		const url = config.databaseUrl.reveal();
+		const db = openPostgresDatabase({ url, poolSize: config.databasePoolSize });
+		try {
+			await db.ping();
+		} catch (error) {
+			await db.close().catch(() => {});
+			const source = config.sources?.DATABASE_URL ?? 'the environment';
+			throw new DatabaseUnreachable(url, source, unreachableReason(error, url));
+		}
+		return db;
 	}
 	const directory = join(config.dataDir, 'pglite');
 	const unlock = lockEmbeddedDatabase(config.dataDir);

@@ -1,0 +1,73 @@
+import Value from 'typebox/value';
+import { ConfigError } from './config-error.js';
+import { EnvSchema, expectedValue, type Env } from './env-schema.js';
+import { PROCESS_ENVIRONMENT } from './environment.js';
+
+const MASTER_KEY = /^[0-9a-fA-F]{64}$/;
+const MASTER_KEY_FORM =
+	'64 hexadecimal characters (32 bytes), e.g. the output of `openssl rand -hex 32`';
+
+/** Reads one variable's problem as a message: what it must be, and where it was set. */
+type Problem = (variable: string, problem: string) => string;
+
+/**
+ * The environment's values, typed and checked against EnvSchema and the rules between variables
+ * (token lengths, master key form, a master key in production), before anything opens a file or
+ * the database. `files` maps a variable to the `.env` that set it. An empty value counts as unset.
+ * Throws one ConfigError listing every problem on one line, each naming its variable and source.
+ */
+export function validateEnv(env: NodeJS.ProcessEnv, files: Record<string, string> = {}): Env {
+	const problem: Problem = (variable, text) =>
+		`${variable} ${text} (set in ${files[variable] ?? PROCESS_ENVIRONMENT})`;
+	const raw = Object.fromEntries(
+		Object.keys(EnvSchema.properties).flatMap((key) =>
+			env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]],
+		),
+	);
+	const parsed = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Env;
+	const invalid = new Set([...Value.Errors(EnvSchema, parsed)].map((e) => e.instancePath.slice(1)));
+	const problems = [...invalid].map((variable) =>
+		problem(variable, `must be ${expectedValue(variable)}`),
+	);
+	if (problems.length === 0) problems.push(...crossChecks(parsed, problem, files));
+	if (problems.length > 0) throw new ConfigError(problems.join('; '));
+	return parsed;
+}
+
+function crossChecks(env: Env, problem: Problem, files: Record<string, string>): string[] {
+	const problems: string[] = [];
+	for (const variable of ['PUBLIC_URL', 'ALERT_WEBHOOK_URL'] as const) {
+		const value = env[variable];
+		if (value !== undefined && !URL.canParse(value)) {
+			problems.push(problem(variable, 'is not a valid URL'));
+		}
+	}
+	for (const variable of ['ADMIN_API_TOKEN', 'INTERNAL_API_TOKEN'] as const) {
+		const tokens = (env[variable] ?? '').split(',').map((token) => token.trim());
+		if (tokens.some((token) => token.length > 0 && token.length < 16)) {
+			problems.push(problem(variable, 'values must be at least 16 characters each'));
+		}
+	}
+	for (const variable of ['ENCRYPTION_MASTER_KEY', 'ENCRYPTION_MASTER_KEY_PREVIOUS'] as const) {
+		const value = env[variable];
+		if (value !== undefined && !MASTER_KEY.test(value.trim())) {
+			problems.push(problem(variable, `must be ${MASTER_KEY_FORM}`));
+		}
+	}
+	if (env.NODE_ENV === 'production' && env.ENCRYPTION_MASTER_KEY === undefined) {
+		problems.push(
+			`ENCRYPTION_MASTER_KEY is not set, and NODE_ENV=production (set in ` +
+				`${files.NODE_ENV ?? PROCESS_ENVIRONMENT}) requires it: it must be ${MASTER_KEY_FORM}. ` +
+				'For a development run, leave NODE_ENV unset',
+		);
+	}
+	for (const variable of ['RATE_LIMIT_WINDOW', 'ALERT_CRITICAL_WINDOW'] as const) {
+		if (!DURATION.test(env[variable].trim())) {
+			problems.push(problem(variable, "must be a duration such as '1 minute', '30s' or 500"));
+		}
+	}
+	return problems;
+}
+
+/** `90s`, `1 minute`, `2 hours`, `500ms` or a plain number of milliseconds. */
+export const DURATION = /^(\d+)\s*(ms|s|sec|seconds?|m|min|minutes?|h|hours?)?$/i;
