@@ -1,20 +1,41 @@
 import { existsSync } from 'node:fs';
+import { CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config/config.js';
 import { MasterKeyMismatch } from './crypto/keyring.js';
 import { DatabaseLocked } from './storage/open-database.js';
-import { COMMANDS, usage } from './cli/commands.js';
+import { buildProgram } from './cli/program.js';
 
-/** `otobot-vault <command> [...]`: exit 0 on success, 1 on failure, 2 on bad usage or config. */
+/** Exit status of a usage error: an unknown command or flag, a missing or bad argument. */
+const BAD_USAGE = 2;
+
+/**
+ * `otobot-vault <command> [...]`: exit 0 on success (and for --help, --version), 1 on failure,
+ * 2 on bad usage or configuration.
+ */
 async function main(argv: string[]): Promise<number> {
-	const [name, ...rest] = argv;
-	const command = name ? COMMANDS[name] : undefined;
-	if (!command) {
-		process.stderr.write(usage());
-		return name === undefined || name === '--help' || name === 'help' ? 0 : 2;
+	let code = 0;
+	const program = buildProgram(
+		(overrides = {}) => {
+			// a .env beside the operator, as docker compose reads it; variables already set win
+			if (existsSync('.env')) process.loadEnvFile('.env');
+			return loadConfig({ ...process.env, ...overrides });
+		},
+		(status) => {
+			code = status;
+		},
+	);
+	if (argv.length === 0) {
+		program.outputHelp();
+		return 0;
 	}
-	// a .env beside the operator, as docker compose reads it; variables already set win
-	if (existsSync('.env')) process.loadEnvFile('.env');
-	return command(rest, loadConfig());
+	try {
+		await program.parseAsync(argv, { from: 'user' });
+	} catch (error) {
+		// commander has already printed the message (or the help, or the version)
+		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : BAD_USAGE;
+		throw error;
+	}
+	return code;
 }
 
 main(process.argv.slice(2)).then(

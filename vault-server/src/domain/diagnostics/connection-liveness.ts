@@ -4,6 +4,7 @@ import type { ConnectionRow } from '../../storage/connections-store.js';
 import type { ServiceRow } from '../../storage/services-store.js';
 import { openCredentialSecret } from '../connection-secrets.js';
 import type { ConnectionRefresher } from '../../oauth/connection-refresher.js';
+import type { Actor } from '../api-tokens.js';
 import { isExpired, isRenewable } from '../../oauth/refresh-policy.js';
 import type { CheckResult } from './system-checks.js';
 
@@ -13,25 +14,33 @@ export interface LivenessDependencies {
 	refresher: ConnectionRefresher;
 	timeoutMs: number;
 	allowInsecure: boolean;
+	/** The vault's own API (Config.apiUrl): a test_url there may be http, as the demo data's are. */
+	selfUrl: string;
+	/** Who the refreshes are audited as; the CLI's own actor when unset. */
+	actor?: Actor;
 }
 
-const ACTOR = {
+const CLI_ACTOR: Actor = {
 	id: 'cli:test-connections',
 	name: 'otobot-vault test-connections',
-	scope: 'admin' as const,
+	scope: 'admin',
 	clients: null,
-	source: 'environment' as const,
+	source: 'environment',
 };
+
+type TestUrlOutcome = { status: 'OK' | 'FAILED' | 'SKIPPED'; detail: string };
 
 /** GET the service's test_url with the connection's credential; only the status is kept. */
 async function callTestUrl(
 	deps: LivenessDependencies,
 	connection: ConnectionRow,
 	service: ServiceRow,
-): Promise<string | undefined> {
+): Promise<TestUrlOutcome> {
 	const url = new URL(service.test_url!);
-	if (url.protocol !== 'https:' && !(deps.allowInsecure && url.protocol === 'http:'))
-		return 'test_url must be https';
+	// the vault calling itself at the address its operator configured reaches no third party
+	const self = url.origin === new URL(deps.selfUrl).origin;
+	if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (deps.allowInsecure || self)))
+		return { status: 'FAILED', detail: 'test_url must be https' };
 	const secret = await openCredentialSecret(
 		deps.keyring,
 		connection.client_id,
@@ -49,11 +58,25 @@ async function callTestUrl(
 			signal: AbortSignal.timeout(deps.timeoutMs),
 		});
 		await response.body?.cancel();
-		return response.ok ? undefined : `test_url answered HTTP ${response.status}`;
+		return response.ok
+			? {
+					status: 'OK',
+					detail: self ? "the vault's own test_url answered 2xx" : 'test_url answered 2xx',
+				}
+			: { status: 'FAILED', detail: `test_url answered HTTP ${response.status}` };
 	} catch (error) {
-		return error instanceof Error && error.name === 'TimeoutError'
-			? `test_url timed out after ${deps.timeoutMs} ms`
-			: 'test_url unreachable';
+		if (self)
+			return {
+				status: 'SKIPPED',
+				detail: `test_url is the vault's API, not running at ${url.origin}`,
+			};
+		return {
+			status: 'FAILED',
+			detail:
+				error instanceof Error && error.name === 'TimeoutError'
+					? `test_url timed out after ${deps.timeoutMs} ms`
+					: 'test_url unreachable',
+		};
 	}
 }
 
@@ -75,18 +98,13 @@ export async function checkConnection(
 		};
 	if (connection.status === 'disabled') return { name, status: 'SKIPPED', detail: 'disabled' };
 	try {
-		if (service.test_url) {
-			const problem = await callTestUrl(deps, connection, service);
-			return problem
-				? { name, status: 'FAILED', detail: problem }
-				: { name, status: 'OK', detail: 'test_url answered 2xx' };
-		}
+		if (service.test_url) return { name, ...(await callTestUrl(deps, connection, service)) };
 		if (isRenewable(connection)) {
 			const result = await deps.refresher.refresh(
 				connection.client_id,
 				connection.service,
 				'manual',
-				ACTOR,
+				deps.actor ?? CLI_ACTOR,
 			);
 			if (result.outcome === 'refreshed' || result.outcome === 'superseded') {
 				const expires = result.connection.expires_at;
