@@ -3,4 +3,4 @@
 // Same as `otobot-vault monitor`; exit status 1 when something needs action.
 import { runCli } from './run-cli.mjs';
 
-runCli('monitor', process.argv.slice(2));
+runCli(['monitor', ...process.argv.slice(2)]);

@@ -3,4 +3,4 @@
 // Same as `otobot-vault test-connections`; exit status 1 when a check FAILED.
 import { runCli } from './run-cli.mjs';
 
-runCli('test-connections', process.argv.slice(2));
+runCli(['test-connections', ...process.argv.slice(2)]);

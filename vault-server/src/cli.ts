@@ -1,20 +1,44 @@
+import { CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config/config.js';
 import { readEnvironment } from './config/environment.js';
 import { MasterKeyMismatch } from './crypto/keyring.js';
 import { DatabaseLocked, DatabaseUnreachable } from './storage/open-database.js';
-import { COMMANDS, usage } from './cli/commands.js';
+import { buildProgram } from './cli/program.js';
 
-/** `otobot-vault <command> [...]`: exit 0 on success, 1 on failure, 2 on bad usage or config. */
+/** Exit status of a usage error: an unknown command or flag, a missing or bad argument. */
+const BAD_USAGE = 2;
+
+/**
+ * `otobot-vault <command> [...]`: exit 0 on success (and for --help, --version), 1 on failure,
+ * 2 on bad usage or configuration.
+ */
 async function main(argv: string[]): Promise<number> {
-	const [name, ...rest] = argv;
-	const command = name ? COMMANDS[name] : undefined;
-	if (!command) {
-		process.stderr.write(usage());
-		return name === undefined || name === '--help' || name === 'help' ? 0 : 2;
+	let code = 0;
+	const program = buildProgram(
+		(overrides = {}) => {
+			// a .env beside the operator, as docker compose reads it; variables already set win, and
+			// a command-line flag wins over both
+			const environment = readEnvironment();
+			const files = { ...environment.files };
+			for (const name of Object.keys(overrides)) delete files[name];
+			return loadConfig({ ...environment.values, ...overrides }, files);
+		},
+		(status) => {
+			code = status;
+		},
+	);
+	if (argv.length === 0) {
+		program.outputHelp();
+		return 0;
 	}
-	// a .env beside the operator, as docker compose reads it; variables already set win
-	const environment = readEnvironment();
-	return command(rest, loadConfig(environment.values, environment.files));
+	try {
+		await program.parseAsync(argv, { from: 'user' });
+	} catch (error) {
+		// commander has already printed the message (or the help, or the version)
+		if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : BAD_USAGE;
+		throw error;
+	}
+	return code;
 }
 
 main(process.argv.slice(2)).then(

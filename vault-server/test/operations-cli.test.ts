@@ -151,7 +151,7 @@ describe.each(backends())('monitor and test-connections on %s', (backend) => {
 		const first = await runCli(['test-connections', '--insert-test-data'], env);
 		expect(first.code).toBe(0);
 		expect(first.stdout).toContain('created client demo-test-client');
-		expect(first.stdout).toContain('/v1/clients/demo-test-client');
+		expect(first.stdout).toContain('/v1/diagnostics/test-data');
 		const before = await snapshot();
 		const second = await runCli(['test-connections', '--insert-test-data'], env);
 		expect(second.stdout).toContain('nothing changed');

@@ -1,6 +1,6 @@
 import { openVault } from '../vault.js';
 import { verifyAuditChain } from '../domain/audit-chain.js';
-import type { Command } from './commands.js';
+import type { Config } from '../config/config.js';
 
 const PROBLEMS = {
 	edited: 'its content no longer matches its hash (the row was edited)',
@@ -8,11 +8,8 @@ const PROBLEMS = {
 	head_mismatch: 'the newest rows are missing (deleted after the last verified row)',
 };
 
-export const auditCommand: Command = async (args, config) => {
-	if (args[0] !== 'verify') {
-		console.error('Usage: otobot-vault audit verify');
-		return 2;
-	}
+/** `otobot-vault audit verify`: exit 0 when the chain holds, 1 naming the first tampered row. */
+export async function auditVerifyCommand(config: Config): Promise<number> {
 	const vault = await openVault(config);
 	try {
 		const verdict = await verifyAuditChain(vault.db);
@@ -30,4 +27,4 @@ export const auditCommand: Command = async (args, config) => {
 	} finally {
 		await vault.db.close();
 	}
-};
+}

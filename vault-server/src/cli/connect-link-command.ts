@@ -1,44 +1,27 @@
-import { parseArgs } from 'node:util';
 import { openVault } from '../vault.js';
 import { createConnectLink } from '../domain/connect-links.js';
 import { VaultError } from '../errors.js';
-import type { Command } from './commands.js';
+import type { Config } from '../config/config.js';
 
 /**
  * `otobot-vault connect-link <client> <service> [--expires-in-minutes N]`: a single-use link the
  * client opens to (re)connect the account, e.g. after a connection needs re-authorisation.
  */
-export const connectLinkCommand: Command = async (args, config) => {
-	const { values, positionals } = parseArgs({
-		args,
-		allowPositionals: true,
-		options: {
-			'expires-in-minutes': { type: 'string' },
-			json: { type: 'boolean', default: false },
-		},
-	});
-	const [clientId, service] = positionals;
-	const minutes =
-		values['expires-in-minutes'] === undefined ? undefined : Number(values['expires-in-minutes']);
-	if (
-		!clientId ||
-		!service ||
-		(minutes !== undefined && !(Number.isInteger(minutes) && minutes > 0))
-	) {
-		console.error(
-			'Usage: otobot-vault connect-link <client_id> <service> [--expires-in-minutes N]',
-		);
-		return 2;
-	}
+export async function connectLinkCommand(
+	config: Config,
+	clientId: string,
+	service: string,
+	options: { expiresInMinutes?: number; json?: boolean },
+): Promise<number> {
 	const vault = await openVault(config);
 	try {
 		const link = await createConnectLink(vault.db, clientId, service, {
 			publicUrl: config.publicUrl,
-			expiresInMinutes: minutes,
+			expiresInMinutes: options.expiresInMinutes,
 			createdBy: 'cli',
 			allowInsecureUrls: config.allowInsecureOAuthUrls,
 		});
-		if (values.json) console.log(JSON.stringify(link));
+		if (options.json) console.log(JSON.stringify(link));
 		else {
 			console.log(
 				`Send this link to the client (single use, expires ${link.expires_at.toISOString()}):`,
@@ -53,4 +36,4 @@ export const connectLinkCommand: Command = async (args, config) => {
 	} finally {
 		await vault.db.close();
 	}
-};
+}

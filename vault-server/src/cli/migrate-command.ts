@@ -1,7 +1,8 @@
+import type { Config } from '../config/config.js';
 import { openVault } from '../vault.js';
-import type { Command } from './commands.js';
 
-export const migrateCommand: Command = async (_args, config) => {
+/** `otobot-vault migrate`: applies pending migrations (opening the vault does) and names them. */
+export async function migrateCommand(config: Config): Promise<number> {
 	const vault = await openVault(config);
 	try {
 		const applied = vault.migrationsApplied;
@@ -12,4 +13,4 @@ export const migrateCommand: Command = async (_args, config) => {
 	} finally {
 		await vault.db.close();
 	}
-};
+}

@@ -1,36 +1,20 @@
-import { parseArgs } from 'node:util';
-import { parseDuration } from '../config/config.js';
+import type { Config } from '../config/config.js';
 import type { MonitoringSummary } from '../domain/monitoring.js';
 import { COLOURS, PLAIN, renderSummary } from './monitor-table.js';
 import { openMonitoringSource } from './monitoring-source.js';
-import type { Command } from './commands.js';
 
-const DEFAULT_INTERVAL = '5m';
+export interface MonitorOptions {
+	watch?: boolean;
+	/** Time between redraws with --watch, as typed (for the footer) and in milliseconds. */
+	interval: { text: string; ms: number };
+	json?: boolean;
+}
 
 /**
  * `otobot-vault monitor [--watch] [--interval 5m] [--json]`: the monitoring summary. Exit 1 when
  * something needs action (cron-friendly), 0 when all is well; `--watch` redraws until Ctrl-C.
  */
-export const monitorCommand: Command = async (args, config) => {
-	let values: { watch?: boolean; interval?: string; json?: boolean };
-	let intervalMs: number;
-	try {
-		({ values } = parseArgs({
-			args,
-			options: {
-				watch: { type: 'boolean' },
-				interval: { type: 'string' },
-				json: { type: 'boolean' },
-			},
-		}));
-		intervalMs = parseDuration(values.interval ?? DEFAULT_INTERVAL, '--interval');
-		if (intervalMs < 1000) throw new Error('--interval must be at least 1s');
-	} catch (error) {
-		console.error(
-			`${error instanceof Error ? error.message : String(error)}\nUsage: otobot-vault monitor [--watch] [--interval 5m] [--json]`,
-		);
-		return 2;
-	}
+export async function monitorCommand(config: Config, values: MonitorOptions): Promise<number> {
 	const source = await openMonitoringSource(config);
 	const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
 	const show = (summary: MonitoringSummary) => {
@@ -55,14 +39,12 @@ export const monitorCommand: Command = async (args, config) => {
 					last = summary.needs_action ? 1 : 0;
 					show(summary);
 					if (!values.json)
-						process.stdout.write(
-							`Next refresh in ${values.interval ?? DEFAULT_INTERVAL}; Ctrl-C to stop.\n`,
-						);
+						process.stdout.write(`Next refresh in ${values.interval.text}; Ctrl-C to stop.\n`);
 				} catch (error) {
 					console.error(`monitor: ${error instanceof Error ? error.message : String(error)}`);
 					last = 1;
 				}
-				timer = setTimeout(() => void round(), intervalMs);
+				timer = setTimeout(() => void round(), values.interval.ms);
 			};
 			const stop = () => {
 				if (timer) clearTimeout(timer);
@@ -75,4 +57,4 @@ export const monitorCommand: Command = async (args, config) => {
 	} finally {
 		await source.close();
 	}
-};
+}

@@ -11,14 +11,14 @@ import { startRefreshLoop } from '../domain/refresh/refresh-loop.js';
 import { AlertNotifier } from '../domain/alerts/alert-notifier.js';
 import { startAlertLoop } from '../domain/alerts/alert-loop.js';
 import { CriticalErrorRecorder } from '../domain/alerts/critical-errors.js';
-import type { Command } from './commands.js';
+import type { Config } from '../config/config.js';
 
 /**
  * The background refresher as a process of its own (the `token-refresher` service), for when
  * `serve` runs with REFRESHER_ENABLED=false or on several replicas, with the alert evaluator beside
  * it. Runs until SIGINT/SIGTERM.
  */
-export const refresherCommand: Command = async (_args, config) => {
+export async function refresherCommand(config: Config): Promise<number> {
 	const log = pino(loggerOptions(config.logLevel));
 	const vault = await openVault(config, { announce: (message) => log.warn(message) });
 	const keyringReload = startKeyringReload(vault.keyring, config.keyringReloadMs, log);
@@ -56,4 +56,4 @@ export const refresherCommand: Command = async (_args, config) => {
 		process.once('SIGINT', () => void stop('SIGINT'));
 		process.once('SIGTERM', () => void stop('SIGTERM'));
 	});
-};
+}

@@ -1,10 +1,9 @@
 import { readMigrations } from '../storage/migrations.js';
 import { migrationsDirectory } from '../storage/sql-directory.js';
 import { bundleSchema } from '../storage/schema-bundle.js';
-import type { Command } from './commands.js';
 
 /** Prints the whole schema as one SQL script (what sql/create-frontend-database.sql holds). */
-export const schemaCommand: Command = async () => {
+export async function schemaCommand(): Promise<number> {
 	process.stdout.write(bundleSchema(readMigrations(migrationsDirectory())));
 	return 0;
-};
+}

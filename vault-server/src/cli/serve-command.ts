@@ -1,8 +1,9 @@
+import type { Config } from '../config/config.js';
 import { serve } from '../server.js';
-import type { Command } from './commands.js';
 
-export const serveCommand: Command = async (_args, config) => {
+/** `otobot-vault serve [--port N] [--host H]`: the HTTP API, until SIGINT/SIGTERM. */
+export async function serveCommand(config: Config): Promise<number> {
 	await serve(config);
 	// keep running: the server's own signal handlers end the process
 	return new Promise<number>(() => {});
-};
+}

@@ -1,103 +1,78 @@
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { loggerOptions } from '../config/logger.js';
 import type { Config } from '../config/config.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { openDatabase } from '../storage/open-database.js';
-import { connectionsStore } from '../storage/connections-store.js';
-import { servicesStore } from '../storage/services-store.js';
 import { AuditWriter } from '../domain/audit-writer.js';
 import { refresherFromConfig } from '../domain/refresh/refresher-from-config.js';
-import {
-	checkApiHealth,
-	checkDatabase,
-	checkMasterKey,
-	checkMigrations,
-	type CheckResult,
-} from '../domain/diagnostics/system-checks.js';
-import { checkConnection } from '../domain/diagnostics/connection-liveness.js';
-import { demoDataCommand } from './demo-data-command.js';
+import { checkApiHealth, type CheckResult } from '../domain/diagnostics/system-checks.js';
+import { runDiagnostics } from '../domain/diagnostics/run-diagnostics.js';
 import { COLOURS, PLAIN, type Paint } from './monitor-table.js';
-import type { Command } from './commands.js';
+import { vaultApiInstead, type VaultApi } from './vault-api.js';
+
+type Report = (result: CheckResult) => void;
 
 const colourOf = (paint: Paint, status: CheckResult['status']) =>
 	status === 'OK' ? paint.green : status === 'FAILED' ? paint.red : paint.yellow;
 
 /**
  * `otobot-vault test-connections`: the database, the migrations, the master key, the API's
- * health, then each connection's liveness, one line each. Exit 1 if anything FAILED.
- * `--insert-test-data` / `--remove-test-data` manage the demo data instead.
+ * health, then each connection's liveness, one line each. When a running `serve` holds the
+ * embedded database, that server runs the checks (POST /v1/diagnostics/connection-tests).
+ * Resolves with the exit status: 1 if anything FAILED, else 0.
  */
-export const testConnectionsCommand: Command = async (args, config) => {
-	const { values } = parseArgs({
-		args,
-		options: { 'insert-test-data': { type: 'boolean' }, 'remove-test-data': { type: 'boolean' } },
-	});
-	if (values['insert-test-data'] || values['remove-test-data']) {
-		return demoDataCommand(values['insert-test-data'] ? 'insert' : 'remove', config);
-	}
+export async function testConnectionsCommand(config: Config): Promise<number> {
 	const paint = process.stdout.isTTY && !process.env.NO_COLOR ? COLOURS : PLAIN;
 	let failed = 0;
-	const print = (result: CheckResult) => {
+	const report: Report = (result) => {
 		if (result.status === 'FAILED') failed += 1;
 		console.log(
 			`${colourOf(paint, result.status)(result.status.padEnd(11))} ${result.name.padEnd(40)} ${result.detail}`,
 		);
 	};
-	await runChecks(config, print);
+	const connections = await checkEverything(config, report);
+	if (connections === 0) console.log('No connections to test.');
 	console.log(
 		failed === 0 ? paint.green('\nAll checks passed.') : paint.red(`\n${failed} check(s) FAILED.`),
 	);
 	return failed === 0 ? 0 : 1;
-};
+}
 
-async function runChecks(config: Config, print: (result: CheckResult) => void) {
+/** Runs the checks here, or in the running vault; resolves with how many connections it tested. */
+async function checkEverything(config: Config, report: Report): Promise<number | null> {
 	let db;
 	try {
 		db = await openDatabase(config);
 	} catch (error) {
-		print({
-			name: 'database',
-			status: 'FAILED',
-			detail: error instanceof Error ? error.message : String(error),
-		});
-		print(await checkApiHealth(config.apiUrl));
-		return;
-	}
-	try {
-		const database = await checkDatabase(db);
-		print(database);
-		if (database.status !== 'OK') return;
-		const migrations = await checkMigrations(db);
-		print(migrations);
-		const key = await checkMasterKey(db, config);
-		print(key.result);
-		print(await checkApiHealth(config.apiUrl));
-		if (migrations.status !== 'OK' || !key.keyring) return;
-		const log = pino({ ...loggerOptions('warn') }, pino.destination(2));
-		const audit = new AuditWriter(db);
-		const deps = {
-			db,
-			keyring: key.keyring,
-			timeoutMs: config.refresher.timeoutMs,
-			allowInsecure: config.allowInsecureOAuthUrls,
-		};
-		const refresher = refresherFromConfig(config, { db, keyring: key.keyring, audit, log });
-		const connections = await connectionsStore(db).listAll();
-		const services = new Map(
-			(await servicesStore(db).list()).map((service) => [service.name, service]),
-		);
-		if (connections.length === 0) console.log('No connections to test.');
-		for (const connection of connections) {
-			print(
-				await checkConnection(
-					{ ...deps, refresher },
-					connection,
-					services.get(connection.service)!,
-				),
-			);
+		let api: VaultApi;
+		try {
+			api = vaultApiInstead(config, error);
+		} catch {
+			report({
+				name: 'database',
+				status: 'FAILED',
+				detail: error instanceof Error ? error.message : String(error),
+			});
+			report(await checkApiHealth(config.apiUrl));
+			return null;
 		}
-		await audit.drain();
+		console.log(`The running vault holds the database; asking it at ${config.apiUrl}.`);
+		const answer = await api.request<{ checks: CheckResult[]; connections: number | null }>(
+			'POST',
+			'/v1/diagnostics/connection-tests',
+			{},
+		);
+		answer.checks.forEach(report);
+		return answer.connections;
+	}
+	const audit = new AuditWriter(db);
+	try {
+		const log = pino({ ...loggerOptions('warn') }, pino.destination(2));
+		const refresherFor = (keyring: Keyring) =>
+			refresherFromConfig(config, { db, keyring, audit, log });
+		return (await runDiagnostics({ db, config, refresherFor }, report)).connections;
 	} finally {
+		await audit.drain();
 		await db.close();
 	}
 }

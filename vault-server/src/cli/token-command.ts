@@ -1,106 +1,91 @@
-import { parseArgs } from 'node:util';
+import type { Config } from '../config/config.js';
 import { openVault } from '../vault.js';
 import { createApiToken } from '../domain/api-tokens.js';
 import { apiTokensStore } from '../storage/api-tokens-store.js';
-import type { Command } from './commands.js';
+import { alignColumns } from './text-table.js';
 
-const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export interface CreateTokenOptions {
+	name: string;
+	scope: 'admin' | 'read';
+	expiresInDays?: number;
+	/** Read tokens only: the clients it may fetch; unset: every client. */
+	clients?: string[];
+	json?: boolean;
+}
 
-export const tokenCommand: Command = async (args, config) => {
-	const [action, ...rest] = args;
-	const { values, positionals } = parseArgs({
-		args: rest,
-		allowPositionals: true,
-		options: {
-			name: { type: 'string' },
-			scope: { type: 'string' },
-			'expires-in-days': { type: 'string' },
-			clients: { type: 'string' },
-			json: { type: 'boolean', default: false },
-		},
-	});
-	if (action === 'create') {
-		if (!values.name || (values.scope !== 'admin' && values.scope !== 'read')) {
-			console.error('token create needs --name and --scope admin|read');
-			return 2;
+/** `otobot-vault token create`: prints the new token once; the vault keeps only its hash. */
+export async function createTokenCommand(
+	config: Config,
+	options: CreateTokenOptions,
+): Promise<number> {
+	const vault = await openVault(config);
+	try {
+		const { token, row } = await createApiToken(vault.db, {
+			name: options.name,
+			scope: options.scope,
+			expiresInDays: options.expiresInDays,
+			clients: options.clients,
+		});
+		if (options.json)
+			console.log(JSON.stringify({ id: row.id, token, expires_at: row.expires_at }));
+		else {
+			console.log(
+				`Created ${row.scope} token '${row.name}' (id ${row.id}${row.expires_at ? `, expires ${row.expires_at.toISOString()}` : ''}).`,
+			);
+			console.log('Copy it now; the vault keeps only its hash:');
+			console.log(token);
 		}
-		const days =
-			values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
-		if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) {
-			console.error('--expires-in-days must be a whole number from 1 to 3650');
-			return 2;
-		}
-		const clients = values.clients
-			?.split(',')
-			.map((id) => id.trim())
-			.filter(Boolean);
-		if (clients?.some((id) => !CLIENT_ID.test(id)) || (clients && values.scope === 'admin')) {
-			console.error('--clients takes client ids, and only for read tokens');
-			return 2;
-		}
-		const vault = await openVault(config);
-		try {
-			const { token, row } = await createApiToken(vault.db, {
-				name: values.name,
-				scope: values.scope,
-				expiresInDays: days,
-				clients,
-			});
-			if (values.json)
-				console.log(JSON.stringify({ id: row.id, token, expires_at: row.expires_at }));
-			else {
-				console.log(
-					`Created ${row.scope} token '${row.name}' (id ${row.id}${row.expires_at ? `, expires ${row.expires_at.toISOString()}` : ''}).`,
-				);
-				console.log('Copy it now; the vault keeps only its hash:');
-				console.log(token);
-			}
-			return 0;
-		} finally {
-			await vault.db.close();
-		}
+		return 0;
+	} finally {
+		await vault.db.close();
 	}
-	if (action === 'list' || action === 'revoke') {
-		const vault = await openVault(config);
-		try {
-			const store = apiTokensStore(vault.db);
-			if (action === 'revoke') {
-				const id = positionals[0];
-				const row = id && /^[0-9a-f-]{36}$/i.test(id) ? await store.revoke(id) : undefined;
-				if (!row) {
-					console.error(`No token with id '${id ?? ''}'`);
-					return 1;
-				}
-				console.log(`Revoked token '${row.name}' (${row.id}).`);
-				return 0;
-			}
-			const rows = await store.list();
-			if (values.json)
-				console.log(JSON.stringify(rows.map(({ token_hash: _hash, ...row }) => row)));
-			else
-				for (const row of rows) {
-					const state = row.revoked_at
-						? 'revoked'
-						: row.expires_at && row.expires_at < new Date()
-							? 'expired'
-							: 'active';
-					console.log(
-						[
-							row.id,
-							row.scope.padEnd(5),
-							state.padEnd(7),
-							row.token_prefix,
-							row.name,
-							row.expires_at ? `expires ${row.expires_at.toISOString()}` : 'no expiry',
-							row.last_used_at ? `last used ${row.last_used_at.toISOString()}` : 'never used',
-						].join('  '),
-					);
-				}
+}
+
+/** `otobot-vault token list [--json]`: every API token, never its value, as aligned columns. */
+export async function listTokensCommand(config: Config, options: { json?: boolean }) {
+	const vault = await openVault(config);
+	try {
+		const rows = await apiTokensStore(vault.db).list();
+		if (options.json) {
+			console.log(JSON.stringify(rows.map(({ token_hash: _hash, ...row }) => row)));
 			return 0;
-		} finally {
-			await vault.db.close();
 		}
+		if (rows.length === 0) {
+			console.log('No API tokens.');
+			return 0;
+		}
+		const now = new Date();
+		const lines = alignColumns([
+			['ID', 'SCOPE', 'STATE', 'PREFIX', 'NAME', 'EXPIRES', 'LAST USED'],
+			...rows.map((row) => [
+				row.id,
+				row.scope,
+				row.revoked_at ? 'revoked' : row.expires_at && row.expires_at < now ? 'expired' : 'active',
+				row.token_prefix,
+				row.name,
+				row.expires_at ? row.expires_at.toISOString() : 'no expiry',
+				row.last_used_at ? row.last_used_at.toISOString() : 'never used',
+			]),
+		]);
+		console.log(lines.join('\n'));
+		return 0;
+	} finally {
+		await vault.db.close();
 	}
-	console.error('Usage: otobot-vault token create|list|revoke');
-	return 2;
-};
+}
+
+/** `otobot-vault token revoke <id>`: exit 1 when no token has that id. */
+export async function revokeTokenCommand(config: Config, id: string): Promise<number> {
+	const vault = await openVault(config);
+	try {
+		const row = await apiTokensStore(vault.db).revoke(id);
+		if (!row) {
+			console.error(`No token with id '${id}' (otobot-vault token list shows them).`);
+			return 1;
+		}
+		console.log(`Revoked token '${row.name}' (${row.id}).`);
+		return 0;
+	} finally {
+		await vault.db.close();
+	}
+}

@@ -48,8 +48,16 @@ export interface DemoDataReport {
 	existing: string[];
 }
 
-/** Inserts the demo client, services and connections that are missing; what exists is left as is. */
-export async function insertDemoData(db: Database, keyring: Keyring): Promise<DemoDataReport> {
+/**
+ * Inserts the demo client, services and connections that are missing; what exists is left as is.
+ * Each demo service's test_url is the vault's own GET /health at `selfUrl` (Config.apiUrl), so
+ * `test-connections` can check the demo connections offline, with no provider involved.
+ */
+export async function insertDemoData(
+	db: Database,
+	keyring: Keyring,
+	selfUrl: string,
+): Promise<DemoDataReport> {
 	const report: DemoDataReport = { created: [], existing: [] };
 	const note = (done: boolean, what: string) =>
 		(done ? report.created : report.existing).push(what);
@@ -59,8 +67,15 @@ export async function insertDemoData(db: Database, keyring: Keyring): Promise<De
 	note(!clientExists, `client ${DEMO_CLIENT_ID}`);
 	for (const demo of DEMO_SERVICES) {
 		const serviceExists = Boolean(await servicesStore(db).get(demo.name));
+		// http only for the vault's own address (a local vault's apiUrl is http://127.0.0.1:PORT)
 		if (!serviceExists)
-			await createService(db, keyring, demo.name, demo.input, { allowInsecureUrls: false });
+			await createService(
+				db,
+				keyring,
+				demo.name,
+				{ ...demo.input, test_url: `${selfUrl}/health` },
+				{ allowInsecureUrls: true },
+			);
 		note(!serviceExists, `service ${demo.name}`);
 		const connectionExists = Boolean(await connectionsStore(db).get(DEMO_CLIENT_ID, demo.name));
 		if (!connectionExists)

@@ -6,6 +6,7 @@ import { openCredentialSecret } from '../connection-secrets.js';
 import type { ConnectionRefresher } from '../refresh/connection-refresher.js';
 import { isExpired, isRenewable } from '../refresh/refresh-policy.js';
 import { parseProviderUrl } from '../../oauth/provider-url.js';
+import type { Actor } from '../api-tokens.js';
 import type { CheckResult } from './system-checks.js';
 
 export interface LivenessDependencies {
@@ -14,25 +15,38 @@ export interface LivenessDependencies {
 	refresher: ConnectionRefresher;
 	timeoutMs: number;
 	allowInsecure: boolean;
+	/** The vault's own API (Config.apiUrl): a test_url there may be http, as the demo data's are. */
+	selfUrl: string;
+	/** Who the refreshes are audited as; the CLI's own actor when unset. */
+	actor?: Actor;
 }
 
-const ACTOR = {
+const CLI_ACTOR: Actor = {
 	id: 'cli:test-connections',
 	name: 'otobot-vault test-connections',
-	scope: 'admin' as const,
+	scope: 'admin',
 	clients: null,
-	source: 'environment' as const,
+	source: 'environment',
 };
+
+type TestUrlOutcome = { status: 'OK' | 'FAILED' | 'SKIPPED'; detail: string };
 
 /** GET the service's test_url with the connection's credential; only the status is kept. */
 async function callTestUrl(
 	deps: LivenessDependencies,
 	connection: ConnectionRow,
 	service: ServiceRow,
-): Promise<string | undefined> {
-	const checked = parseProviderUrl(service.test_url!, deps.allowInsecure);
+): Promise<TestUrlOutcome> {
+	const testUrl = service.test_url!;
+	// the vault calling itself at the address its operator configured reaches no third party
+	const self = URL.canParse(testUrl) && new URL(testUrl).origin === new URL(deps.selfUrl).origin;
+	const checked = parseProviderUrl(testUrl, deps.allowInsecure || self);
 	if ('problem' in checked)
-		return checked.problem === 'invalid' ? 'test_url is not a valid URL' : 'test_url must be https';
+		return {
+			status: 'FAILED',
+			detail:
+				checked.problem === 'invalid' ? 'test_url is not a valid URL' : 'test_url must be https',
+		};
 	const { url } = checked;
 	const secret = await openCredentialSecret(
 		deps.keyring,
@@ -51,11 +65,25 @@ async function callTestUrl(
 			signal: AbortSignal.timeout(deps.timeoutMs),
 		});
 		await response.body?.cancel();
-		return response.ok ? undefined : `test_url answered HTTP ${response.status}`;
+		return response.ok
+			? {
+					status: 'OK',
+					detail: self ? "the vault's own test_url answered 2xx" : 'test_url answered 2xx',
+				}
+			: { status: 'FAILED', detail: `test_url answered HTTP ${response.status}` };
 	} catch (error) {
-		return error instanceof Error && error.name === 'TimeoutError'
-			? `test_url timed out after ${deps.timeoutMs} ms`
-			: 'test_url unreachable';
+		if (self)
+			return {
+				status: 'SKIPPED',
+				detail: `test_url is the vault's API, not running at ${url.origin}`,
+			};
+		return {
+			status: 'FAILED',
+			detail:
+				error instanceof Error && error.name === 'TimeoutError'
+					? `test_url timed out after ${deps.timeoutMs} ms`
+					: 'test_url unreachable',
+		};
 	}
 }
 
@@ -77,18 +105,13 @@ export async function checkConnection(
 		};
 	if (connection.status === 'disabled') return { name, status: 'SKIPPED', detail: 'disabled' };
 	try {
-		if (service.test_url) {
-			const problem = await callTestUrl(deps, connection, service);
-			return problem
-				? { name, status: 'FAILED', detail: problem }
-				: { name, status: 'OK', detail: 'test_url answered 2xx' };
-		}
+		if (service.test_url) return { name, ...(await callTestUrl(deps, connection, service)) };
 		if (isRenewable(connection)) {
 			const result = await deps.refresher.refresh(
 				connection.client_id,
 				connection.service,
 				'manual',
-				ACTOR,
+				deps.actor ?? CLI_ACTOR,
 			);
 			if (result.outcome === 'refreshed' || result.outcome === 'superseded') {
 				const expires = result.connection.expires_at;

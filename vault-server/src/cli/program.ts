@@ -1,0 +1,220 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration, type Config } from '../config/config.js';
+import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
+import { VERSION } from '../version.js';
+import { auditVerifyCommand } from './audit-command.js';
+import { connectLinkCommand } from './connect-link-command.js';
+import { insertDemoDataCommand, removeDemoDataCommand } from './demo-data-command.js';
+import { keysRetireCommand, keysRotateCommand, keysStatusCommand } from './keys-command.js';
+import { keysRewrapCommand } from './keys-rewrap-command.js';
+import { migrateCommand } from './migrate-command.js';
+import { monitorCommand } from './monitor-command.js';
+import { refresherCommand } from './refresher-command.js';
+import { schemaCommand } from './schema-command.js';
+import { serveCommand } from './serve-command.js';
+import { testConnectionsCommand } from './test-connections-command.js';
+import { createTokenCommand, listTokensCommand, revokeTokenCommand } from './token-command.js';
+
+/** Reads the configuration when a command runs; `overrides` are variables its flags set. */
+export type ConfigLoader = (overrides?: Record<string, string>) => Config;
+
+const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A parser for a whole-number flag or argument from `min` to `max`. */
+const wholeNumber = (min: number, max: number) => (value: string) => {
+	const number = Number(value);
+	if (!/^\d+$/.test(value) || number < min || number > max)
+		throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
+	return number;
+};
+
+const duration = (value: string) => {
+	let ms: number;
+	try {
+		ms = parseDuration(value, '--interval');
+	} catch {
+		throw new InvalidArgumentError("It must be a duration such as '30s', '5m' or '1h'.");
+	}
+	if (ms < 1000) throw new InvalidArgumentError('It must be at least 1s.');
+	return { text: value, ms };
+};
+
+const clientIds = (value: string) => {
+	const ids = value
+		.split(',')
+		.map((id) => id.trim())
+		.filter(Boolean);
+	const bad = ids.find((id) => !CLIENT_ID.test(id));
+	if (bad !== undefined || ids.length === 0)
+		throw new InvalidArgumentError(`'${bad ?? value}' is not a client id.`);
+	return ids;
+};
+
+const tokenId = (value: string) => {
+	if (!TOKEN_ID.test(value))
+		throw new InvalidArgumentError('A token id is a UUID, as `otobot-vault token list` shows.');
+	return value;
+};
+
+const json = () => new Option('--json', 'print JSON for scripts');
+
+/**
+ * The `otobot-vault` command line: its commands, arguments, flags and help. Strict: an unknown
+ * command, flag or extra argument is an error naming it. `done` receives a command's exit status.
+ */
+export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => void): Command {
+	const run =
+		<A extends unknown[]>(handler: (config: Config, ...args: A) => Promise<number>) =>
+		async (...args: A) =>
+			done(await handler(loadConfig(), ...args));
+
+	const program = new Command('otobot-vault')
+		.description('Otobot Vault: credential store, OAuth2 refresher and audit log for n8n.')
+		.version(VERSION)
+		.exitOverride()
+		.showHelpAfterError('(add --help for usage)')
+		.addHelpText(
+			'after',
+			'\nConfiguration comes from the environment and a .env file; see .env.example.',
+		);
+
+	program
+		.command('serve')
+		.description('run the HTTP API')
+		.option(
+			'--port <port>',
+			'listen on this port (overrides PORT, default 3001)',
+			wholeNumber(0, 65535),
+		)
+		.option('--host <host>', 'listen on this address (overrides HOST, default 127.0.0.1)')
+		.action(async (options: { port?: number; host?: string }) => {
+			const overrides: Record<string, string> = {};
+			if (options.port !== undefined) overrides.PORT = String(options.port);
+			if (options.host !== undefined) overrides.HOST = options.host;
+			done(await serveCommand(loadConfig(overrides)));
+		});
+	program
+		.command('refresher')
+		.description('run the background OAuth2 refresher and alert evaluator on their own')
+		.action(run(refresherCommand));
+	program
+		.command('migrate')
+		.description('apply pending database migrations')
+		.action(run(migrateCommand));
+	program
+		.command('schema-sql')
+		.description('print the whole schema as one SQL script')
+		.action(async () => done(await schemaCommand()));
+
+	const token = program.command('token').description('API tokens: create, list, revoke');
+	token
+		.command('create')
+		.description('create an API token and print it once (the vault keeps only its hash)')
+		.requiredOption('--name <name>', 'what the token is for, e.g. "n8n 2025-07"')
+		.addOption(
+			new Option('--scope <scope>', 'admin, or read (fetch credentials)')
+				.choices(['admin', 'read'])
+				.makeOptionMandatory(),
+		)
+		.option(
+			'--expires-in-days <days>',
+			'expire after this many days (1-3650)',
+			wholeNumber(1, 3650),
+		)
+		.option(
+			'--clients <ids>',
+			'read tokens only: the client ids it may fetch, comma-separated',
+			clientIds,
+		)
+		.addOption(json())
+		.action(async function (this: Command, options: Parameters<typeof createTokenCommand>[1]) {
+			if (options.clients && options.scope === 'admin')
+				this.error("error: option '--clients <ids>' applies to read tokens only");
+			done(await createTokenCommand(loadConfig(), options));
+		});
+	token
+		.command('list')
+		.description('list API tokens (never their values)')
+		.addOption(json())
+		.action(run(listTokensCommand));
+	token
+		.command('revoke')
+		.description('revoke an API token')
+		.argument('<id>', 'the token id, as `token list` shows', tokenId)
+		.action(run(revokeTokenCommand));
+
+	program
+		.command('audit')
+		.description("the audit log's hash chain")
+		.command('verify')
+		.description('recompute the hash chain; exit 1 naming the first edited or deleted row')
+		.action(run(auditVerifyCommand));
+
+	program
+		.command('connect-link')
+		.description('a single-use link the client opens to (re)connect an account')
+		.argument('<client>', 'the client id')
+		.argument('<service>', 'the service name')
+		.option(
+			'--expires-in-minutes <minutes>',
+			`link lifetime (1-${MAX_LINK_MINUTES})`,
+			wholeNumber(1, MAX_LINK_MINUTES),
+		)
+		.addOption(json())
+		.action(run(connectLinkCommand));
+
+	const keys = program
+		.command('keys')
+		.description('data key versions: status, rotate, rewrap, retire');
+	keys
+		.command('status')
+		.description('data key versions and the ciphertexts each protects')
+		.addOption(json())
+		.action(run(keysStatusCommand));
+	keys
+		.command('rotate')
+		.description('create a new data key version, active for new secrets')
+		.addOption(json())
+		.action(run(keysRotateCommand));
+	keys
+		.command('rewrap')
+		.description('re-encrypt older ciphertexts under the active version, batch by batch')
+		.option('--batch <rows>', 'rows per batch (1-10000)', wholeNumber(1, 10_000), 100)
+		.option('--pause-ms <ms>', 'pause between batches (0-60000)', wholeNumber(0, 60_000), 0)
+		.addOption(json())
+		.action(run(keysRewrapCommand));
+	keys
+		.command('retire')
+		.description('retire a version no ciphertext uses any more')
+		.argument('<version>', 'the key version', wholeNumber(1, 2_147_483_647))
+		.action(run(keysRetireCommand));
+
+	program
+		.command('monitor')
+		.description('expired, expiring and failing tokens, open alerts; exit 1 when action is needed')
+		.option('--watch', 'redraw until Ctrl-C')
+		.option('--interval <duration>', 'time between redraws with --watch', duration, duration('5m'))
+		.addOption(json())
+		.action(run(monitorCommand));
+
+	program
+		.command('test-connections')
+		.description('check the database, master key, API and every connection; exit 1 if one FAILED')
+		.addOption(
+			new Option('--insert-test-data', 'add the demo test data (idempotent)').conflicts(
+				'removeTestData',
+			),
+		)
+		.addOption(new Option('--remove-test-data', 'remove the demo test data'))
+		.action(
+			run((config, options: { insertTestData?: boolean; removeTestData?: boolean }) =>
+				options.insertTestData
+					? insertDemoDataCommand(config)
+					: options.removeTestData
+						? removeDemoDataCommand(config)
+						: testConnectionsCommand(config),
+			),
+		);
+	return program;
+}
