@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { hasTestPostgres } from './helpers/databases.js';
 
 const SCRIPT = fileURLToPath(new URL('../scripts/soak-multiprocess.mjs', import.meta.url));
 const SECONDS = 20;
@@ -16,7 +17,7 @@ interface SoakReport {
  * The short run of scripts/soak-multiprocess.mjs (two `serve` processes and a `refresher` on one
  * database, tokens expiring every 6 s, single-use refresh tokens); the script runs minutes by hand.
  */
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('multi-process soak, short run', () => {
+describe.runIf(hasTestPostgres('the multi-process soak'))('multi-process soak, short run', () => {
 	it(`${SECONDS} s: no failed fetch, no duplicate refresh, no lost update, the audit chain verifies`, async () => {
 		const { code, stdout, stderr } = await new Promise<{
 			code: number;

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patchPostgresDriver } from '../build/postgres-driver-patch.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
+import { hasTestPostgres } from './helpers/databases.js';
 import { proxiedUrl, slowProxy } from './helpers/slow-proxy.js';
 
 const driverFile = (name: string) =>
@@ -109,7 +110,7 @@ describe("the driver's pool queue, patched", () => {
 	});
 });
 
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+describe.runIf(hasTestPostgres('the slow-connection test of the driver patch'))(
 	'a statement given up while its connection opens',
 	() => {
 		let proxy: Server;
