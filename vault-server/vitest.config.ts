@@ -13,8 +13,8 @@ export default defineConfig({
 		include: ['test/**/*.test.ts'],
 		setupFiles: ['test/helpers/stop-children.ts'],
 		// bounds against hangs, sized for a busy 2-core machine; no test asserts a duration
-		testTimeout: 60_000,
-		hookTimeout: 120_000,
+		testTimeout: 180_000,
+		hookTimeout: 300_000,
 		pool: 'forks',
 		poolOptions: { forks: { maxForks: 2 } },
 		env: { OTOBOT_SKIP_LOG: skipLog },

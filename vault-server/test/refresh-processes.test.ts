@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
 import { runCli, startProcess, startServe, type ServeProcess } from './helpers/cli.js';
 import { TestProvider } from './helpers/test-provider.js';
+import { WAIT_BOUND } from './helpers/bounds.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -24,157 +25,148 @@ async function call(
 }
 
 /** Real vault processes on one PostgreSQL database, and a real provider process. */
-describe.runIf(hasTestPostgres('refresh across vault processes'))(
-	'refresh across vault processes',
-	() => {
-		let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
-		let provider: TestProvider;
-		let env: Record<string, string>;
-		const vaults: ServeProcess[] = [];
-		const startVault = async () => {
-			const vault = await startServe(env);
-			vaults.push(vault);
-			return vault;
+describe.runIf(hasTestPostgres())('refresh across vault processes', () => {
+	let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
+	let provider: TestProvider;
+	let env: Record<string, string>;
+	const vaults: ServeProcess[] = [];
+	const startVault = async () => {
+		const vault = await startServe(env);
+		vaults.push(vault);
+		return vault;
+	};
+	const storeExpiredConnection = async (base: string, refreshToken: string) => {
+		await provider.allowRefreshToken(refreshToken);
+		const stored = await call(base, '/v1/clients/acme/connections/crm', {
+			method: 'PUT',
+			headers: admin,
+			body: { access_token: 'expired-token', refresh_token: refreshToken, expires_in: 0 },
+		});
+		expect(stored.status).toBeLessThan(300);
+	};
+
+	beforeAll(async () => {
+		database = await createPostgresDatabase();
+		provider = await TestProvider.start();
+		env = {
+			DATABASE_URL: database.url,
+			ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+			ADMIN_API_TOKEN: ADMIN_TOKEN,
+			INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+			VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), 'otobot-proc-')),
+			PORT: '0',
+			ALLOW_INSECURE_OAUTH_URLS: 'true',
+			REFRESHER_ENABLED: 'false',
+			REFRESH_TIMEOUT_MS: '10000',
+			RATE_LIMIT_MAX: '100000',
 		};
-		const storeExpiredConnection = async (base: string, refreshToken: string) => {
-			await provider.allowRefreshToken(refreshToken);
-			const stored = await call(base, '/v1/clients/acme/connections/crm', {
-				method: 'PUT',
-				headers: admin,
-				body: { access_token: 'expired-token', refresh_token: refreshToken, expires_in: 0 },
-			});
-			expect(stored.status).toBeLessThan(300);
-		};
-
-		beforeAll(async () => {
-			database = await createPostgresDatabase();
-			provider = await TestProvider.start();
-			env = {
-				DATABASE_URL: database.url,
-				ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
-				ADMIN_API_TOKEN: ADMIN_TOKEN,
-				INTERNAL_API_TOKEN: INTERNAL_TOKEN,
-				VAULT_DATA_DIR: mkdtempSync(join(tmpdir(), 'otobot-proc-')),
-				PORT: '0',
-				ALLOW_INSECURE_OAUTH_URLS: 'true',
-				REFRESHER_ENABLED: 'false',
-				REFRESH_TIMEOUT_MS: '10000',
-				RATE_LIMIT_MAX: '100000',
-			};
-			const [a] = await Promise.all([startVault(), startVault()]);
-			await call(a!.url, '/v1/clients', {
-				method: 'POST',
-				headers: admin,
-				body: { id: 'acme', name: 'Acme' },
-			});
-			const service = await call(a!.url, '/v1/services', {
-				method: 'POST',
-				headers: admin,
-				body: {
-					name: 'crm',
-					display_name: 'CRM',
-					oauth_token_url: provider.tokenUrl,
-					oauth_client_id: 'vault-app',
-					oauth_client_secret: 'vault-app-secret',
-				},
-			});
-			expect(service.status).toBe(201);
+		const [a] = await Promise.all([startVault(), startVault()]);
+		await call(a!.url, '/v1/clients', {
+			method: 'POST',
+			headers: admin,
+			body: { id: 'acme', name: 'Acme' },
 		});
-		afterAll(async () => {
-			for (const vault of vaults) vault.child.kill('SIGKILL');
-			await provider?.stop();
-			await database?.drop();
+		const service = await call(a!.url, '/v1/services', {
+			method: 'POST',
+			headers: admin,
+			body: {
+				name: 'crm',
+				display_name: 'CRM',
+				oauth_token_url: provider.tokenUrl,
+				oauth_client_id: 'vault-app',
+				oauth_client_secret: 'vault-app-secret',
+			},
+		});
+		expect(service.status).toBe(201);
+	});
+	afterAll(async () => {
+		for (const vault of vaults) vault.child.kill('SIGKILL');
+		await provider?.stop();
+		await database?.drop();
+	});
+
+	it('two processes and 100 concurrent fetches of one expired token make exactly one provider call', async () => {
+		const [a, b] = vaults;
+		await provider.control({ mode: 'slow', delayMs: 500, rotate: true });
+		await provider.resetStats();
+		await storeExpiredConnection(a!.url, 'rt-race');
+		const answers = await Promise.all(
+			Array.from({ length: 100 }, (_unused, index) =>
+				call(index % 2 === 0 ? a!.url : b!.url, '/v1/credentials/acme/crm'),
+			),
+		);
+		expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(200));
+		expect(new Set(answers.map((answer) => answer.body.access_token)).size).toBe(1);
+		expect((await provider.stats()).tokenCalls).toBe(1);
+		// the single-use refresh token was rotated once, so the connection still works
+		await provider.control({ mode: 'ok' });
+		expect(
+			(await call(b!.url, '/v1/credentials/acme/crm/refresh', { method: 'POST' })).status,
+		).toBe(200);
+	});
+
+	it('a vault killed with SIGKILL in the middle of a refresh loses no connection', async () => {
+		const victim = await startVault();
+		const survivor = vaults[1]!;
+		await provider.control({ mode: 'slow', delayMs: 5000, rotate: true });
+		await storeExpiredConnection(victim.url, 'rt-crash');
+		await provider.resetStats();
+		const pending = call(victim.url, '/v1/credentials/acme/crm').catch(() => undefined);
+		await vi.waitFor(async () => expect((await provider.stats()).tokenCalls).toBe(1), WAIT_BOUND);
+		victim.child.kill('SIGKILL');
+		await pending;
+		await provider.control({ mode: 'ok' });
+
+		const after = await call(survivor.url, '/v1/credentials/acme/crm');
+		expect(after.status).toBe(200);
+		expect(after.body.access_token).not.toBe('expired-token');
+		const connections = await call(survivor.url, '/v1/clients/acme/connections', {
+			headers: internal,
+		});
+		expect(connections.body.connections[0]).toMatchObject({
+			service: 'crm',
+			status: 'active',
+			refresh_failures: 0,
 		});
 
-		it('two processes and 100 concurrent fetches of one expired token make exactly one provider call', async () => {
-			const [a, b] = vaults;
-			await provider.control({ mode: 'slow', delayMs: 500, rotate: true });
-			await provider.resetStats();
-			await storeExpiredConnection(a!.url, 'rt-race');
-			const answers = await Promise.all(
-				Array.from({ length: 100 }, (_unused, index) =>
-					call(index % 2 === 0 ? a!.url : b!.url, '/v1/credentials/acme/crm'),
-				),
+		const verify = await runCli(['audit', 'verify'], env);
+		expect(verify.code).toBe(0);
+	});
+
+	it('the separate refresher process (token-refresher) renews due connections with no vault serving fetches', async () => {
+		const server = vaults[1]!;
+		await provider.control({ mode: 'ok', rotate: false });
+		await storeExpiredConnection(server.url, 'rt-standalone');
+		await call(server.url, '/v1/clients/acme/connections/crm', {
+			method: 'PUT',
+			headers: admin,
+			body: { access_token: 'soon', refresh_token: 'rt-standalone', expires_in: 3600 },
+		});
+		await provider.resetStats();
+		const refresher = await startProcess(
+			['refresher'],
+			{ ...env, REFRESHER_INTERVAL_SECONDS: '1' },
+			/refresher started()/,
+		);
+		vaults.push(refresher);
+		const { openPostgresDatabase } = await import('../src/storage/postgres-database.js');
+		const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
+		try {
+			await db.query(
+				`UPDATE connections SET next_refresh_at = now() WHERE client_id = 'acme' AND service = 'crm'`,
 			);
-			expect(answers.map((answer) => answer.status)).toEqual(Array(100).fill(200));
-			expect(new Set(answers.map((answer) => answer.body.access_token)).size).toBe(1);
-			expect((await provider.stats()).tokenCalls).toBe(1);
-			// the single-use refresh token was rotated once, so the connection still works
-			await provider.control({ mode: 'ok' });
-			expect(
-				(await call(b!.url, '/v1/credentials/acme/crm/refresh', { method: 'POST' })).status,
-			).toBe(200);
-		});
-
-		it('a vault killed with SIGKILL in the middle of a refresh loses no connection', async () => {
-			const victim = await startVault();
-			const survivor = vaults[1]!;
-			await provider.control({ mode: 'slow', delayMs: 5000, rotate: true });
-			await storeExpiredConnection(victim.url, 'rt-crash');
-			await provider.resetStats();
-			const pending = call(victim.url, '/v1/credentials/acme/crm').catch(() => undefined);
-			await vi.waitFor(async () => expect((await provider.stats()).tokenCalls).toBe(1), {
-				timeout: 10_000,
-				interval: 50,
-			});
-			victim.child.kill('SIGKILL');
-			await pending;
-			await provider.control({ mode: 'ok' });
-
-			const after = await call(survivor.url, '/v1/credentials/acme/crm');
-			expect(after.status).toBe(200);
-			expect(after.body.access_token).not.toBe('expired-token');
-			const connections = await call(survivor.url, '/v1/clients/acme/connections', {
-				headers: internal,
-			});
-			expect(connections.body.connections[0]).toMatchObject({
-				service: 'crm',
-				status: 'active',
-				refresh_failures: 0,
-			});
-
-			const verify = await runCli(['audit', 'verify'], env);
-			expect(verify.code).toBe(0);
-		});
-
-		it('the separate refresher process (token-refresher) renews due connections with no vault serving fetches', async () => {
-			const server = vaults[1]!;
-			await provider.control({ mode: 'ok', rotate: false });
-			await storeExpiredConnection(server.url, 'rt-standalone');
-			await call(server.url, '/v1/clients/acme/connections/crm', {
-				method: 'PUT',
-				headers: admin,
-				body: { access_token: 'soon', refresh_token: 'rt-standalone', expires_in: 3600 },
-			});
-			await provider.resetStats();
-			const refresher = await startProcess(
-				['refresher'],
-				{ ...env, REFRESHER_INTERVAL_SECONDS: '1' },
-				/refresher started()/,
+			await vi.waitFor(
+				async () => expect((await provider.stats()).grants.refresh_token).toBe(1),
+				WAIT_BOUND,
 			);
-			vaults.push(refresher);
-			const { openPostgresDatabase } = await import('../src/storage/postgres-database.js');
-			const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
-			try {
-				await db.query(
-					`UPDATE connections SET next_refresh_at = now() WHERE client_id = 'acme' AND service = 'crm'`,
+			await vi.waitFor(async () => {
+				const [row] = await db.query<{ access_token_changed: boolean }>(
+					`SELECT next_refresh_at > now() AS access_token_changed FROM connections WHERE service = 'crm'`,
 				);
-				await vi.waitFor(
-					async () => expect((await provider.stats()).grants.refresh_token).toBe(1),
-					{
-						timeout: 10_000,
-						interval: 100,
-					},
-				);
-				await vi.waitFor(async () => {
-					const [row] = await db.query<{ access_token_changed: boolean }>(
-						`SELECT next_refresh_at > now() AS access_token_changed FROM connections WHERE service = 'crm'`,
-					);
-					expect(row!.access_token_changed).toBe(true);
-				});
-			} finally {
-				await db.close();
-			}
-		});
-	},
-);
+				expect(row!.access_token_changed).toBe(true);
+			}, WAIT_BOUND);
+		} finally {
+			await db.close();
+		}
+	});
+});
