@@ -7,6 +7,10 @@
 // end (no lost update of a rotated refresh token), and the audit chain verifies.
 //
 //   node scripts/soak-multiprocess.mjs [--seconds 180] [--connections 20] [--workers 8]
+//                                      [--until-fetches N --until-refresh-calls M]
+// With --until-*, the run ends as soon as both amounts of work are done, and --seconds is only
+// the bound: not reaching them within it fails the run (so a slow machine runs longer, and a test
+// asserts work done, not a rate).
 // Needs a built dist/ (npm run build) and SOAK_DATABASE_URL or TEST_DATABASE_URL: a PostgreSQL
 // server where it creates a database of its own and drops it at the end. Loopback only.
 // Prints a JSON report as its last line; exits 1 when a check fails.
@@ -22,11 +26,18 @@ const { values: args } = parseArgs({
 		connections: { type: 'string', default: '20' },
 		workers: { type: 'string', default: '8' },
 		'expires-in': { type: 'string', default: '6' },
+		'until-fetches': { type: 'string' },
+		'until-refresh-calls': { type: 'string' },
 	},
 });
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
 const WORKERS = Number(args.workers);
+const UNTIL_FETCHES =
+	args['until-fetches'] === undefined ? undefined : Number(args['until-fetches']);
+const UNTIL_REFRESH_CALLS =
+	args['until-refresh-calls'] === undefined ? undefined : Number(args['until-refresh-calls']);
+const hasTarget = UNTIL_FETCHES !== undefined || UNTIL_REFRESH_CALLS !== undefined;
 const ADMIN = `soak-admin-${randomBytes(12).toString('hex')}`;
 const READ = `soak-read-${randomBytes(12).toString('hex')}`;
 const base = process.env.SOAK_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -101,9 +112,18 @@ try {
 	const failures = {};
 	let fetches = 0;
 	const stopAt = Date.now() + SECONDS * 1000;
+	let targetReached = false;
+	const refreshCalls = async () =>
+		(await (await fetch(`${provider}/_stats`)).json()).grants.refresh_token ?? 0;
+	const workDone = async () =>
+		fetches >= (UNTIL_FETCHES ?? 0) && (await refreshCalls()) >= (UNTIL_REFRESH_CALLS ?? 0);
 	await Promise.all(
 		Array.from({ length: WORKERS }, async (_unused, worker) => {
-			for (let round = 0; Date.now() < stopAt; round += 1) {
+			for (let round = 0; Date.now() < stopAt && !targetReached; round += 1) {
+				if (hasTarget && worker === 0 && round % 50 === 49 && (await workDone())) {
+					targetReached = true;
+					break;
+				}
 				const i = Math.floor(Math.random() * CONNECTIONS);
 				if (worker === 0 && round % 200 === 199) {
 					await store(i, 3);
@@ -138,6 +158,12 @@ try {
 		).map((r) => [r.trigger, r.n]),
 	);
 	const providerCalls = stats.grants.refresh_token ?? 0;
+	if (hasTarget)
+		check(
+			fetches >= (UNTIL_FETCHES ?? 0) && providerCalls >= (UNTIL_REFRESH_CALLS ?? 0),
+			`the work target was reached within ${SECONDS} s (${fetches} fetches of ` +
+				`${UNTIL_FETCHES ?? 0}, ${providerCalls} provider refresh calls of ${UNTIL_REFRESH_CALLS ?? 0})`,
+		);
 	const audited =
 		(outcomes.refreshed ?? 0) +
 		(outcomes.superseded ?? 0) +

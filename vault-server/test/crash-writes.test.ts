@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
 import { startServe, type ServeProcess } from './helpers/cli.js';
-import { createPostgresDatabase } from './helpers/databases.js';
+import { createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
 import { expectNothingLost } from './helpers/nothing-lost.js';
 import { RequestLoad } from './helpers/request-load.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
@@ -17,7 +17,7 @@ const KILLS = 3;
  * them awaiting its audit row's commit: three kills at whatever point the load had reached, each
  * followed by a fresh process on the same database.
  */
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+describe.runIf(hasTestPostgres('the crash-writes test'))(
 	'SIGKILL during writes and audit writes',
 	() => {
 		let database: Awaited<ReturnType<typeof createPostgresDatabase>>;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { backends } from './helpers/databases.js';
+import { WAIT_BOUND } from './helpers/bounds.js';
 import { asAdmin, asInternal, startTestVault, type TestVault } from './helpers/vault-app.js';
 import { FETCH_CACHE_CHANNEL, FetchCache } from '../src/domain/fetch-cache.js';
 import type { ConnectionRow } from '../src/storage/connections-store.js';
@@ -145,7 +146,7 @@ describe.each(backends())('the fetch cache on %s', (backend) => {
 		);
 		await vi.waitFor(
 			async () => expect((await fetchKey()).json().metadata).toEqual({ plan: 'pro' }),
-			{ timeout: 5_000, interval: 20 },
+			WAIT_BOUND,
 		);
 	});
 
@@ -154,23 +155,14 @@ describe.each(backends())('the fetch cache on %s', (backend) => {
 		await other.query(
 			`UPDATE connections SET status = 'needs_reauth' WHERE client_id = 'acme' AND service = 'openai'`,
 		);
-		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(409), {
-			timeout: 5_000,
-			interval: 20,
-		});
+		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(409), WAIT_BOUND);
 
 		await other.query(
 			`UPDATE connections SET status = 'active' WHERE client_id = 'acme' AND service = 'openai'`,
 		);
-		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(200), {
-			timeout: 5_000,
-			interval: 20,
-		});
+		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(200), WAIT_BOUND);
 		await other.query(`DELETE FROM connections WHERE client_id = 'acme' AND service = 'openai'`);
-		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(404), {
-			timeout: 5_000,
-			interval: 20,
-		});
+		await vi.waitFor(async () => expect((await fetchKey()).statusCode).toBe(404), WAIT_BOUND);
 		expect((await storeKey('sk-third')).statusCode).toBe(201);
 	});
 
@@ -246,8 +238,8 @@ describe.runIf(backends().includes('postgres'))(
 			 WHERE datname = current_database() AND query ILIKE 'LISTEN%'`,
 			);
 			expect(killed!.n).toBe(1);
-			await vi.waitFor(() => expect(cache.size).toBe(0), { timeout: 5_000, interval: 10 });
-			await vi.waitFor(() => expect(cache.listening).toBe(true), { timeout: 10_000, interval: 20 });
+			await vi.waitFor(() => expect(cache.size).toBe(0), WAIT_BOUND);
+			await vi.waitFor(() => expect(cache.listening).toBe(true), WAIT_BOUND);
 			expect(vault.logs.text()).toContain('fetch cache off until change notifications resume');
 			expect(
 				(await vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal }))

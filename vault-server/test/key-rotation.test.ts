@@ -9,6 +9,7 @@ import { retireDataKey, rotateDataKey } from '../src/domain/key-rotation.js';
 import { rewrapAll, rewrapBatch } from '../src/domain/rewrap.js';
 import { CIPHERTEXT_LOCATIONS } from '../src/domain/ciphertext-locations.js';
 import { backends } from './helpers/databases.js';
+import { WAIT_BOUND } from './helpers/bounds.js';
 import { asAdmin, asInternal, startTestVault, type TestVault } from './helpers/vault-app.js';
 
 const CLIENTS = Array.from({ length: 15 }, (_, i) => `client-${i}`);
@@ -173,10 +174,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 			});
 		}
 		// running processes pick the new version up for new writes on their own
-		await vi.waitFor(() => expect(vault.app.keyring.activeVersion).toBe(2), {
-			timeout: 5000,
-			interval: 50,
-		});
+		await vi.waitFor(() => expect(vault.app.keyring.activeVersion).toBe(2), WAIT_BOUND);
 	});
 
 	it('retires only an unused, non-active version, and a retired version no longer opens', async () => {

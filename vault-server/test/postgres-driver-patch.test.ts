@@ -2,12 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import type { Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { patchPostgresDriver } from '../build/postgres-driver-patch.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
-import { proxiedUrl, slowProxy } from './helpers/slow-proxy.js';
+import { hasTestPostgres } from './helpers/databases.js';
+import { SlowProxy } from './helpers/slow-proxy.js';
 
 const driverFile = (name: string) =>
 	join(dirname(createRequire(import.meta.url).resolve('postgres')), '../../src', name);
@@ -109,23 +109,23 @@ describe("the driver's pool queue, patched", () => {
 	});
 });
 
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+describe.runIf(hasTestPostgres('the slow-connection test of the driver patch'))(
 	'a statement given up while its connection opens',
 	() => {
-		let proxy: Server;
+		let proxy: SlowProxy;
 		afterAll(() => proxy?.close());
 
 		it('leaves the connection to the pool: the next statement runs on it', async () => {
-			const target = process.env.TEST_DATABASE_URL!;
-			proxy = await slowProxy(target, 800);
-			const url = proxiedUrl(proxy, target);
-			const db = openPostgresDatabase({ url, poolSize: 1, connectionWaitMs: 300 });
+			proxy = await SlowProxy.start(process.env.TEST_DATABASE_URL!);
+			const db = openPostgresDatabase({ url: proxy.url, poolSize: 1, connectionWaitMs: 300 });
 			try {
 				await expect(db.query('SELECT 1')).rejects.toMatchObject({
 					code: 'CONNECTION_WAIT_TIMEOUT',
 				});
-				await new Promise((resolve) => setTimeout(resolve, 1500));
-				// without the patch the pool's one connection opened for nobody: this waited in vain
+				proxy.release();
+				// the pool's one connection finishes opening with no statement left to run
+				await proxy.connectionIdle();
+				// without the patch that connection opened for nobody: this waited in vain
 				expect(await db.query<{ n: number }>('SELECT 2 AS n')).toEqual([{ n: 2 }]);
 			} finally {
 				await db.close();

@@ -6,25 +6,25 @@ import { openPostgresDatabase } from '../src/storage/postgres-database.js';
 import { startProcess, startServe, type ServeProcess } from './helpers/cli.js';
 import { expectNothingLost } from './helpers/nothing-lost.js';
 import { RequestLoad } from './helpers/request-load.js';
-import { canRunThrowawayPostgres, ThrowawayPostgres } from './helpers/throwaway-postgres.js';
+import { WAIT_BOUND } from './helpers/bounds.js';
+import { runsHere } from './helpers/skips.js';
+import { throwawayPostgresMissing, ThrowawayPostgres } from './helpers/throwaway-postgres.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
 
 const WORKERS = 6;
-const OUTAGE_MS = 4000;
-/** A bound, not a benchmark: an answer that takes longer is a hang. */
-const ANSWER_BOUND_MS = 5000;
+/** Answers each request loop must get while PostgreSQL is down, and again once it is back. */
+const ANSWERS_DURING_OUTAGE = 3;
+const ACKNOWLEDGED_AFTER = 2;
 
-const health = async (base: string) => {
-	const started = Date.now();
-	const response = await fetch(`${base}/health`);
-	return { status: response.status, ms: Date.now() - started };
-};
+const healthStatus = async (base: string) => (await fetch(`${base}/health`)).status;
 
 /**
  * A real `serve` process (and a `refresher` process beside it) on a PostgreSQL cluster of the test's own (the shared server other test
  * files use is never stopped), under writes and fetches while the cluster stops and starts again.
  */
-describe.runIf(canRunThrowawayPostgres())('PostgreSQL restarted under load', () => {
+const runs = runsHere('the PostgreSQL restart test', throwawayPostgresMissing());
+
+describe.runIf(runs)('PostgreSQL restarted under load', () => {
 	let cluster: ThrowawayPostgres;
 	let vault: ServeProcess;
 	let refresher: ServeProcess;
@@ -49,41 +49,42 @@ describe.runIf(canRunThrowawayPostgres())('PostgreSQL restarted under load', () 
 		refresher = await startProcess(['refresher'], env, /refresher started()/);
 	});
 	afterAll(async () => {
-		vault?.child.kill('SIGKILL');
-		refresher?.child.kill('SIGKILL');
+		await vault?.stop();
+		await refresher?.stop();
 		await cluster?.destroy();
 	});
 
-	it('answers 503 quickly during the outage, serves again after it, and loses nothing acknowledged', async () => {
+	it('answers 503 during the outage, serves again after it, and loses nothing acknowledged', async () => {
 		const load = new RequestLoad(() => vault.url, WORKERS);
 		await load.start();
 		await load.waitFor(100);
 
 		await cluster.stop();
-		const outageStarted = Date.now();
-		const healthDuringOutage = await health(vault.url);
-		await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+		// once the vault itself says the database is down, every answer until the restart is a 503
+		expect(await healthStatus(vault.url)).toBe(503);
+		const outageKnown = Date.now();
+		const answeredDuringOutage = (worker: number) =>
+			load.outcomes.filter((o) => o.worker === worker && o.startedAt >= outageKnown).length;
+		await vi.waitFor(() => {
+			for (let worker = 0; worker < WORKERS; worker += 1)
+				expect(answeredDuringOutage(worker)).toBeGreaterThanOrEqual(ANSWERS_DURING_OUTAGE);
+		}, WAIT_BOUND);
 		const outageEnded = Date.now();
 		await cluster.start();
-		await vi.waitFor(async () => expect((await health(vault.url)).status).toBe(200), {
-			timeout: 20_000,
-			interval: 100,
-		});
-		const recovered = Date.now();
+		await vi.waitFor(async () => expect(await healthStatus(vault.url)).toBe(200), WAIT_BOUND);
 		const served = load.outcomes.length;
-		await vi.waitFor(
-			() =>
-				expect(load.acknowledged().filter((o) => o.startedAt > outageEnded).length).toBeGreaterThan(
-					50,
-				),
-			{ timeout: 20_000, interval: 100 },
-		);
+		// every loop has its writes acknowledged again, not just some
+		await vi.waitFor(() => {
+			for (let worker = 0; worker < WORKERS; worker += 1)
+				expect(
+					load.acknowledged().filter((o) => o.worker === worker && o.startedAt > outageEnded)
+						.length,
+				).toBeGreaterThanOrEqual(ACKNOWLEDGED_AFTER);
+		}, WAIT_BOUND);
 		await load.stop();
 
-		expect(healthDuringOutage.status).toBe(503);
-		expect(healthDuringOutage.ms).toBeLessThan(ANSWER_BOUND_MS);
 		const during = load.outcomes.filter(
-			(o) => o.startedAt >= outageStarted + 200 && o.startedAt + o.ms <= outageEnded,
+			(o) => o.startedAt >= outageKnown && o.startedAt + o.ms <= outageEnded,
 		);
 		// every loop kept asking through the outage and got its answers
 		expect(new Set(during.map((o) => o.worker)).size).toBe(WORKERS);
@@ -91,15 +92,14 @@ describe.runIf(canRunThrowawayPostgres())('PostgreSQL restarted under load', () 
 		expect(
 			[...codes].filter((c) => c !== '503 DATABASE_UNAVAILABLE' && c !== '503 AUDIT_UNAVAILABLE'),
 		).toEqual([]);
-		expect(Math.max(...load.outcomes.map((o) => o.ms))).toBeLessThan(ANSWER_BOUND_MS);
+		// no request went unanswered (status 0: the load's own bound on an answer ran out)
 		expect(load.outcomes.filter((o) => o.status === 0)).toEqual([]);
 		expect(vault.child.exitCode).toBeNull();
 		expect(refresher.child.exitCode).toBeNull();
 		expect(load.outcomes.length).toBeGreaterThan(served);
 		console.info(
-			`[figures] outage ${OUTAGE_MS} ms: ${during.length} requests answered 503, slowest ` +
-				`${Math.max(...during.map((o) => o.ms))} ms; health ${healthDuringOutage.ms} ms; ` +
-				`serving again ${recovered - outageEnded} ms after the start; ` +
+			`[figures] outage: ${during.length} requests answered 503, slowest ` +
+				`${Math.max(...during.map((o) => o.ms))} ms; ` +
 				`${load.acknowledged().length} of ${load.outcomes.length} requests acknowledged`,
 		);
 

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPostgresDatabase } from './helpers/databases.js';
+import { createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
 import { runCli, startProcess, startServe, type ServeProcess } from './helpers/cli.js';
 import { TestProvider } from './helpers/test-provider.js';
+import { WAIT_BOUND } from './helpers/bounds.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
 
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -24,7 +25,7 @@ async function call(
 }
 
 /** Real vault processes on one PostgreSQL database, and a real provider process. */
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('refresh across vault processes', () => {
+describe.runIf(hasTestPostgres())('refresh across vault processes', () => {
 	let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 	let provider: TestProvider;
 	let env: Record<string, string>;
@@ -111,10 +112,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('refresh across vault pro
 		await storeExpiredConnection(victim.url, 'rt-crash');
 		await provider.resetStats();
 		const pending = call(victim.url, '/v1/credentials/acme/crm').catch(() => undefined);
-		await vi.waitFor(async () => expect((await provider.stats()).tokenCalls).toBe(1), {
-			timeout: 10_000,
-			interval: 50,
-		});
+		await vi.waitFor(async () => expect((await provider.stats()).tokenCalls).toBe(1), WAIT_BOUND);
 		victim.child.kill('SIGKILL');
 		await pending;
 		await provider.control({ mode: 'ok' });
@@ -157,16 +155,16 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('refresh across vault pro
 			await db.query(
 				`UPDATE connections SET next_refresh_at = now() WHERE client_id = 'acme' AND service = 'crm'`,
 			);
-			await vi.waitFor(async () => expect((await provider.stats()).grants.refresh_token).toBe(1), {
-				timeout: 10_000,
-				interval: 100,
-			});
+			await vi.waitFor(
+				async () => expect((await provider.stats()).grants.refresh_token).toBe(1),
+				WAIT_BOUND,
+			);
 			await vi.waitFor(async () => {
 				const [row] = await db.query<{ access_token_changed: boolean }>(
 					`SELECT next_refresh_at > now() AS access_token_changed FROM connections WHERE service = 'crm'`,
 				);
 				expect(row!.access_token_changed).toBe(true);
-			});
+			}, WAIT_BOUND);
 		} finally {
 			await db.close();
 		}

@@ -1,7 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/**
+ * How long one CLI run may take before it counts as hung: a bound for a busy 2-core machine
+ * (PGlite starts in WebAssembly), not a performance claim.
+ */
+export const CLI_RUN_BOUND_MS = 120_000;
 
 export interface CliResult {
 	code: number | null;
@@ -9,21 +16,61 @@ export interface CliResult {
 	stderr: string;
 }
 
+/** The children the helpers started that have not exited yet: one-shot CLI runs, long-lived processes. */
+const running = { runs: new Set<ChildProcess>(), processes: new Set<ChildProcess>() };
+
+function track<T extends ChildProcess>(child: T, kind: keyof typeof running): T {
+	running[kind].add(child);
+	child.once('exit', () => running[kind].delete(child));
+	return child;
+}
+
+/**
+ * Kills `child` (SIGKILL) unless it already exited, and resolves once it has exited, so what it
+ * held (the embedded database's lock, a port) is free when this resolves.
+ */
+export async function stopChild(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null || child.signalCode !== null) return;
+	const exited = once(child, 'exit');
+	child.kill('SIGKILL');
+	await exited;
+}
+
+/**
+ * Kills the one-shot CLI runs (`runCli`) still running and waits for their exits: after each
+ * test, so a test that timed out does not leave a run holding the embedded database for the next.
+ */
+export async function stopCliRuns(): Promise<void> {
+	await Promise.all([...running.runs].map(stopChild));
+}
+
+/** Kills every child the helpers started (runs and `startProcess`) and waits for their exits. */
+export async function stopChildren(): Promise<void> {
+	await Promise.all([...running.runs, ...running.processes].map(stopChild));
+}
+
 /** Runs the built `otobot-vault` with exactly the given environment (plus PATH). */
 export function runCli(
 	args: string[],
 	env: Record<string, string>,
-	timeoutMs = 30_000,
+	timeoutMs = CLI_RUN_BOUND_MS,
 ): Promise<CliResult> {
 	return new Promise((resolve) => {
-		execFile(
-			process.execPath,
-			[CLI, ...args],
-			{ env: { PATH: process.env.PATH ?? '', ...env }, timeout: timeoutMs },
-			(error, stdout, stderr) => {
-				const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-				resolve({ code, stdout, stderr });
-			},
+		track(
+			execFile(
+				process.execPath,
+				[CLI, ...args],
+				{
+					env: { PATH: process.env.PATH ?? '', ...env },
+					timeout: timeoutMs,
+					killSignal: 'SIGKILL',
+				},
+				(error, stdout, stderr) => {
+					const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+					resolve({ code, stdout, stderr });
+				},
+			),
+			'runs',
 		);
 	});
 }
@@ -33,6 +80,8 @@ export interface ServeProcess {
 	/** The base URL it listens on, e.g. http://127.0.0.1:40123 */
 	url: string;
 	output: () => string;
+	/** SIGKILL, resolved once the process exited. */
+	stop: () => Promise<void>;
 }
 
 /** Starts `otobot-vault <args>` and resolves once its output matches `ready` (or rejects with its output). */
@@ -41,16 +90,20 @@ export function startProcess(
 	env: Record<string, string>,
 	ready: RegExp,
 ): Promise<ServeProcess> {
-	const child = spawn(process.execPath, [CLI, ...args], {
-		env: { PATH: process.env.PATH ?? '', ...env },
-		stdio: ['ignore', 'pipe', 'pipe'],
-	});
+	const child = track(
+		spawn(process.execPath, [CLI, ...args], {
+			env: { PATH: process.env.PATH ?? '', ...env },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		}),
+		'processes',
+	);
 	let output = '';
 	return new Promise((resolve, reject) => {
 		const onData = (chunk: Buffer) => {
 			output += chunk.toString();
 			const match = ready.exec(output);
-			if (match) resolve({ child, url: match[1] ?? '', output: () => output });
+			if (match)
+				resolve({ child, url: match[1] ?? '', output: () => output, stop: () => stopChild(child) });
 		};
 		child.stdout.on('data', onData);
 		child.stderr.on('data', onData);

@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import type { Database } from '../../src/storage/database.js';
 import { openPgliteDatabase } from '../../src/storage/pglite-database.js';
 import { openPostgresDatabase } from '../../src/storage/postgres-database.js';
+import { runsHere } from './skips.js';
 
 export type Backend = 'pglite' | 'postgres';
 
@@ -15,16 +16,24 @@ export interface TestDatabase {
 
 const adminUrl = () => process.env.TEST_DATABASE_URL;
 
+const NO_POSTGRES = 'TEST_DATABASE_URL is not set';
+
 /**
  * The backends every storage test runs against: PGlite always, PostgreSQL when
- * TEST_DATABASE_URL is set. Under CI a missing PostgreSQL fails the run instead of skipping.
+ * TEST_DATABASE_URL is set. Under CI a missing PostgreSQL fails the run instead of skipping;
+ * elsewhere the skip is recorded for the end-of-run summary.
  */
 export function backends(): Backend[] {
-	if (adminUrl()) return ['pglite', 'postgres'];
-	if (process.env.CI)
-		throw new Error('CI is set but TEST_DATABASE_URL is not: the PostgreSQL tests must run');
-	return ['pglite'];
+	const missing = adminUrl() ? undefined : NO_POSTGRES;
+	return runsHere('the PostgreSQL runs', missing) ? ['pglite', 'postgres'] : ['pglite'];
 }
+
+/**
+ * Whether a test that needs a real PostgreSQL (TEST_DATABASE_URL) runs here; throws under CI
+ * without one, records the skip elsewhere (see {@link runsHere}).
+ */
+export const hasTestPostgres = (what = 'the PostgreSQL runs'): boolean =>
+	runsHere(what, adminUrl() ? undefined : NO_POSTGRES);
 
 /** A fresh, empty PostgreSQL database of its own, so test files can run in parallel. */
 export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {

@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { ADMIN_TOKEN, INTERNAL_TOKEN } from './vault-app.js';
 
 export type RequestKind = 'store' | 'fetch' | 'create';
@@ -22,6 +23,8 @@ export const apiKeyOf = (worker: number, seq: number) => `sk-load-${worker}-${se
 export const seqOfApiKey = (apiKey: string) => Number(apiKey.split('-').at(-1));
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/** Several requests per loop, each within REQUEST_TIMEOUT_MS, on a busy machine. */
+const LOAD_WAIT_BOUND_MS = 120_000;
 
 /**
  * Writes and fetches from `workers` loops until stopped. Each loop owns the client `load-<w>` and
@@ -65,11 +68,19 @@ export class RequestLoad {
 		);
 	}
 
-	/** Resolves once `count` more requests have been answered (or failed). */
+	/**
+	 * Resolves once `count` more requests have been answered (or failed); rejects when they have
+	 * not after LOAD_WAIT_BOUND_MS, a bound against a stuck load on a busy machine.
+	 */
 	async waitFor(count: number) {
 		const target = this.outcomes.length + count;
-		while (this.outcomes.length < target && !this.#stopped)
-			await new Promise((r) => setTimeout(r, 20));
+		await vi.waitFor(
+			() => {
+				if (this.outcomes.length < target && !this.#stopped)
+					throw new Error(`${this.outcomes.length} of ${target} requests answered`);
+			},
+			{ timeout: LOAD_WAIT_BOUND_MS, interval: 20 },
+		);
 	}
 
 	async #loop(worker: number) {

@@ -1,16 +1,36 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-const BIN = '/usr/lib/postgresql/15/bin';
 const run = promisify(execFile);
 
-/** Whether a cluster of our own can be made here: PostgreSQL 15's binaries and root to drop to `postgres`. */
-export const canRunThrowawayPostgres = () =>
-	process.getuid?.() === 0 && existsSync(`${BIN}/pg_ctl`);
+/** The server's binaries (initdb, pg_ctl) as `pg_config --bindir` names them; undefined without pg_config. */
+function serverBinaries(): string | undefined {
+	try {
+		return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+	} catch {
+		return undefined;
+	}
+}
+
+const BIN = serverBinaries();
+
+/**
+ * Why a cluster of our own cannot be made here (undefined when it can): it needs the PostgreSQL
+ * server's binaries (found with `pg_config --bindir`) and root, to run them as `postgres`.
+ */
+export function throwawayPostgresMissing(): string | undefined {
+	if (!BIN) return 'pg_config is not on PATH (the PostgreSQL server binaries)';
+	if (!existsSync(join(BIN, 'pg_ctl')) || !existsSync(join(BIN, 'initdb')))
+		return `no initdb and pg_ctl in ${BIN} (pg_config --bindir)`;
+	if (process.getuid?.() !== 0) return 'not root (initdb refuses root, so it runs as postgres)';
+	if (spawnSync('id', ['-u', 'postgres'], { stdio: 'ignore' }).status !== 0)
+		return 'no postgres user to run the server as';
+	return undefined;
+}
 
 export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -24,7 +44,7 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A PostgreSQL 15 cluster of a test's own, in a temporary folder, so the test can stop and start it
+ * A PostgreSQL cluster of a test's own, in a temporary folder, so the test can stop and start it
  * without touching the shared server other test files use. initdb refuses root, so every
  * command runs as the `postgres` user.
  */
@@ -86,7 +106,7 @@ export class ThrowawayPostgres {
 	}
 
 	async #asPostgres(command: string, args: string[]) {
-		await run('runuser', ['-u', 'postgres', '--', `${BIN}/${command}`, ...args], {
+		await run('runuser', ['-u', 'postgres', '--', join(BIN!, command), ...args], {
 			cwd: this.directory,
 		});
 	}
