@@ -2,7 +2,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { OtobotCredentialFetcher } from '../nodes/OtobotCredentialFetcher/OtobotCredentialFetcher.node';
-import { executeContext, jsonOf } from './execute-context';
+import { closedPortUrl, executeContext, jsonOf } from './execute-context';
 import { startRealVault, TOKENS, type RealVault } from './real-vault';
 
 let vault: RealVault;
@@ -186,11 +186,13 @@ describe('vault errors', () => {
 	});
 
 	it('says the vault is unreachable when nothing listens at the Vault URL', async () => {
-		const error = await failure(
-			run('getCredentials', {}, { credential: { vaultUrl: 'http://127.0.0.1:9' } }),
-		);
+		const vaultUrl = await closedPortUrl();
+		const error = await failure(run('getCredentials', {}, { credential: { vaultUrl } }));
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.message).toBe('Could not reach the Otobot Vault at http://127.0.0.1:9');
+		expect(error.message).toBe(
+			`Could not reach the Otobot Vault at ${vaultUrl} (nothing listens at that address)`,
+		);
+		expect(error.description).toMatch(/Cause: .*fetch failed/);
 	});
 });
 
@@ -201,7 +203,9 @@ describe('bad parameters', () => {
 			run('getCredentials', { clientId: (i: number) => clients[i] }, { items: 2 }),
 		);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('"not/a/client" is not a valid Client ID');
+		expect(error.message).toBe(
+			'"not/a/client" can never be a vault Client ID: it must start with a letter or digit and hold only letters, digits, "_", "." and "-" (at most 64 characters)',
+		);
 		expect(error.context.itemIndex).toBe(1);
 	});
 

@@ -8,6 +8,7 @@ import {
 
 import * as credential from './actions/credential/Credential.resource';
 import { router } from './actions/router';
+import { otobotDatabaseApiTest } from './methods/credentialTest';
 
 export class OtobotCredentialFetcher implements INodeType {
 	description: INodeTypeDescription = {
@@ -28,6 +29,7 @@ export class OtobotCredentialFetcher implements INodeType {
 			{
 				name: 'otobotDatabaseApi',
 				required: true,
+				testedBy: 'otobotDatabaseApiTest',
 			},
 		],
 		properties: [
@@ -47,6 +49,8 @@ export class OtobotCredentialFetcher implements INodeType {
 			...credential.description,
 		],
 	};
+
+	methods = { credentialTest: { otobotDatabaseApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

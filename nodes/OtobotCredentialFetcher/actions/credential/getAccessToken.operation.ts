@@ -2,7 +2,9 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8
 
 import { clientIdOverride, serviceOverride } from '../common.descriptions';
 import { forOperation, type OperationContext } from '../operation';
-import { credentialPath, resolveTarget } from '../target';
+import { describeNoAccessToken } from '../../../../shared/vaultAnswers';
+import { credentialPath } from '../../../../shared/vaultIds';
+import { resolveTarget } from '../target';
 
 export const description = forOperation('getAccessToken', [clientIdOverride, serviceOverride]);
 
@@ -23,14 +25,11 @@ export async function execute(
 
 	const token = credential.access_token ?? credential.api_key;
 	if (typeof token !== 'string' || token === '') {
-		throw new NodeOperationError(
-			this.getNode(),
-			`The ${target.service} connection of client "${target.clientId}" holds no access token`,
-			{
-				itemIndex,
-				description: `Its type is ${String(credential.type)}: use Get Credentials to read it.`,
-			},
-		);
+		const problem = describeNoAccessToken(target, credential.type);
+		throw new NodeOperationError(this.getNode(), problem.message, {
+			itemIndex,
+			description: problem.details.join('\n'),
+		});
 	}
 	return {
 		client_id: target.clientId,

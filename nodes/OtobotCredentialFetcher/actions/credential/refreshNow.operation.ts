@@ -2,7 +2,8 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { clientIdOverride, serviceOverride } from '../common.descriptions';
 import { forOperation, type OperationContext } from '../operation';
-import { credentialPath, resolveTarget } from '../target';
+import { credentialPath } from '../../../../shared/vaultIds';
+import { resolveTarget } from '../target';
 
 export const description = forOperation('refreshNow', [clientIdOverride, serviceOverride]);
 
