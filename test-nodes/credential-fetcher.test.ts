@@ -2,6 +2,7 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { OtobotCredentialFetcher } from '../nodes/OtobotCredentialFetcher/OtobotCredentialFetcher.node';
+import { authorizationHeader } from '../nodes/OtobotCredentialFetcher/actions/credential/getCredentials.operation';
 import { closedPortUrl, executeContext, jsonOf } from './execute-context';
 import { startRealVault, TOKENS, type RealVault } from './real-vault';
 
@@ -109,6 +110,52 @@ describe('Get Credentials', () => {
 			(entry) => entry.execution_id === 'exec-cache',
 		);
 		expect(fetches).toHaveLength(1);
+	});
+});
+
+describe('Get Credentials with Output "Authorization Header Only"', () => {
+	it('outputs the header value and what names it, and no separate secret field', async () => {
+		const services = ['google', 'my-crm'];
+		const output = jsonOf(
+			await run(
+				'getCredentials',
+				{ output: 'authorizationHeader', service: (i: number) => services[i] },
+				{ items: 2 },
+			),
+		);
+		expect(output).toEqual([
+			{
+				client_id: 'acme',
+				service: 'google',
+				type: 'oauth2',
+				expires_at: expect.stringMatching(/^\d{4}-/),
+				authorization_header: `Bearer ${TOKENS.acmeGoogle}`,
+			},
+			{
+				client_id: 'acme',
+				service: 'my-crm',
+				type: 'api_key',
+				expires_at: null,
+				authorization_header: 'Bearer crm-key',
+			},
+		]);
+	});
+
+	it('sends a username and password as Basic (RFC 7617), UTF-8 encoded', () => {
+		expect(authorizationHeader({ type: 'basic', username: 'zoë', password: 'p:ss' })).toBe(
+			`Basic ${Buffer.from('zoë:p:ss', 'utf8').toString('base64')}`,
+		);
+		expect(authorizationHeader({ type: 'basic' })).toBeUndefined();
+	});
+
+	it('warns, on each operation that outputs a secret, that execution data keeps it', () => {
+		const notices = fetcher.description.properties.filter((p) => p.type === 'notice');
+		expect(notices.flatMap((p) => p.displayOptions?.show?.operation).sort()).toEqual([
+			'getAccessToken',
+			'getCredentials',
+			'refreshNow',
+		]);
+		expect(notices[0].displayName).toMatch(/execution data.*Otobot Vault Token \(OAuth2\)/);
 	});
 });
 

@@ -18,7 +18,8 @@ export class OtobotCredentialFetcher implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: "Get a client's fresh OAuth2 tokens and API keys from the Otobot Vault",
+		description:
+			"Get a client's fresh OAuth2 tokens and API keys from the Otobot Vault. What it outputs stays in n8n's execution data.",
 		defaults: {
 			name: 'Otobot Credential Fetcher',
 		},

@@ -1,12 +1,20 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
-import { clientIdOverride, serviceOverride } from '../common.descriptions';
+import {
+	clientIdOverride,
+	secretInExecutionDataNotice,
+	serviceOverride,
+} from '../common.descriptions';
 import { forOperation, type OperationContext } from '../operation';
 import { describeNoAccessToken } from '../../../../shared/vaultAnswers';
 import { credentialPath } from '../../../../shared/vaultIds';
 import { resolveTarget } from '../target';
 
-export const description = forOperation('getAccessToken', [clientIdOverride, serviceOverride]);
+export const description = forOperation('getAccessToken', [
+	secretInExecutionDataNotice,
+	clientIdOverride,
+	serviceOverride,
+]);
 
 /**
  * Just the token, with an `authorization_header` value an HTTP Request node can use as is
