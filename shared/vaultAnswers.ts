@@ -82,7 +82,7 @@ export function describeVaultRefusal(
 // generic sentence, so the cause is told in words.
 const CAUSES: Array<[RegExp, string]> = [
 	[/ENOTFOUND|EAI_AGAIN|getaddrinfo/i, 'no such host'],
-	[/ECONNREFUSED/i, 'nothing listens at that address'],
+	[/ECONNREFUSED|refused/i, 'nothing listens at that address'],
 	[/ECONNRESET|socket hang up/i, 'the connection was closed'],
 	[/EHOSTUNREACH|ENETUNREACH/i, 'the host is unreachable'],
 	[/certificate|SSL|TLS/i, 'the TLS certificate was refused'],
