@@ -82,11 +82,24 @@ export function describeVaultRefusal(
 // generic sentence, so the cause is told in words.
 const CAUSES: Array<[RegExp, string]> = [
 	[/ENOTFOUND|EAI_AGAIN|getaddrinfo/i, 'no such host'],
+	[/certificate|SSL|TLS/i, 'the TLS certificate was refused'],
 	[/ECONNREFUSED|refused/i, 'nothing listens at that address'],
 	[/ECONNRESET|socket hang up/i, 'the connection was closed'],
 	[/EHOSTUNREACH|ENETUNREACH/i, 'the host is unreachable'],
-	[/certificate|SSL|TLS/i, 'the TLS certificate was refused'],
 ];
+
+type ErrorLike = { message?: unknown; code?: unknown; cause?: unknown };
+
+/** Messages and codes of an error and its causes: fetch-based clients put the code on `cause`. */
+function errorClues(cause: unknown): string {
+	const clues: string[] = [];
+	let error = cause as ErrorLike | undefined;
+	for (let depth = 0; error && typeof error === 'object' && depth < 3; depth++) {
+		clues.push(String(error.message ?? ''), String(error.code ?? ''));
+		error = error.cause as ErrorLike | undefined;
+	}
+	return clues.join(' ').trim();
+}
 
 /**
  * Describes a request that never got an answer (DNS, refused, reset, timeout, TLS) from the vault
@@ -94,17 +107,7 @@ const CAUSES: Array<[RegExp, string]> = [
  */
 export function describeVaultUnreachable(vaultUrl: string, cause: unknown): VaultProblem {
 	const reason = cause instanceof Error ? cause.message : String(cause);
-	// the code may sit on the error or, with fetch-based clients, on its cause
-	const clues: string[] = [];
-	for (
-		let error = cause as { code?: unknown; message?: unknown; cause?: unknown } | undefined,
-			depth = 0;
-		error && typeof error === 'object' && depth < 3;
-		error = error.cause as typeof error, depth++
-	) {
-		clues.push(String(error.message ?? ''), String(error.code ?? ''));
-	}
-	const clue = clues.join(' ') || reason;
+	const clue = errorClues(cause) || reason;
 	if (/timeout|timed out|aborted|ETIMEDOUT|ECONNABORTED/i.test(clue)) {
 		return {
 			message: `The Otobot Vault at ${vaultUrl} did not answer in time`,
