@@ -3,13 +3,17 @@ import type {
 	ICredentialDataDecryptedObject,
 	ICredentialTestRequest,
 	ICredentialType,
-	IDataObject,
 	IHttpRequestHelper,
 	Icon,
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { OTHER_SERVICE, vaultConnectionProperties } from './OtobotServices';
+import { describeNoAccessToken, oneLine } from '../shared/vaultAnswers';
+import { readVaultCredential } from '../shared/vaultCredential';
+import { fetchVaultCredential, VAULT_TIMEOUT_MS, type VaultGet } from '../shared/vaultFetch';
+import { vaultConnectionProperties } from './OtobotServices';
+
+const CREDENTIAL_NAME = 'Otobot Vault Token (OAuth2) credential';
 
 /**
  * A client's live access token, fetched from the vault, for n8n's HTTP Request node and any node
@@ -20,14 +24,16 @@ import { OTHER_SERVICE, vaultConnectionProperties } from './OtobotServices';
 export class OtobotVaultOAuth2Api implements ICredentialType {
 	name = 'otobotVaultOAuth2Api';
 
-	// The name builders see in n8n and in the seed's workflows; an 'API' suffix would only confuse them.
+	// n8n names a new credential after its type with the words API, OAuth1 and OAuth2 left out:
+	// "OAuth2" in parentheses is kept, so the default name "Otobot Vault Token (OAuth2) account"
+	// names the type. An 'API' suffix would be dropped the same way.
 	// eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-api
-	displayName = 'Otobot Vault OAuth2 Token';
+	displayName = 'Otobot Vault Token (OAuth2)';
 
 	icon: Icon = { light: 'file:../icons/otobot.svg', dark: 'file:../icons/otobot.dark.svg' };
 
 	documentationUrl =
-		'https://github.com/otobot/n8n-nodes-otobot#the-otobot-vault-oauth2-token-credential';
+		'https://github.com/otobot/n8n-nodes-otobot#the-otobot-vault-token-oauth2-credential';
 
 	properties: INodeProperties[] = [
 		...vaultConnectionProperties,
@@ -40,25 +46,31 @@ export class OtobotVaultOAuth2Api implements ICredentialType {
 		},
 	];
 
+	/**
+	 * Fetches the client's token (`access_token`, else `api_key`) from the vault, with the Client
+	 * ID and service normalised and checked by shared/vaultIds.ts as the Credential Fetcher node
+	 * does, and the package's one message for each failure.
+	 *
+	 * @throws Error with that message; n8n shows it on the node or as the Test result.
+	 */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
-		const vaultUrl = String(credentials.vaultUrl ?? '').replace(/\/+$/, '');
-		const clientId = String(credentials.clientId ?? '');
-		const service = String(
-			credentials.service === OTHER_SERVICE ? credentials.otherService : credentials.service,
-		);
-		const response = (await this.helpers.httpRequest({
-			method: 'GET',
-			url: `${vaultUrl}/v1/credentials/${encodeURIComponent(clientId)}/${encodeURIComponent(service)}`,
-			headers: { Authorization: `Bearer ${String(credentials.internalToken ?? '')}` },
-			json: true,
-			ignoreHttpStatusErrors: true,
-			returnFullResponse: true,
-		})) as { statusCode: number; body: IDataObject };
+		const settings = readVaultCredential(credentials);
+		const get: VaultGet = async (url, headers) =>
+			(await this.helpers.httpRequest({
+				method: 'GET',
+				url,
+				headers: { Accept: 'application/json', ...headers },
+				json: true,
+				timeout: VAULT_TIMEOUT_MS,
+				ignoreHttpStatusErrors: true,
+				returnFullResponse: true,
+			})) as { statusCode: number; body: unknown };
 
-		const body = response.body ?? {};
-		const token = body.access_token ?? body.api_key;
-		if (response.statusCode !== 200 || typeof token !== 'string' || token === '') {
-			throw new Error(describeVaultRefusal(response.statusCode, body, clientId, service));
+		const result = await fetchVaultCredential(get, settings, CREDENTIAL_NAME);
+		if (!result.ok) throw new Error(oneLine(result.problem));
+		const token = result.credential.access_token ?? result.credential.api_key;
+		if (typeof token !== 'string' || token === '') {
+			throw new Error(oneLine(describeNoAccessToken(result.target, result.credential.type)));
 		}
 		return { accessToken: token };
 	}
@@ -76,35 +88,9 @@ export class OtobotVaultOAuth2Api implements ICredentialType {
 	// with the message below; the request itself only proves the vault is reachable.
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.vaultUrl.replace(/\\/+$/, "")}}',
+			baseURL: '={{$credentials.vaultUrl.trim().replace(/\\/+$/, "")}}',
 			url: '/health',
 			method: 'GET',
 		},
 	};
-}
-
-function describeVaultRefusal(
-	statusCode: number,
-	body: IDataObject,
-	clientId: string,
-	service: string,
-): string {
-	const vaultSays = typeof body.message === 'string' ? ` The vault said: ${body.message}` : '';
-	switch (body.code) {
-		case 'CONNECTION_NEEDS_REAUTH': {
-			const hint = [body.reconnect_hint, body.reconnect_url].filter((v) => typeof v === 'string');
-			return `Client "${clientId}" must reconnect ${service} in the vault.${hint.length ? ` ${hint.join(' ')}` : vaultSays}`;
-		}
-		case 'UNAUTHORIZED':
-			return `The vault rejected the Internal Token.${vaultSays}`;
-		case 'CLIENT_NOT_FOUND':
-			return `The vault has no client "${clientId}".${vaultSays}`;
-		case 'CONNECTION_NOT_FOUND':
-			return `Client "${clientId}" has not connected ${service} in the vault.${vaultSays}`;
-		default:
-			if (statusCode === 200) {
-				return `The vault holds no access token for client "${clientId}" and ${service}.`;
-			}
-			return `The vault answered HTTP ${statusCode} for client "${clientId}" and ${service}.${vaultSays}`;
-	}
 }

@@ -248,14 +248,20 @@ async function main() {
 			},
 		});
 
+		// what both credentials' Test says for a Vault URL where nothing listens, as the node does
+		const UNREACHABLE =
+			/^Could not reach the Otobot Vault at http:\/\/127\.0\.0\.1:9 \(nothing listens/;
+
 		await check('the Otobot Database Credential Test button tells the failures apart', async () => {
 			const cases = [
 				[{}, 'OK', /Connection successful/],
 				[{ service: 'other', otherService: 'google' }, 'OK', /Connection successful/],
-				[{ vaultUrl: 'http://127.0.0.1:9' }, 'Error', /ECONNREFUSED|refused/i],
+				[{ clientId: 'acme ', service: 'other', otherService: 'GOOGLE' }, 'OK', /successful/],
+				[{ vaultUrl: 'http://127.0.0.1:9' }, 'Error', UNREACHABLE],
 				[{ internalToken: 'not-the-vault-token-at-all' }, 'Error', /rejected the Internal Token/],
-				[{ clientId: 'nobody' }, 'Error', /no client with this Client ID/],
-				[{ service: 'zoom' }, 'Error', /has not connected this service/],
+				[{ clientId: 'nobody' }, 'Error', /The vault has no client "nobody"/],
+				[{ clientId: 'acme:prod' }, 'Error', /^"acme:prod" can never be a vault Client ID/],
+				[{ service: 'zoom' }, 'Error', /has not connected zoom/],
 				[{ service: 'hubspot' }, 'Error', /must reconnect/],
 			];
 			for (const [data, status, message] of cases) {
@@ -267,7 +273,7 @@ async function main() {
 		});
 
 		await check(
-			'the Otobot Vault OAuth2 Token Test button fetches a token from the vault',
+			'the Otobot Vault Token (OAuth2) Test button fetches a token from the vault',
 			async () => {
 				const token = (data) => ({
 					id: 'otobotTokenAcme',
@@ -280,6 +286,15 @@ async function main() {
 				const reauth = await server.testCredential(token({ service: 'hubspot' }));
 				assert.equal(reauth.status, 'Error', JSON.stringify(reauth));
 				assert.match(reauth.message, /must reconnect hubspot/, JSON.stringify(reauth));
+				// the same values give the same verdicts as the Database Credential's Test
+				const spaced = await server.testCredential(
+					token({ clientId: 'acme ', service: 'other', otherService: 'GOOGLE' }),
+				);
+				assert.equal(spaced.status, 'OK', JSON.stringify(spaced));
+				const never = await server.testCredential(token({ clientId: 'acme:prod' }));
+				assert.match(never.message, /^"acme:prod" can never be a vault Client ID/);
+				const unreachable = await server.testCredential(token({ vaultUrl: 'http://127.0.0.1:9' }));
+				assert.match(unreachable.message, UNREACHABLE, JSON.stringify(unreachable));
 			},
 		);
 

@@ -2,7 +2,8 @@ import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { OtobotCredentialFetcher } from '../nodes/OtobotCredentialFetcher/OtobotCredentialFetcher.node';
-import { executeContext, jsonOf } from './execute-context';
+import { authorizationHeader } from '../nodes/OtobotCredentialFetcher/actions/credential/getCredentials.operation';
+import { closedPortUrl, executeContext, jsonOf } from './execute-context';
 import { startRealVault, TOKENS, type RealVault } from './real-vault';
 
 let vault: RealVault;
@@ -112,6 +113,52 @@ describe('Get Credentials', () => {
 	});
 });
 
+describe('Get Credentials with Output "Authorization Header Only"', () => {
+	it('outputs the header value and what names it, and no separate secret field', async () => {
+		const services = ['google', 'my-crm'];
+		const output = jsonOf(
+			await run(
+				'getCredentials',
+				{ output: 'authorizationHeader', service: (i: number) => services[i] },
+				{ items: 2 },
+			),
+		);
+		expect(output).toEqual([
+			{
+				client_id: 'acme',
+				service: 'google',
+				type: 'oauth2',
+				expires_at: expect.stringMatching(/^\d{4}-/),
+				authorization_header: `Bearer ${TOKENS.acmeGoogle}`,
+			},
+			{
+				client_id: 'acme',
+				service: 'my-crm',
+				type: 'api_key',
+				expires_at: null,
+				authorization_header: 'Bearer crm-key',
+			},
+		]);
+	});
+
+	it('sends a username and password as Basic (RFC 7617), UTF-8 encoded', () => {
+		expect(authorizationHeader({ type: 'basic', username: 'zoë', password: 'p:ss' })).toBe(
+			`Basic ${Buffer.from('zoë:p:ss', 'utf8').toString('base64')}`,
+		);
+		expect(authorizationHeader({ type: 'basic' })).toBeUndefined();
+	});
+
+	it('warns, on each operation that outputs a secret, that execution data keeps it', () => {
+		const notices = fetcher.description.properties.filter((p) => p.type === 'notice');
+		expect(notices.flatMap((p) => p.displayOptions?.show?.operation).sort()).toEqual([
+			'getAccessToken',
+			'getCredentials',
+			'refreshNow',
+		]);
+		expect(notices[0].displayName).toMatch(/execution data.*Otobot Vault Token \(OAuth2\)/);
+	});
+});
+
 describe('Get Access Token', () => {
 	it('returns the token and a ready Authorization header value', async () => {
 		const [item] = jsonOf(await run('getAccessToken'));
@@ -186,11 +233,13 @@ describe('vault errors', () => {
 	});
 
 	it('says the vault is unreachable when nothing listens at the Vault URL', async () => {
-		const error = await failure(
-			run('getCredentials', {}, { credential: { vaultUrl: 'http://127.0.0.1:9' } }),
-		);
+		const vaultUrl = await closedPortUrl();
+		const error = await failure(run('getCredentials', {}, { credential: { vaultUrl } }));
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.message).toBe('Could not reach the Otobot Vault at http://127.0.0.1:9');
+		expect(error.message).toBe(
+			`Could not reach the Otobot Vault at ${vaultUrl} (nothing listens at that address)`,
+		);
+		expect(error.description).toMatch(/Cause: .*fetch failed/);
 	});
 });
 
@@ -201,7 +250,9 @@ describe('bad parameters', () => {
 			run('getCredentials', { clientId: (i: number) => clients[i] }, { items: 2 }),
 		);
 		expect(error).toBeInstanceOf(NodeOperationError);
-		expect(error.message).toBe('"not/a/client" is not a valid Client ID');
+		expect(error.message).toBe(
+			'"not/a/client" can never be a vault Client ID: it must start with a letter or digit and hold only letters, digits, "_", "." and "-" (at most 64 characters)',
+		);
 		expect(error.context.itemIndex).toBe(1);
 	});
 

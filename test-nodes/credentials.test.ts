@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { OtobotDatabaseApi } from '../credentials/OtobotDatabaseApi.credentials';
 import { OtobotVaultOAuth2Api } from '../credentials/OtobotVaultOAuth2Api.credentials';
-import { httpRequest } from './execute-context';
+import { OtobotCredentialFetcher } from '../nodes/OtobotCredentialFetcher/OtobotCredentialFetcher.node';
+import { closedPortUrl, credentialTestContext, httpRequest } from './execute-context';
 import { startRealVault, TOKENS, type RealVault } from './real-vault';
 
 let vault: RealVault;
@@ -14,7 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => await vault?.stop());
 
-describe('Otobot Vault OAuth2 Token: preAuthentication', () => {
+describe('Otobot Vault Token (OAuth2): preAuthentication', () => {
 	const credential = new OtobotVaultOAuth2Api();
 	const helper = { helpers: { httpRequest } } as unknown as IHttpRequestHelper;
 	const data = (overrides: IDataObject = {}) => ({
@@ -25,6 +26,17 @@ describe('Otobot Vault OAuth2 Token: preAuthentication', () => {
 		otherService: '',
 		accessToken: '',
 		...overrides,
+	});
+
+	it('gets a default name in n8n that still names its type', () => {
+		// n8n's editor names a new credential "<type's displayName without the words API, OAuth1
+		// and OAuth2> account"
+		for (const type of [credential, new OtobotDatabaseApi()]) {
+			const kept = type.displayName
+				.split(' ')
+				.filter((w) => !['API', 'OAuth1', 'OAuth2'].includes(w));
+			expect(kept.join(' ')).toBe(type.displayName);
+		}
 	});
 
 	it('fetches the access token into the expirable field', async () => {
@@ -44,60 +56,86 @@ describe('Otobot Vault OAuth2 Token: preAuthentication', () => {
 	it('says the client must reconnect when the vault answers CONNECTION_NEEDS_REAUTH', async () => {
 		await expect(
 			credential.preAuthentication.call(helper, data({ service: 'hubspot' })),
-		).rejects.toThrow(/^Client "acme" must reconnect hubspot in the vault\. .*reconnect hubspot/);
+		).rejects.toThrow(/^The client must reconnect: hubspot access for client "acme" .*reconnect/);
 	});
 
 	it('names an unknown client and blames the Internal Token on 401', async () => {
 		await expect(
 			credential.preAuthentication.call(helper, data({ clientId: 'nobody' })),
-		).rejects.toThrow('The vault has no client "nobody".');
+		).rejects.toThrow('The vault has no client "nobody". Vault:');
 		await expect(
 			credential.preAuthentication.call(helper, data({ internalToken: 'not-the-internal-token' })),
-		).rejects.toThrow('The vault rejected the Internal Token.');
+		).rejects.toThrow(
+			'The vault rejected the Internal Token of the Otobot Vault Token (OAuth2) credential',
+		);
 	});
 });
 
 describe('Otobot Database Credential: the Test button', () => {
-	const { test, authenticate } = new OtobotDatabaseApi();
-	const rules = test.rules as Array<{
-		properties: { key: string; value: unknown; message: string };
-	}>;
-
-	/** n8n's check of `responseSuccessBody` rules: the first whose key holds its value fails. */
-	const verdict = (body: IDataObject) =>
-		rules.find((rule) => body[rule.properties.key] === rule.properties.value)?.properties.message;
-
-	async function answer(path: string, token = vault.internalToken) {
-		const response = await fetch(`${vault.url}${path}`, {
-			headers: { Authorization: `Bearer ${token}` },
+	const fetcher = new OtobotCredentialFetcher();
+	const testedBy = fetcher.description.credentials?.[0].testedBy;
+	const data = (overrides: IDataObject = {}) => ({
+		vaultUrl: vault.url,
+		internalToken: vault.internalToken,
+		clientId: 'acme',
+		service: 'google',
+		otherService: '',
+		...overrides,
+	});
+	const press = async (overrides: IDataObject = {}) =>
+		await fetcher.methods.credentialTest.otobotDatabaseApiTest.call(credentialTestContext(), {
+			id: '',
+			name: 'unit',
+			type: 'otobotDatabaseApi',
+			data: data(overrides),
 		});
-		return (await response.json()) as IDataObject;
-	}
 
-	it('reads error answers as bodies so every vault code gets its own message', () => {
-		expect(test.request).toMatchObject({ method: 'GET', ignoreHttpStatusErrors: true });
-		expect(test.request.url).toContain('/v1/credentials/');
-		expect(authenticate.properties.headers).toEqual({
+	it("is the node's test method: n8n would run a credential's own `test` instead", () => {
+		expect(testedBy).toBe('otobotDatabaseApiTest');
+		expect('test' in new OtobotDatabaseApi()).toBe(false);
+		expect(new OtobotDatabaseApi().authenticate.properties.headers).toEqual({
 			Authorization: '=Bearer {{$credentials.internalToken}}',
 		});
 	});
 
-	it('passes on a credential the vault serves', async () => {
-		expect(verdict(await answer('/v1/credentials/acme/google'))).toBeUndefined();
+	it('passes on a credential the vault serves, "Other" service included', async () => {
+		await expect(press()).resolves.toMatchObject({ status: 'OK' });
+		await expect(press({ service: 'other', otherService: 'my-crm' })).resolves.toEqual({
+			status: 'OK',
+			message: 'Connection successful: the vault serves the my-crm credential of client "acme"',
+		});
 	});
 
 	it.each([
-		['a bad token', '/v1/credentials/acme/google', 'not-the-token', 'rejected the Internal Token'],
-		[
-			'an unknown client',
-			'/v1/credentials/nobody/google',
-			undefined,
-			'no client with this Client ID',
-		],
-		['no connection', '/v1/credentials/acme/zoom', undefined, 'has not connected this service'],
-		['a needed re-authorisation', '/v1/credentials/acme/hubspot', undefined, 'must reconnect'],
-		['an unexpected error answer', '/v2/nothing', undefined, 'answered HTTP 404'],
-	])('fails with a message of its own for %s', async (_, path, token, message) => {
-		expect(verdict(await answer(path, token))).toContain(message);
+		['a bad token', { internalToken: 'not-the-token' }, 'The vault rejected the Internal Token'],
+		['an unknown client', { clientId: 'nobody' }, 'The vault has no client "nobody"'],
+		['no connection', { service: 'zoom' }, 'Client "acme" has not connected zoom in the vault'],
+		['a needed re-authorisation', { service: 'hubspot' }, 'The client must reconnect'],
+		['no Client ID', { clientId: ' ' }, 'No Client ID. Set the Client ID of the Otobot Database'],
+		['a Vault URL that is not http(s)', { vaultUrl: 'api-internal:3001' }, 'not an http(s) URL'],
+	])('fails with a message of its own for %s', async (_, overrides, message) => {
+		const result = await press(overrides);
+		expect(result.status).toBe('Error');
+		expect(result.message).toContain(message);
+	});
+
+	it('says it could not reach the vault, as the node does, instead of a bare error code', async () => {
+		const vaultUrl = await closedPortUrl();
+		await expect(press({ vaultUrl })).resolves.toEqual({
+			status: 'Error',
+			message:
+				`Could not reach the Otobot Vault at ${vaultUrl} (nothing listens at that address). ` +
+				'Check the Vault URL of the credential: it is where n8n reaches the vault.',
+		});
+		const unknownHost = await press({ vaultUrl: 'http://api-internal.invalid:3001' });
+		expect(unknownHost.message).toMatch(
+			/^Could not reach the Otobot Vault at http:\/\/api-internal\.invalid:3001 \(no such host\)/,
+		);
+	});
+
+	it('never shows the Internal Token in its message', async () => {
+		const token = 'internal-secret-that-must-not-show';
+		const result = await press({ internalToken: token, service: 'hubspot' });
+		expect(result.message).not.toContain(token);
 	});
 });

@@ -1,5 +1,7 @@
+import { createServer, type AddressInfo } from 'node:net';
 import type {
 	ICredentialDataDecryptedObject,
+	ICredentialTestFunctions,
 	IDataObject,
 	IExecuteFunctions,
 	IHttpRequestOptions,
@@ -77,6 +79,38 @@ async function httpRequestWithAuthentication(
 		headers[name] = resolveCredentialTemplate(String(template), credential);
 	}
 	return await httpRequest({ ...options, headers }, maxTimeoutMs);
+}
+
+/**
+ * What n8n hands a node's `credentialTest` method: only the legacy `request` helper, here with the
+ * request-promise options the package uses (`uri`, `simple: false`, `resolveWithFullResponse`,
+ * `json`, `timeout`) on real HTTP. Like n8n, it rejects only when no answer came.
+ */
+export function credentialTestContext(): ICredentialTestFunctions {
+	const request = async (options: {
+		uri: string;
+		method?: IHttpRequestOptions['method'];
+		headers?: Record<string, string>;
+		timeout?: number;
+	}) =>
+		await httpRequest({
+			url: options.uri,
+			method: options.method,
+			headers: options.headers,
+			timeout: options.timeout,
+			ignoreHttpStatusErrors: true,
+			returnFullResponse: true,
+		});
+	return { helpers: { request } } as unknown as ICredentialTestFunctions;
+}
+
+/** An http URL on a loopback port nothing listens on (fetch refuses some well-known ports). */
+export async function closedPortUrl(): Promise<string> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as AddressInfo;
+	await new Promise((resolve) => server.close(resolve));
+	return `http://127.0.0.1:${port}`;
 }
 
 export const node: INode = {

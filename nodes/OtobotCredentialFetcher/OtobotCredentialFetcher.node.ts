@@ -8,6 +8,7 @@ import {
 
 import * as credential from './actions/credential/Credential.resource';
 import { router } from './actions/router';
+import { otobotDatabaseApiTest } from './methods/credentialTest';
 
 export class OtobotCredentialFetcher implements INodeType {
 	description: INodeTypeDescription = {
@@ -17,7 +18,8 @@ export class OtobotCredentialFetcher implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: "Get a client's fresh OAuth2 tokens and API keys from the Otobot Vault",
+		description:
+			"Get a client's fresh OAuth2 tokens and API keys from the Otobot Vault. What it outputs stays in n8n's execution data.",
 		defaults: {
 			name: 'Otobot Credential Fetcher',
 		},
@@ -28,6 +30,7 @@ export class OtobotCredentialFetcher implements INodeType {
 			{
 				name: 'otobotDatabaseApi',
 				required: true,
+				testedBy: 'otobotDatabaseApiTest',
 			},
 		],
 		properties: [
@@ -47,6 +50,8 @@ export class OtobotCredentialFetcher implements INodeType {
 			...credential.description,
 		],
 	};
+
+	methods = { credentialTest: { otobotDatabaseApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -19,3 +19,12 @@ export const serviceOverride: INodeProperties = {
 	description:
 		'The service name as registered in the vault, e.g. google. Leave empty to use the Service of the credential.',
 };
+
+/** Shown on every operation that outputs a secret: n8n keeps node output in execution data. */
+export const secretInExecutionDataNotice: INodeProperties = {
+	displayName:
+		"What this operation outputs (a token, API key or password) is kept in n8n's execution data, visible to anyone who can open the execution. To keep it out, call the API with an HTTP Request node and the Otobot Vault Token (OAuth2) credential instead, or turn off saving of successful executions in the workflow's settings.",
+	name: 'secretNotice',
+	type: 'notice',
+	default: '',
+};

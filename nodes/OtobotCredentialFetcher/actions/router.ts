@@ -6,8 +6,9 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
-import { OTHER_SERVICE } from '../../../credentials/OtobotServices';
+import { checkVaultUrl, readVaultCredential } from '../../../shared/vaultCredential';
 import { CREDENTIAL_TYPE, VaultClient } from '../transport';
+import { CREDENTIAL_NAME } from '../transport/vaultErrors';
 import * as credential from './credential/Credential.resource';
 import type { OperationExecute } from './operation';
 import type { TargetDefaults } from './target';
@@ -23,23 +24,12 @@ async function readCredential(
 	context: IExecuteFunctions,
 ): Promise<{ vaultUrl: string; defaults: TargetDefaults }> {
 	const data = await context.getCredentials(CREDENTIAL_TYPE);
-	const vaultUrl = String(data.vaultUrl ?? '')
-		.trim()
-		.replace(/\/+$/, '');
-	if (!/^https?:\/\/[^/]/.test(vaultUrl)) {
-		throw new NodeOperationError(
-			context.getNode(),
-			`The Vault URL "${vaultUrl}" of the Otobot Database Credential is not an http(s) URL`,
-		);
+	try {
+		const { vaultUrl, clientId, service } = readVaultCredential(data);
+		return { vaultUrl: checkVaultUrl(vaultUrl, CREDENTIAL_NAME), defaults: { clientId, service } };
+	} catch (error) {
+		throw new NodeOperationError(context.getNode(), error as Error);
 	}
-	const service = data.service === OTHER_SERVICE ? data.otherService : data.service;
-	return {
-		vaultUrl,
-		defaults: {
-			clientId: String(data.clientId ?? '').trim(),
-			service: String(service ?? '').trim(),
-		},
-	};
 }
 
 /** Runs the chosen operation for every input item; one vault answer serves equal requests. */

@@ -1,16 +1,12 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestMethods } from 'n8n-workflow';
 
-import {
-	vaultApiError,
-	vaultBadAnswerError,
-	vaultUnreachableError,
-	type VaultTarget,
-} from './vaultErrors';
+import { VAULT_TIMEOUT_MS } from '../../../shared/vaultFetch';
+import type { VaultTarget } from '../../../shared/vaultIds';
+import { vaultApiError, vaultBadAnswerError, vaultUnreachableError } from './vaultErrors';
 
 export const CREDENTIAL_TYPE = 'otobotDatabaseApi';
 
-/** How long a vault request may take: a vault that hangs fails the item instead of the workflow. */
-export const VAULT_TIMEOUT_MS = 30_000;
+export { VAULT_TIMEOUT_MS };
 
 /** A vault answer as received: any status, body parsed as JSON. */
 export interface VaultResponse {

@@ -1,52 +1,43 @@
 import { NodeApiError, type IDataObject, type INode, type JsonObject } from 'n8n-workflow';
 
-/** Whose credential a request was about, for messages a workflow builder can act on. */
-export interface VaultTarget {
-	clientId: string;
-	service?: string;
-}
+import {
+	describeVaultBadAnswer,
+	describeVaultRefusal,
+	describeVaultUnreachable,
+	type VaultProblem,
+} from '../../../shared/vaultAnswers';
+import type { VaultTarget } from '../../../shared/vaultIds';
+
+export const CREDENTIAL_NAME = 'Otobot Database Credential';
 
 interface VaultErrorAnswer {
 	statusCode: number;
 	body: IDataObject;
 }
 
-function what(target: VaultTarget): string {
-	return target.service
-		? `client "${target.clientId}" and service "${target.service}"`
-		: `client "${target.clientId}"`;
-}
-
-function headline(code: unknown, statusCode: number, target: VaultTarget): string {
-	switch (code) {
-		case 'UNAUTHORIZED':
-			return 'The vault rejected the Internal Token of the Otobot Database Credential';
-		case 'FORBIDDEN':
-			return 'The Internal Token may not do this: use the vault token with the read scope';
-		case 'CLIENT_NOT_FOUND':
-			return `The vault has no client "${target.clientId}"`;
-		case 'SERVICE_NOT_FOUND':
-			return `The vault does not know the service "${target.service ?? ''}": check its name`;
-		case 'CONNECTION_NOT_FOUND':
-			return `Client "${target.clientId}" has not connected ${target.service ?? 'this service'} in the vault`;
-		case 'CONNECTION_NEEDS_REAUTH':
-			return `The client must reconnect: ${target.service ?? 'the service'} access for client "${target.clientId}" has expired or was revoked`;
-		case 'RATE_LIMITED':
-			return 'The vault is rate limiting this workflow: retry in a moment';
-		case 'REFRESH_FAILED':
-			return `The vault could not refresh the token for ${what(target)}: retry in a moment`;
-		case 'VAULT_DECRYPTION_FAILED':
-			return `The vault could not decrypt the credential for ${what(target)}: tell the vault operator`;
-		case 'VALIDATION_FAILED':
-			return `The vault refused the request for ${what(target)}`;
-		default:
-			return `The vault answered HTTP ${statusCode} for ${what(target)}`;
-	}
+function nodeApiError(
+	node: INode,
+	problem: VaultProblem,
+	response: JsonObject,
+	itemIndex: number,
+	httpCode?: number,
+): NodeApiError {
+	const description = [...problem.details];
+	if (problem.cause) description.push(`Cause: ${problem.cause}`);
+	const error = new NodeApiError(node, response, {
+		message: problem.message,
+		description: description.join('\n'),
+		httpCode: httpCode === undefined ? undefined : String(httpCode),
+		itemIndex,
+	});
+	error.context.vaultCode = problem.code;
+	return error;
 }
 
 /**
  * Turns a vault error answer (`{statusCode, code, message}`, plus `reconnect_hint` and
- * `reconnect_url` for CONNECTION_NEEDS_REAUTH) into the error n8n shows on the node.
+ * `reconnect_url` for CONNECTION_NEEDS_REAUTH) into the error n8n shows on the node; the message
+ * is the package's one table (shared/vaultAnswers.ts).
  */
 export function vaultApiError(
 	node: INode,
@@ -55,21 +46,8 @@ export function vaultApiError(
 	itemIndex: number,
 ): NodeApiError {
 	const { body, statusCode } = answer;
-	const details: string[] = [];
-	if (typeof body.reconnect_hint === 'string') details.push(body.reconnect_hint);
-	if (typeof body.reconnect_url === 'string') details.push(`Reconnect link: ${body.reconnect_url}`);
-	if (typeof body.message === 'string') {
-		const code = typeof body.code === 'string' ? ` (${body.code})` : '';
-		details.push(`Vault: ${body.message}${code}`);
-	}
-	const error = new NodeApiError(node, body as JsonObject, {
-		message: headline(body.code, statusCode, target),
-		description: details.join('\n'),
-		httpCode: String(statusCode),
-		itemIndex,
-	});
-	error.context.vaultCode = typeof body.code === 'string' ? body.code : undefined;
-	return error;
+	const problem = describeVaultRefusal(statusCode, body, target, CREDENTIAL_NAME);
+	return nodeApiError(node, problem, body as JsonObject, itemIndex, statusCode);
 }
 
 /** The vault could not be reached at all (DNS, refused, timeout, TLS). */
@@ -79,19 +57,8 @@ export function vaultUnreachableError(
 	cause: unknown,
 	itemIndex: number,
 ): NodeApiError {
-	const reason = cause instanceof Error ? cause.message : String(cause);
-	const timedOut = /timeout|timed out|aborted/i.test(reason);
-	const error = new NodeApiError(node, { message: reason } as JsonObject, {
-		message: timedOut
-			? `The Otobot Vault at ${vaultUrl} did not answer in time`
-			: `Could not reach the Otobot Vault at ${vaultUrl}`,
-		description: timedOut
-			? `Check that the vault is running and healthy (GET ${vaultUrl}/health). Cause: ${reason}`
-			: `Check the Vault URL of the Otobot Database Credential. Cause: ${reason}`,
-		itemIndex,
-	});
-	error.context.vaultCode = timedOut ? 'VAULT_TIMEOUT' : 'VAULT_UNREACHABLE';
-	return error;
+	const problem = describeVaultUnreachable(vaultUrl, cause);
+	return nodeApiError(node, problem, { message: problem.cause ?? '' }, itemIndex);
 }
 
 /**
@@ -103,12 +70,6 @@ export function vaultBadAnswerError(
 	answer: VaultErrorAnswer,
 	itemIndex: number,
 ): NodeApiError {
-	const error = new NodeApiError(node, answer.body as JsonObject, {
-		message: 'The Otobot Vault answered something that is not a vault answer',
-		description: `HTTP ${answer.statusCode} without a JSON object: check that the Vault URL points at the vault and not at a proxy or another server. Answer: ${String(answer.body.message ?? '').slice(0, 200)}`,
-		httpCode: String(answer.statusCode),
-		itemIndex,
-	});
-	error.context.vaultCode = 'VAULT_BAD_ANSWER';
-	return error;
+	const problem = describeVaultBadAnswer(answer.statusCode, String(answer.body.message ?? ''));
+	return nodeApiError(node, problem, answer.body as JsonObject, itemIndex, answer.statusCode);
 }

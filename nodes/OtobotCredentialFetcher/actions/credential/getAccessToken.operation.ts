@@ -1,10 +1,20 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
-import { clientIdOverride, serviceOverride } from '../common.descriptions';
+import {
+	clientIdOverride,
+	secretInExecutionDataNotice,
+	serviceOverride,
+} from '../common.descriptions';
 import { forOperation, type OperationContext } from '../operation';
-import { credentialPath, resolveTarget } from '../target';
+import { describeNoAccessToken } from '../../../../shared/vaultAnswers';
+import { credentialPath } from '../../../../shared/vaultIds';
+import { resolveTarget } from '../target';
 
-export const description = forOperation('getAccessToken', [clientIdOverride, serviceOverride]);
+export const description = forOperation('getAccessToken', [
+	secretInExecutionDataNotice,
+	clientIdOverride,
+	serviceOverride,
+]);
 
 /**
  * Just the token, with an `authorization_header` value an HTTP Request node can use as is
@@ -23,14 +33,11 @@ export async function execute(
 
 	const token = credential.access_token ?? credential.api_key;
 	if (typeof token !== 'string' || token === '') {
-		throw new NodeOperationError(
-			this.getNode(),
-			`The ${target.service} connection of client "${target.clientId}" holds no access token`,
-			{
-				itemIndex,
-				description: `Its type is ${String(credential.type)}: use Get Credentials to read it.`,
-			},
-		);
+		const problem = describeNoAccessToken(target, credential.type);
+		throw new NodeOperationError(this.getNode(), problem.message, {
+			itemIndex,
+			description: problem.details.join('\n'),
+		});
 	}
 	return {
 		client_id: target.clientId,

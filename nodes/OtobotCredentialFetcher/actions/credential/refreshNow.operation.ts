@@ -1,10 +1,19 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { clientIdOverride, serviceOverride } from '../common.descriptions';
+import {
+	clientIdOverride,
+	secretInExecutionDataNotice,
+	serviceOverride,
+} from '../common.descriptions';
 import { forOperation, type OperationContext } from '../operation';
-import { credentialPath, resolveTarget } from '../target';
+import { credentialPath } from '../../../../shared/vaultIds';
+import { resolveTarget } from '../target';
 
-export const description = forOperation('refreshNow', [clientIdOverride, serviceOverride]);
+export const description = forOperation('refreshNow', [
+	secretInExecutionDataNotice,
+	clientIdOverride,
+	serviceOverride,
+]);
 
 /** Makes the vault refresh the token now and returns the fresh credential. */
 export async function execute(
