@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hasTestPostgres } from './helpers/databases.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
 import { logFormatFor } from '../src/config/log-output.js';
 import { CLI } from './helpers/cli.js';
 import { createPostgresDatabase } from './helpers/databases.js';
 
-const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
+const hasPostgres = hasTestPostgres('the first-start checks on PostgreSQL');
 const ENV_EXAMPLE = fileURLToPath(new URL('../../.env.example', import.meta.url));
 const STACK_LINE = /^\s+at /m;
 

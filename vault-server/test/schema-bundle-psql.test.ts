@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hasTestPostgres } from './helpers/databases.js';
 import { sqlDirectory } from '../src/storage/sql-directory.js';
 import { createPostgresDatabase } from './helpers/databases.js';
 
 const bundlePath = join(sqlDirectory(), 'create-frontend-database.sql');
-const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
+const hasPostgres = hasTestPostgres('the psql run of sql/create-frontend-database.sql');
 
 /** psql reading `input` on stdin, as an operator typing into a session would. */
 function psql(url: string, input: string): Promise<{ code: number; stderr: string }> {
