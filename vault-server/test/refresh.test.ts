@@ -3,7 +3,14 @@ import type { InjectOptions } from 'fastify';
 import { refreshDueConnections, DEFAULT_LOOP } from '../src/oauth/refresh-loop.js';
 import { backends } from './helpers/databases.js';
 import { TestProvider } from './helpers/test-provider.js';
-import { asAdmin, asInternal, startTestVault, type TestVault } from './helpers/vault-app.js';
+import {
+	asAdmin,
+	asInternal,
+	expectRequestLines,
+	startTestVault,
+	VERBOSE_LOGS,
+	type TestVault,
+} from './helpers/vault-app.js';
 
 const CLIENT_SECRET = 'vault-app-secret';
 
@@ -47,6 +54,7 @@ describe.each(backends())('OAuth2 refresh on %s', (backend) => {
 	beforeAll(async () => {
 		provider = await TestProvider.start();
 		vault = await startTestVault(backend, {
+			...VERBOSE_LOGS,
 			ALLOW_INSECURE_OAUTH_URLS: 'true',
 			REFRESHER_ENABLED: 'false',
 			REFRESH_TIMEOUT_MS: '800',
@@ -286,6 +294,7 @@ describe.each(backends())('OAuth2 refresh on %s', (backend) => {
 		const audit = JSON.stringify(await vault.database.db.query('SELECT * FROM audit_log'));
 		const logs = vault.logs.text();
 		expect(issued.size).toBeGreaterThan(10);
+		expectRequestLines(logs);
 		for (const secret of [...issued, CLIENT_SECRET]) {
 			expect(logs).not.toContain(secret);
 			expect(audit).not.toContain(secret);
