@@ -206,7 +206,7 @@ describe.each(backends())('secrets scan of a whole scenario on %s', (backend) =>
 			webhooks: receiver.received.map((r) => JSON.stringify(r)).join('\n'),
 		});
 		expect(sources.logs).toContain('"level":50');
-		expectRequestLines(sources.logs);
+		expectRequestLines(sources.logs ?? '');
 		expect(sources['table audit_log']).toContain('credential.fetch');
 		for (const issued of rig.provider.issued) secrets.add(issued);
 		for (const request of rig.provider.tokenRequests) {
