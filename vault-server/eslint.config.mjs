@@ -5,7 +5,7 @@ import { globalIgnores } from 'eslint/config';
 // typescript-eslint's recommended rules, plus the type-checked rules that catch real bugs in a
 // server (promises dropped or passed where a callback is expected) at a cost we can pay in CI.
 export default tseslint.config(
-	globalIgnores(['dist', 'node_modules', 'bench/.tmp', 'coverage']),
+	globalIgnores(['dist', 'node_modules', 'bench/.tmp', 'coverage', '.stryker-tmp']),
 	tseslint.configs.recommended,
 	{
 		files: ['**/*.ts'],
