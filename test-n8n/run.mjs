@@ -17,9 +17,7 @@ import { startVault } from './lib/vault.mjs';
 import { seedVault, TOKENS } from './lib/seed.mjs';
 
 const log = (message) => console.log(`[test:n8n] ${message}`);
-const tally = { passed: 0, failed: 0, skipped: 0 };
-
-class Skip extends Error {}
+const tally = { passed: 0, failed: 0 };
 
 async function check(name, body) {
 	const started = Date.now();
@@ -28,11 +26,6 @@ async function check(name, body) {
 		tally.passed += 1;
 		console.log(`  ok    ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 	} catch (error) {
-		if (error instanceof Skip) {
-			tally.skipped += 1;
-			console.log(`  skip  ${name}: ${error.message}`);
-			return;
-		}
 		tally.failed += 1;
 		console.log(`  FAIL  ${name}\n${String(error.stack ?? error).replace(/^/gm, '        ')}`);
 	}
@@ -155,9 +148,6 @@ async function main() {
 
 		await check('Refresh Now makes the vault refresh, and the fresh token works', async () => {
 			const run = await n8n.execute('otobotE2eRefreshNow');
-			if (run.result?.status === 'error' && /HTTP 404/.test(executionError(run.result)?.message)) {
-				throw new Skip('the vault has no refresh route yet (404)');
-			}
 			assertSuccess(run);
 			const [fresh] = nodeOutput(run.result, 'Refresh Now');
 			assert.match(fresh.access_token, /^ya29\.refreshed-/);
@@ -166,13 +156,13 @@ async function main() {
 		});
 
 		await check('a connection needing re-authorisation stops with a clear error', async () => {
-			const status = await vault.refreshAndReadStatus('acme', 'hubspot');
-			if (status !== 'needs_reauth') {
-				throw new Skip(
-					`the vault left acme/hubspot "${status}" after a refresh the provider refused ` +
-						'(its OAuth refresh does not mark connections needs_reauth yet)',
-				);
-			}
+			const { answer, status } = await vault.refreshAndReadStatus('acme', 'hubspot');
+			assert.deepEqual(
+				{ status: answer.status, code: answer.code },
+				{ status: 409, code: 'CONNECTION_NEEDS_REAUTH' },
+				'the vault must answer a refresh the provider refused with CONNECTION_NEEDS_REAUTH',
+			);
+			assert.equal(status, 'needs_reauth', 'the refused refresh must mark the connection');
 			const run = await n8n.execute('otobotE2eReauth');
 			assert.equal(
 				run.result?.status,
@@ -331,8 +321,7 @@ async function main() {
 		if (process.env.OTOBOT_E2E_KEEP) log(`kept ${workDir}`);
 		else rmSync(workDir, { recursive: true, force: true });
 	}
-	const skipped = tally.skipped ? `, ${tally.skipped} skipped` : '';
-	console.log(`${tally.passed} passed, ${tally.failed} failed${skipped}`);
+	console.log(`${tally.passed} passed, ${tally.failed} failed`);
 	process.exitCode = tally.failed === 0 ? 0 : 1;
 }
 

@@ -54,7 +54,7 @@ const LAYERS = [
 // typescript-eslint's recommended rules, plus the type-checked rules that catch real bugs in a
 // server (promises dropped or passed where a callback is expected) at a cost we can pay in CI.
 export default tseslint.config(
-	globalIgnores(['dist', 'node_modules', 'bench/.tmp', 'coverage', '.openapi']),
+	globalIgnores(['dist', 'node_modules', 'bench/.tmp', 'coverage', '.openapi', '.stryker-tmp']),
 	tseslint.configs.recommended,
 	{
 		files: ['**/*.ts'],

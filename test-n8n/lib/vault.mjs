@@ -135,14 +135,15 @@ export async function startVault({
 	}
 
 	/**
-	 * Asks the vault to refresh a connection whose provider refuses the grant and reports the
-	 * connection's status afterwards: 'needs_reauth' when the vault's refresh marks it so.
+	 * Asks the vault to refresh a connection whose provider refuses the grant. Returns the vault's
+	 * answer (HTTP status and error code) and the connection's status afterwards.
 	 */
 	async function refreshAndReadStatus(clientId, service) {
 		const path = `/v1/credentials/${clientId}/${service}`;
 		const asN8n = { authorization: `Bearer ${internalToken}` };
-		await fetch(`${url}${path}/refresh`, { method: 'POST', headers: asN8n }).catch(() => {});
-		return await connectionStatus(clientId, service);
+		const response = await fetch(`${url}${path}/refresh`, { method: 'POST', headers: asN8n });
+		const answer = { status: response.status, code: (await response.json()).code };
+		return { answer, status: await connectionStatus(clientId, service) };
 	}
 
 	return {

@@ -18,7 +18,7 @@ import fetchCachePlugin from './plugins/app/fetch-cache.js';
 import keyringReloadPlugin from './plugins/app/keyring-reload.js';
 import metricsPlugin from './plugins/app/metrics.js';
 import criticalErrorsPlugin from './plugins/app/critical-errors.js';
-import errorHandlerPlugin from './plugins/app/error-handler.js';
+import errorHandlerPlugin, { frameworkError } from './plugins/app/error-handler.js';
 import healthRoutes from './routes/health.js';
 import clientRoutes from './routes/v1/clients.js';
 import serviceRoutes from './routes/v1/services.js';
@@ -76,6 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		bodyLimit: config.bodyLimitBytes,
 		genReqId: () => randomUUID(),
 		routerOptions: { maxParamLength: 256 },
+		frameworkErrors: frameworkError,
 	}).withTypeProvider<TypeBoxTypeProvider>();
 
 	const validators = { body: ajvFor('body'), other: ajvFor('other') };

@@ -159,7 +159,7 @@ describe.each(backends())('alerts on %s', (backend) => {
 });
 
 describe('the alert evaluator inside serve', () => {
-	it('runs with the refresh loop, one evaluation per interval', async () => {
+	it('runs with the refresh loop and opens the alert a connection calls for (the lease: evaluation-lease.test.ts)', async () => {
 		const vault = await startTestVault('pglite', {
 			REFRESHER_ENABLED: 'true',
 			ALERT_EVALUATION_INTERVAL_SECONDS: '1',

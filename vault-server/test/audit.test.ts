@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../src/domain/audit-chain.js';
+import { verifyAuditChain, type ChainVerdict } from '../src/domain/audit-chain.js';
+import type { Database } from '../src/storage/database.js';
 import { backends, createPostgresDatabase } from './helpers/databases.js';
 import { runCli } from './helpers/cli.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
@@ -11,6 +12,23 @@ import {
 	TEST_MASTER_KEY,
 	type TestVault,
 } from './helpers/vault-app.js';
+
+const ROLLBACK = new Error('rolled back on purpose');
+
+/** The chain's verdict after one tampering statement, run in a transaction then rolled back. */
+async function verdictAfter(db: Database, tamper: string, params: unknown[] = []) {
+	let verdict: ChainVerdict | undefined;
+	await db
+		.transaction(async (tx) => {
+			await tx.query(tamper, params);
+			verdict = await verifyAuditChain(tx);
+			throw ROLLBACK;
+		})
+		.catch((error: unknown) => {
+			if (error !== ROLLBACK) throw error;
+		});
+	return verdict;
+}
 
 const countRows = async (vault: TestVault) =>
 	(await vault.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0]!.n;
@@ -139,29 +157,34 @@ describe.each(backends())('audit log on %s', (backend) => {
 		expect(verdict.rows).toBe(await countRows(vault));
 	});
 
-	it('finds an edited row, a deleted row and a deleted last row', async () => {
+	it('finds an edited row, a deleted row, a truncated tail and a moved head', async () => {
 		const db = vault.database.db;
-		const rows = await db.query<{ id: number; status_code: number }>(
-			'SELECT id, status_code FROM audit_log ORDER BY id',
-		);
-		const target = rows[3]!;
-		await db.query('UPDATE audit_log SET status_code = 299 WHERE id = $1', [target.id]);
-		expect((await verifyAuditChain(db)).problem).toEqual({ id: target.id, kind: 'edited' });
-		await db.query('UPDATE audit_log SET status_code = $2 WHERE id = $1', [
-			target.id,
-			target.status_code,
-		]);
-		expect((await verifyAuditChain(db)).ok).toBe(true);
-
-		const saved = await db.query('SELECT * FROM audit_log WHERE id = $1', [rows[5]!.id]);
-		await db.query('DELETE FROM audit_log WHERE id = $1', [rows[5]!.id]);
-		expect((await verifyAuditChain(db)).problem).toEqual({ id: rows[6]!.id, kind: 'deleted' });
-		expect(saved).toHaveLength(1);
-
-		const last = rows[rows.length - 1]!;
-		await db.query('DELETE FROM audit_log WHERE id >= $1', [last.id]);
-		const verdict = await verifyAuditChain(db);
-		expect(verdict.ok).toBe(false);
+		const rows = await db.query<{ id: number }>('SELECT id FROM audit_log ORDER BY id');
+		expect(rows.length).toBeGreaterThan(10);
+		const at = (index: number) => rows.at(index)!.id;
+		expect(
+			await verdictAfter(db, 'UPDATE audit_log SET status_code = 299 WHERE id = $1', [at(3)]),
+		).toMatchObject({ ok: false, problem: { id: at(3), kind: 'edited' } });
+		expect(await verdictAfter(db, 'DELETE FROM audit_log WHERE id = $1', [at(5)])).toMatchObject({
+			ok: false,
+			problem: { id: at(6), kind: 'deleted' },
+		});
+		// the rows left are a valid chain: only the head, one row further on, can tell
+		for (const from of [-1, -3]) {
+			const tail = await verdictAfter(db, 'DELETE FROM audit_log WHERE id >= $1', [at(from)]);
+			expect(tail).toMatchObject({
+				ok: false,
+				rows: rows.length + from,
+				problem: { id: at(from), kind: 'head_mismatch' },
+			});
+		}
+		expect(
+			await verdictAfter(
+				db,
+				`UPDATE audit_chain_head SET last_hash = sha256(last_hash) WHERE id = 1`,
+			),
+		).toMatchObject({ ok: false, problem: { id: at(-1) + 1, kind: 'head_mismatch' } });
+		expect(await verifyAuditChain(db)).toMatchObject({ ok: true, rows: rows.length });
 	});
 });
 

@@ -83,20 +83,34 @@ describe.each(backends())('connect flow attacks on %s', (backend) => {
 		}
 	});
 
-	it('escapes what the provider sends back in the error page', async () => {
-		const authorizeUrl = await openLink(await createLink(rig, 'acme'));
+	it('shows its own words, never what the provider sends back, in the error page', async () => {
 		const script = '<script>alert(document.cookie)</script>';
-		for (const state of [authorizeUrl.searchParams.get('state')!, 'forged-state-value']) {
-			const query = new URLSearchParams({
-				state,
-				error: 'access_denied',
-				error_description: script,
-			});
-			const response = await browse(`${rig.publicUrl}/oauth/callback?${query}`);
-			expect(response.status).toBeGreaterThanOrEqual(400);
+		const state = async () =>
+			(await openLink(await createLink(rig, 'acme'))).searchParams.get('state')!;
+		const cases: [string, Record<string, string>, number, string][] = [
+			['denied', { state: await state(), error: 'access_denied' }, 403, 'Access was not granted'],
+			[
+				'hostile error code',
+				{ state: await state(), error: `<img src=x onerror=alert(1)>` },
+				502,
+				'The provider answered with an error (unreadable error), so nothing was connected',
+			],
+			[
+				'forged state',
+				{ state: 'forged-state-value', error: 'access_denied' },
+				400,
+				'This sign-in answer is not valid',
+			],
+		];
+		for (const [name, query, status, words] of cases) {
+			const search = new URLSearchParams({ ...query, error_description: script });
+			const response = await browse(`${rig.publicUrl}/oauth/callback?${search}`);
+			expect(response.status, name).toBe(status);
 			const page = await response.text();
-			expect(page).not.toContain('<script>');
-			expect(response.headers.get('content-security-policy')).toBeTruthy();
+			expect(page, name).toContain(words);
+			for (const sent of ['<script', '&lt;script', 'document.cookie', '<img', 'onerror'])
+				expect(page, `${name}: ${sent}`).not.toContain(sent);
+			expect(response.headers.get('content-security-policy'), name).toBeTruthy();
 		}
 	});
 

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { backends } from './helpers/databases.js';
-import { ADMIN_TOKEN, asAdmin, asInternal, INTERNAL_TOKEN } from './helpers/vault-app.js';
+import {
+	ADMIN_TOKEN,
+	asAdmin,
+	asInternal,
+	expectRequestLines,
+	INTERNAL_TOKEN,
+	VERBOSE_LOGS,
+} from './helpers/vault-app.js';
 import {
 	APP_SECRET,
 	SERVICE,
@@ -34,7 +41,7 @@ describe.each(backends())('connect flow refusals on %s', (backend) => {
 	};
 
 	beforeAll(async () => {
-		rig = await startConnectRig(backend);
+		rig = await startConnectRig(backend, VERBOSE_LOGS);
 		for (const clientId of ['acme', 'globex']) {
 			expect((await connectThroughBrowser(await link(clientId))).callback.status).toBe(200);
 		}
@@ -174,6 +181,7 @@ describe.each(backends())('connect flow refusals on %s', (backend) => {
 			await rig.vault.database.db.query('SELECT * FROM connect_links, oauth_states'),
 		);
 		const logs = rig.vault.logs.text();
+		expectRequestLines(logs);
 		for (const secret of secrets) {
 			expect(logs).not.toContain(secret);
 			expect(audit).not.toContain(secret);

@@ -5,7 +5,9 @@ import {
 	asAdmin,
 	asInternal,
 	bearer,
+	expectRequestLines,
 	startTestVault,
+	VERBOSE_LOGS,
 	type TestVault,
 } from './helpers/vault-app.js';
 
@@ -21,7 +23,7 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 	const inject = (options: InjectOptions) => vault.app.inject(options);
 
 	beforeAll(async () => {
-		vault = await startTestVault(backend);
+		vault = await startTestVault(backend, VERBOSE_LOGS);
 		await inject({
 			method: 'POST',
 			url: '/v1/clients',
@@ -245,6 +247,7 @@ describe.each(backends())('credential store and fetch on %s', (backend) => {
 		const auditText = JSON.stringify(audit);
 		const logText = vault.logs.text();
 		expect(audit.length).toBeGreaterThan(5);
+		expectRequestLines(logText);
 		for (const secret of Object.values(SECRETS)) {
 			expect(logText).not.toContain(secret);
 			expect(auditText).not.toContain(secret);

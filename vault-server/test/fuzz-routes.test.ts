@@ -7,7 +7,12 @@ import { allSecrets, seedFuzzData, type FuzzTokens } from './helpers/fuzz-seed.j
 import { injectOptions, requestFor } from './helpers/fuzz-requests.js';
 import { routeCatalog, type RouteSpec } from './helpers/route-catalog.js';
 import { storeSnapshot } from './helpers/store-snapshot.js';
-import { startTestVault, type TestVault } from './helpers/vault-app.js';
+import {
+	expectRequestLines,
+	startTestVault,
+	VERBOSE_LOGS,
+	type TestVault,
+} from './helpers/vault-app.js';
 
 /**
  * Property-based fuzz of every route of the OpenAPI document. CI runs FUZZ_RUNS (default 25) cases
@@ -43,6 +48,7 @@ describe.each(backends())('fuzz of every route on %s', (backend) => {
 
 	beforeAll(async () => {
 		vault = await startTestVault(backend, {
+			...VERBOSE_LOGS,
 			RATE_LIMIT_MAX: '1000000',
 			AUTH_FAILURE_LIMIT: '1000000',
 			REFRESHER_ENABLED: 'false',
@@ -126,6 +132,7 @@ describe.each(backends())('fuzz of every route on %s', (backend) => {
 
 	it('wrote no stack trace of an internal error and no secret to the logs', () => {
 		const logs = vault.logs.text();
+		expectRequestLines(logs);
 		expect(logs).not.toMatch(/"level":50/);
 		for (const secret of secrets) expect(logs).not.toContain(secret);
 	});

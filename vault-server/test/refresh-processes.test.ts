@@ -152,19 +152,35 @@ describe.runIf(hasTestPostgres())('refresh across vault processes', () => {
 		const { openPostgresDatabase } = await import('../src/storage/postgres-database.js');
 		const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
 		try {
-			await db.query(
-				`UPDATE connections SET next_refresh_at = now() WHERE client_id = 'acme' AND service = 'crm'`,
+			const [forced] = await db.query<{ at: Date }>(
+				`UPDATE connections SET next_refresh_at = now() WHERE client_id = 'acme' AND service = 'crm'
+				 RETURNING now() AS at`,
 			);
 			await vi.waitFor(
 				async () => expect((await provider.stats()).grants.refresh_token).toBe(1),
 				WAIT_BOUND,
 			);
+			// a failed refresh also moves next_refresh_at on (its backoff): the proof is the new token
 			await vi.waitFor(async () => {
-				const [row] = await db.query<{ access_token_changed: boolean }>(
-					`SELECT next_refresh_at > now() AS access_token_changed FROM connections WHERE service = 'crm'`,
+				const [row] = await db.query<Record<string, unknown>>(
+					`SELECT status, refresh_failures, last_error, last_refreshed_at > $1 AS refreshed
+					 FROM connections WHERE client_id = 'acme' AND service = 'crm'`,
+					[forced!.at],
 				);
-				expect(row!.access_token_changed).toBe(true);
+				expect(row).toEqual({
+					status: 'active',
+					refresh_failures: 0,
+					last_error: null,
+					refreshed: true,
+				});
 			}, WAIT_BOUND);
+			// the serving vault hears of the other process's write by notification
+			await vi.waitFor(async () => {
+				const fetched = await call(server.url, '/v1/credentials/acme/crm');
+				expect(fetched.status).toBe(200);
+				expect(fetched.body.access_token).toMatch(/^at-\d+-/);
+			}, WAIT_BOUND);
+			expect((await provider.stats()).grants.refresh_token).toBe(1);
 		} finally {
 			await db.close();
 		}

@@ -4,7 +4,14 @@ import { refreshDueConnections, DEFAULT_LOOP } from '../src/domain/refresh/refre
 import { backends } from './helpers/databases.js';
 import { TestProvider } from './helpers/test-provider.js';
 import { WAIT_BOUND } from './helpers/bounds.js';
-import { asAdmin, asInternal, startTestVault, type TestVault } from './helpers/vault-app.js';
+import {
+	asAdmin,
+	asInternal,
+	expectRequestLines,
+	startTestVault,
+	VERBOSE_LOGS,
+	type TestVault,
+} from './helpers/vault-app.js';
 
 const CLIENT_SECRET = 'vault-app-secret';
 /**
@@ -53,6 +60,7 @@ describe.each(backends())('OAuth2 refresh on %s', (backend) => {
 	beforeAll(async () => {
 		provider = await TestProvider.start();
 		vault = await startTestVault(backend, {
+			...VERBOSE_LOGS,
 			ALLOW_INSECURE_OAUTH_URLS: 'true',
 			REFRESHER_ENABLED: 'false',
 			REFRESH_TIMEOUT_MS: String(REFRESH_TIMEOUT_MS),
@@ -292,6 +300,7 @@ describe.each(backends())('OAuth2 refresh on %s', (backend) => {
 		const audit = JSON.stringify(await vault.database.db.query('SELECT * FROM audit_log'));
 		const logs = vault.logs.text();
 		expect(issued.size).toBeGreaterThan(10);
+		expectRequestLines(logs);
 		for (const secret of [...issued, CLIENT_SECRET]) {
 			expect(logs).not.toContain(secret);
 			expect(audit).not.toContain(secret);

@@ -152,11 +152,23 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(
 			const active = await runCli(['keys', 'retire', '2'], env);
 			expect(active.code).toBe(1);
 			expect(active.stderr).toContain('KEY_VERSION_ACTIVE');
-			const retired = await runCli(['keys', 'retire', '1'], {
-				...env,
-				KEYRING_RELOAD_SECONDS: '1',
-			});
-			if (retired.code !== 0) expect(retired.stderr).toContain('KEY_ROTATION_TOO_RECENT');
+			// the active key's age decides, so each case sets it rather than racing the clock
+			const activeSince = (age: string) =>
+				db.query(`UPDATE encryption_keys SET created_at = now() - $1::interval WHERE version = 2`, [
+					age,
+				]);
+			await activeSince('0 seconds');
+			const tooRecent = await runCli(['keys', 'retire', '1'], env);
+			expect(tooRecent.code).toBe(1);
+			expect(tooRecent.stderr).toContain('KEY_ROTATION_TOO_RECENT');
+			await activeSince('1 hour');
+			const retired = await runCli(['keys', 'retire', '1'], env);
+			expect(retired.code).toBe(0);
+			expect(retired.stdout).toContain('Key version 1 is retired.');
+			const [key] = await db.query<{ status: string }>(
+				'SELECT status FROM encryption_keys WHERE version = 1',
+			);
+			expect(key!.status).toBe('retired');
 		});
 
 		it('rotates the master key from ENCRYPTION_MASTER_KEY_PREVIOUS and says the old one can go', async () => {

@@ -20,8 +20,10 @@ import {
 	ADMIN_TOKEN,
 	INTERNAL_TOKEN,
 	TEST_MASTER_KEY,
+	VERBOSE_LOGS,
 	asAdmin,
 	bearer,
+	expectRequestLines,
 } from './helpers/vault-app.js';
 
 const WEBHOOK_SECRET = 'whsec-scan-6d1f0a9b2c';
@@ -65,6 +67,7 @@ describe.each(backends())('secrets scan of a whole scenario on %s', (backend) =>
 	beforeAll(async () => {
 		receiver = await startWebhookReceiver();
 		rig = await startConnectRig(backend, {
+			...VERBOSE_LOGS,
 			ALERT_WEBHOOK_URL: receiver.url,
 			ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
 		});
@@ -203,6 +206,7 @@ describe.each(backends())('secrets scan of a whole scenario on %s', (backend) =>
 			webhooks: receiver.received.map((r) => JSON.stringify(r)).join('\n'),
 		});
 		expect(sources.logs).toContain('"level":50');
+		expectRequestLines(sources.logs ?? '');
 		expect(sources['table audit_log']).toContain('credential.fetch');
 		for (const issued of rig.provider.issued) secrets.add(issued);
 		for (const request of rig.provider.tokenRequests) {

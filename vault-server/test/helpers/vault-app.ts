@@ -10,6 +10,20 @@ export const TEST_MASTER_KEY = 'a3f1c2d4e5b6a7980f1e2d3c4b5a69788796a5b4c3d2e1f0
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
 
+/**
+ * The most a vault ever logs: every level and a line for each request and answer. The secret
+ * scans run with it, so that a secret the redaction lets through reaches the captured logs.
+ */
+export const VERBOSE_LOGS = { LOG_LEVEL: 'trace', LOG_REQUESTS: 'true' } as const;
+
+/** Fails unless the logs hold request lines, proof that a scan searched verbose logs. */
+export function expectRequestLines(logs: string): void {
+	if (!logs.includes('"msg":"incoming request"'))
+		throw new Error(
+			'the scanned logs hold no request line: the vault did not run with VERBOSE_LOGS',
+		);
+}
+
 /** Every log line the app wrote, to search for secrets. */
 export class LogCapture extends Writable {
 	lines: string[] = [];

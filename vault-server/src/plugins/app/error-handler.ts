@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyError } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { VaultError, type ErrorCode } from '../../errors.js';
 import { isConnectionFailure } from '../../storage/connection-wait.js';
 
@@ -33,6 +33,21 @@ function toVaultError(error: FastifyError): VaultError | undefined {
 	if (status >= 400 && status < 500)
 		return new VaultError(BY_STATUS[status] ?? 'VALIDATION_FAILED', error.message);
 	return undefined;
+}
+
+/**
+ * Fastify's `frameworkErrors` option: a URL the router cannot decode (FST_ERR_BAD_URL) or a path
+ * segment over `maxParamLength` (FST_ERR_MAX_PARAM_LENGTH) is answered before any route or error
+ * handler runs, with Fastify's own code and the path echoed. Both become a 400 VALIDATION_FAILED
+ * of the vault's shape, without the path.
+ */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+	request.errorCode = 'VALIDATION_FAILED';
+	const message =
+		error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+			? 'A path segment is too long'
+			: 'The URL is not valid';
+	return reply.code(400).send({ statusCode: 400, code: 'VALIDATION_FAILED', message });
 }
 
 /**

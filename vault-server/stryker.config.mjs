@@ -1,0 +1,21 @@
+// @ts-check
+/**
+ * StrykerJS settings for `npm run mutation` (scripts/mutation.mjs picks the files to mutate and
+ * the tests to run from mutation/modules.mjs). One test process: the machines this runs on are
+ * shared.
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+	testRunner: 'vitest',
+	vitest: { configFile: 'mutation/vitest.config.mjs', related: false },
+	coverageAnalysis: 'perTest',
+	concurrency: 1,
+	timeoutMS: 60_000,
+	dryRunTimeoutMinutes: 30,
+	reporters: ['clear-text', 'progress'],
+	clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+	ignoreStatic: true,
+	tempDirName: '.stryker-tmp',
+	cleanTempDir: true,
+	plugins: ['@stryker-mutator/vitest-runner'],
+};
