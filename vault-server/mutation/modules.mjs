@@ -1,7 +1,6 @@
 /**
  * The security-critical modules `npm run mutation` mutates, each with the test files that cover
  * it (only those run for its mutants). When a file moves, change its path here.
- * are due to move from src/oauth/ to src/domain/refresh/.
  */
 export const MODULES = {
 	crypto: {
