@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { CLI, callVault, controlProvider as control, Processes } from './soak/processes.mjs';
+import { CLI, callVault, controlProvider as control, Processes } from './lib/soak-processes.mjs';
 
 const { values: args } = parseArgs({
 	options: {

@@ -6,7 +6,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const PROVIDER = fileURLToPath(new URL('../../test/provider/test-provider.mjs', import.meta.url));
+export const PROVIDER = fileURLToPath(
+	new URL('../../test/provider/test-provider.mjs', import.meta.url),
+);
 
 /** Starts a Node script; resolves with the first match of `ready` in its output. */
 function start(script, args, env, ready) {
@@ -107,6 +109,7 @@ export function rssMb(pid) {
 	return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
 }
 
+/** A TCP port free on 127.0.0.1 now (the OS picks it; the caller binds it soon after). */
 export function freePort() {
 	return new Promise((resolve, reject) => {
 		const server = createServer();

@@ -1,18 +1,8 @@
 // The processes of the multi-process soak and how it talks to them (loopback only).
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { CLI, PROVIDER, freePort } from './processes.mjs';
 
-export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const PROVIDER = fileURLToPath(new URL('../../test/provider/test-provider.mjs', import.meta.url));
-
-const freePort = () =>
-	new Promise((resolve) => {
-		const server = createServer().listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
+export { CLI };
 
 /** Child processes started by the soak, all killed by `killAll`. */
 export class Processes {
