@@ -48,7 +48,12 @@ const LAYERS = [
 		src('routes', 'cli', 'cli.ts'),
 		'plugins/ wire the app; routes are mounted by app.ts.',
 	),
-	zone('cli', src('routes', 'plugins', 'app.ts'), 'cli/ opens the vault itself, not the HTTP app.'),
+	zone('cli', src('plugins', 'app.ts'), 'cli/ opens the vault itself, not the HTTP app.'),
+	{
+		...zone('cli', src('routes'), 'cli/ opens the vault itself, not the HTTP app.'),
+		// the public URLs a link or a provider registration shows are the HTTP layer's to say
+		except: ['./public-urls.ts'],
+	},
 ];
 
 // typescript-eslint's recommended rules, plus the type-checked rules that catch real bugs in a

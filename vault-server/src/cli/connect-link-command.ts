@@ -1,6 +1,7 @@
 import { openVault } from '../vault.js';
 import { createConnectLink } from '../domain/connect-links.js';
 import { VaultError } from '../errors.js';
+import { connectLinkUrl } from '../routes/public-urls.js';
 import type { Config } from '../config/config.js';
 
 /**
@@ -16,17 +17,20 @@ export async function connectLinkCommand(
 	const vault = await openVault(config);
 	try {
 		const link = await createConnectLink(vault.db, clientId, service, {
-			publicUrl: config.publicUrl,
 			expiresInMinutes: options.expiresInMinutes,
 			createdBy: 'cli',
 			allowInsecureUrls: config.allowInsecureOAuthUrls,
 		});
-		if (options.json) console.log(JSON.stringify(link));
+		const answer = {
+			url: connectLinkUrl(config.publicUrl, link.token),
+			expires_at: link.expires_at,
+		};
+		if (options.json) console.log(JSON.stringify(answer));
 		else {
 			console.log(
 				`Send this link to the client (single use, expires ${link.expires_at.toISOString()}):`,
 			);
-			console.log(link.url);
+			console.log(answer.url);
 		}
 		return 0;
 	} catch (error) {

@@ -20,8 +20,6 @@ export const STATE_LIFETIME_SECONDS = 600;
 const EXPIRED_LINK_RETENTION_DAYS = 30;
 
 export interface ConnectLinkOptions {
-	/** The vault's public base URL (config.publicUrl). */
-	publicUrl: string;
 	/** Default 7 days; at most 30 days. */
 	expiresInMinutes?: number;
 	/** The id of the API token creating the link, kept with it (never its value). */
@@ -31,7 +29,8 @@ export interface ConnectLinkOptions {
 }
 
 export interface ConnectLink {
-	url: string;
+	/** The secret of the link (256 bits, base64url); the vault keeps only its SHA-256. */
+	token: string;
 	expires_at: Date;
 }
 
@@ -42,11 +41,10 @@ export const verifierContext = (stateId: string) =>
 /** A state's id: its hash in hex (the generated `state_id` column). */
 export const stateIdOf = (stateHash: Uint8Array) => Buffer.from(stateHash).toString('hex');
 
-export const redirectUriFor = (publicUrl: string) => `${publicUrl}/oauth/callback`;
-
 function connectProblem(service: ServiceRow, allowInsecure: boolean): string | undefined {
 	if (service.oauth_type !== 'oauth2') return `its oauth_type is ${service.oauth_type}, not oauth2`;
-	if (!service.oauth_client_id) return 'it has no oauth_client_id (set it with PATCH /v1/services)';
+	if (!service.oauth_client_id)
+		return "it has no OAuth app (set the service's oauth_client_id and oauth_client_secret)";
 	for (const field of ['oauth_authorization_url', 'oauth_token_url'] as const) {
 		const value = service[field];
 		if (!value) return `it has no ${field}`;
@@ -101,7 +99,7 @@ export async function createConnectLink(
 		createdBy: options.createdBy ?? null,
 		expiresInMinutes: Math.max(1, Math.floor(minutes)),
 	});
-	return { url: `${options.publicUrl}/connect/${token}`, expires_at: link.expires_at };
+	return { token, expires_at: link.expires_at };
 }
 
 function checkOpenable(link: ConnectLinkRow | undefined): ConnectLinkRow {
@@ -138,7 +136,7 @@ export async function openConnectLink(
 	db: Queryable,
 	keyring: Keyring,
 	token: string,
-	options: { publicUrl: string; allowInsecureUrls: boolean },
+	options: { redirectUri: string; allowInsecureUrls: boolean },
 ): Promise<{ location: string; clientId: string; service: string }> {
 	const link = checkOpenable(await connectLinksStore(db).findByHash(hashToken(token)));
 	const service = await servicesStore(db).get(link.service);
@@ -160,7 +158,7 @@ export async function openConnectLink(
 	});
 	const location = authorizationUrl({
 		service,
-		redirectUri: redirectUriFor(options.publicUrl),
+		redirectUri: options.redirectUri,
 		state,
 		pkce,
 	});

@@ -13,7 +13,7 @@ import { parseGrantedScope } from '../oauth/scopes.js';
 import { hashToken } from './api-tokens.js';
 import { storeConnection } from './connections.js';
 import { ConnectFlowError, type ConnectSubject } from './connect-flow-error.js';
-import { checkConnectable, redirectUriFor, stateIdOf, verifierContext } from './connect-links.js';
+import { checkConnectable, stateIdOf, verifierContext } from './connect-links.js';
 
 /** The redirect's query (RFC 6749 §4.1.2 and §4.1.2.1), with whatever else the provider adds. */
 export type CallbackQuery = Record<string, unknown> & {
@@ -23,7 +23,8 @@ export type CallbackQuery = Record<string, unknown> & {
 };
 
 export interface CallbackOptions {
-	publicUrl: string;
+	/** The redirect URI the authorization request carried (RFC 6749 §4.1.3 requires the same). */
+	redirectUri: string;
 	allowInsecureUrls: boolean;
 	timeoutMs: number;
 }
@@ -95,7 +96,7 @@ async function exchangeCode(
 	const grant: Record<string, string> = {
 		grant_type: 'authorization_code',
 		code,
-		redirect_uri: redirectUriFor(options.publicUrl),
+		redirect_uri: options.redirectUri,
 	};
 	if (state.code_verifier_ciphertext) {
 		grant.code_verifier = await keyring.decryptText(

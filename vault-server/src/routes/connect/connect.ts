@@ -7,6 +7,7 @@ import { openConnectLink } from '../../domain/connect-links.js';
 import { completeAuthorization } from '../../domain/oauth-callback.js';
 import { htmlErrorResponses } from '../error-responses.js';
 import { ERROR_TITLES, PAGE_HEADERS, renderPage } from './html-page.js';
+import { CONNECT_PAGE, OAUTH_CALLBACK, oauthRedirectUri } from '../public-urls.js';
 
 /** What any page can answer, besides its own refusals. */
 const PAGE_ERRORS = [
@@ -62,7 +63,7 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 	});
 
 	fastify.get(
-		'/connect/:link_token',
+		CONNECT_PAGE,
 		{
 			config: { action: 'connect.open' },
 			schema: {
@@ -100,7 +101,7 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 		},
 		async (request, reply) => {
 			const opened = await openConnectLink(fastify.db, fastify.keyring, request.params.link_token, {
-				publicUrl: config.publicUrl,
+				redirectUri: oauthRedirectUri(config.publicUrl),
 				allowInsecureUrls: config.allowInsecureOAuthUrls,
 			});
 			request.auditNote = { clientId: opened.clientId, service: opened.service };
@@ -109,7 +110,7 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 	);
 
 	fastify.get(
-		'/oauth/callback',
+		OAUTH_CALLBACK,
 		{
 			config: { action: 'oauth.callback' },
 			schema: {
@@ -151,7 +152,7 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 		},
 		async (request, reply) => {
 			const done = await completeAuthorization(fastify.db, fastify.keyring, request.query, {
-				publicUrl: config.publicUrl,
+				redirectUri: oauthRedirectUri(config.publicUrl),
 				allowInsecureUrls: config.allowInsecureOAuthUrls,
 				timeoutMs: config.refresher.timeoutMs,
 			});

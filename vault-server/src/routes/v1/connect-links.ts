@@ -4,6 +4,7 @@ import { createConnectLink, MAX_LINK_MINUTES } from '../../domain/connect-links.
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { CONNECT_LINK } from '../examples.js';
 import { ClientId, ServiceName, Timestamp, documented } from '../schemas.js';
+import { connectLinkUrl } from '../public-urls.js';
 
 const ConnectLink = Type.Object({ url: Type.String(), expires_at: Timestamp });
 
@@ -54,12 +55,14 @@ const connectLinks: FastifyPluginAsyncTypebox = async (fastify) => {
 			const { client_id: clientId, service } = request.body;
 			request.auditNote = { clientId, service };
 			const link = await createConnectLink(fastify.db, clientId, service, {
-				publicUrl: fastify.config.publicUrl,
 				expiresInMinutes: request.body.expires_in_minutes,
 				createdBy: request.actor?.id ?? null,
 				allowInsecureUrls: fastify.config.allowInsecureOAuthUrls,
 			});
-			return reply.code(201).send(link);
+			return reply.code(201).send({
+				url: connectLinkUrl(fastify.config.publicUrl, link.token),
+				expires_at: link.expires_at,
+			});
 		},
 	);
 };
