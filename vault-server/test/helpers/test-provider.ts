@@ -9,6 +9,7 @@ export type ProviderMode =
 	| 'slow'
 	| 'error500'
 	| 'error429'
+	| 'error503'
 	| 'invalid_grant'
 	| 'garbage'
 	| 'error200'
@@ -23,6 +24,10 @@ export interface ProviderControl {
 	omitRefreshToken?: boolean;
 	/** The provider's clock runs this far from ours (its Date header and `issued_at`). */
 	clockOffsetSeconds?: number;
+	/** The Retry-After header of error429 and error503 answers (default '2'); null: none. */
+	retryAfter?: string | null;
+	/** Pads each token answer to exactly this many bytes (JSON); null: no padding. */
+	answerBytes?: number | null;
 }
 
 /** The misbehaving OAuth2 provider of test/provider, running as a process of its own. */

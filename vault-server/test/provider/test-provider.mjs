@@ -2,11 +2,13 @@
 // It prints {"port": N} on its first stdout line. Control it over HTTP:
 //   POST /_control {"mode": ..., "delayMs": n, "rotate": bool, "expiresIn": n|null, "omitRefreshToken": bool,
 //                   "clockOffsetSeconds": n (its Date header and Salesforce-style issued_at run that far off),
-//                   "acceptAnyRefreshToken": bool (the benchmark's mass refreshes)}
+//                   "acceptAnyRefreshToken": bool (the benchmark's mass refreshes),
+//                   "retryAfter": string|null (the Retry-After header of error429 and error503),
+//                   "answerBytes": n|null (a token answer padded to exactly n bytes)}
 //   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
 //   GET  /_stats                            {tokenCalls, grants: {...}}
-// Modes: ok, slow (answers after delayMs), error500, error429, invalid_grant, garbage, error200,
-// hang (never answers), reset (destroys the socket).
+// Modes: ok, slow (answers after delayMs), error500, error429, error503, invalid_grant, garbage,
+// error200, hang (never answers), reset (destroys the socket).
 // With rotate=true every refresh token works once: the old one dies when the new one is delivered
 // (as Xero and others do; a crash before delivery leaves the old one valid).
 import { createServer } from 'node:http';
@@ -19,6 +21,8 @@ const state = {
 	expiresIn: 3600,
 	omitRefreshToken: false,
 	clockOffsetSeconds: 0,
+	retryAfter: '2',
+	answerBytes: null,
 	clientId: 'vault-app',
 	clientSecret: 'vault-app-secret',
 };
@@ -55,6 +59,15 @@ function clientAuthenticated(req, params) {
 	return id === state.clientId && secret === state.clientSecret;
 }
 
+/** The answer as JSON, padded with a `padding` field to exactly `answerBytes` bytes when set. */
+function padded(answer) {
+	const text = JSON.stringify(answer);
+	if (state.answerBytes === null) return text;
+	const room = state.answerBytes - Buffer.byteLength(text) - ',"padding":""'.length;
+	if (room < 0) throw new Error(`answerBytes ${state.answerBytes} is too small`);
+	return JSON.stringify({ ...answer, padding: 'x'.repeat(room) });
+}
+
 async function token(req, res) {
 	stats.tokenCalls += 1;
 	const params = parseParams(req, await readBody(req));
@@ -63,8 +76,10 @@ async function token(req, res) {
 	if (state.mode === 'reset') return req.socket.destroy();
 	if (state.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, state.delayMs));
 	if (state.mode === 'error500') return json(res, 500, { error: 'server_error' });
-	if (state.mode === 'error429')
-		return json(res, 429, { error: 'slow_down' }, { 'retry-after': '2' });
+	const retryAfter = state.retryAfter === null ? {} : { 'retry-after': state.retryAfter };
+	if (state.mode === 'error429') return json(res, 429, { error: 'slow_down' }, retryAfter);
+	if (state.mode === 'error503')
+		return json(res, 503, { error: 'temporarily_unavailable' }, retryAfter);
 	if (state.mode === 'garbage') {
 		res.writeHead(200, { 'content-type': 'application/json' });
 		return res.end('<html>not json');
@@ -97,7 +112,7 @@ async function token(req, res) {
 		'content-type': 'application/json',
 		date: new Date(providerNow).toUTCString(),
 	});
-	res.end(JSON.stringify(answer), () => {
+	res.end(padded(answer), () => {
 		if (rotatedFrom) validRefreshTokens.delete(rotatedFrom);
 	});
 }

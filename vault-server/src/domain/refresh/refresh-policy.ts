@@ -41,14 +41,21 @@ export function nextRefreshAt(
 	return candidates.length > 0 ? new Date(Math.min(...candidates)) : null;
 }
 
-/** Exponential backoff with ±20 % jitter: 30 s, 1 min, 2 min, ... capped at 1 h; never before Retry-After. */
+/**
+ * When to try again after `failures` failed refreshes in a row (1 for the first): exponential
+ * backoff with ±20 % jitter, 30 s, 1 min, 2 min, ..., never more than 1 h away once jittered (so
+ * from the 8th failure on, between 48 min and 1 h); never before the provider's Retry-After
+ * (seconds, RFC 9110 §10.2.3), which may be longer than the cap. `now` in epoch milliseconds.
+ */
 export function backoffUntil(
 	failures: number,
 	retryAfterSeconds: number | undefined,
 	now = Date.now(),
 ): Date {
 	const exponential = Math.min(BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1), BACKOFF_MAX_MS);
-	const jittered = exponential * (0.8 + Math.random() * 0.4);
+	// capped again once jittered (up to 1 h 12 min otherwise); the jitter below the cap stays, so
+	// connections failing together do not all retry at once
+	const jittered = Math.min(exponential * (0.8 + Math.random() * 0.4), BACKOFF_MAX_MS);
 	return new Date(now + Math.max(jittered, (retryAfterSeconds ?? 0) * 1000));
 }
 
