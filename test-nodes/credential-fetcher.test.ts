@@ -46,7 +46,10 @@ async function failure(promise: Promise<unknown>) {
 beforeAll(async () => {
 	vault = await startRealVault('otobot_nodes_fetcher');
 	// the provider has revoked hubspot's grant: the vault's refresh marks it needs_reauth
-	expect(await vault.refreshAndReadStatus('acme', 'hubspot')).toBe('needs_reauth');
+	expect(await vault.refreshAndReadStatus('acme', 'hubspot')).toEqual({
+		answer: { status: 409, code: 'CONNECTION_NEEDS_REAUTH' },
+		status: 'needs_reauth',
+	});
 });
 afterAll(async () => await vault?.stop());
 

@@ -11,7 +11,10 @@ let vault: RealVault;
 
 beforeAll(async () => {
 	vault = await startRealVault('otobot_nodes_credentials');
-	expect(await vault.refreshAndReadStatus('acme', 'hubspot')).toBe('needs_reauth');
+	expect(await vault.refreshAndReadStatus('acme', 'hubspot')).toEqual({
+		answer: { status: 409, code: 'CONNECTION_NEEDS_REAUTH' },
+		status: 'needs_reauth',
+	});
 });
 afterAll(async () => await vault?.stop());
 

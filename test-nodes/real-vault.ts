@@ -23,7 +23,10 @@ export interface RealVault {
 	internalToken: string;
 	admin(method: string, path: string, body?: object): Promise<unknown>;
 	audit(query: Record<string, string>): Promise<AuditEntry[]>;
-	refreshAndReadStatus(clientId: string, service: string): Promise<string>;
+	refreshAndReadStatus(
+		clientId: string,
+		service: string,
+	): Promise<{ answer: { status: number; code: string }; status: string }>;
 	stop(): Promise<void>;
 }
 

@@ -16,7 +16,10 @@ declare module '*/test-n8n/lib/vault.mjs' {
 		url: string;
 		internalToken: string;
 		admin(method: string, path: string, body?: object): Promise<unknown>;
-		refreshAndReadStatus(clientId: string, service: string): Promise<string>;
+		refreshAndReadStatus(
+			clientId: string,
+			service: string,
+		): Promise<{ answer: { status: number; code: string }; status: string }>;
 		stop(): Promise<void>;
 	}>;
 }
