@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain, type ChainVerdict } from '../src/domain/audit-chain.js';
 import type { Database } from '../src/storage/database.js';
-import { backends, createPostgresDatabase } from './helpers/databases.js';
+import { backends, createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
 import { runCli } from './helpers/cli.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
 import {
@@ -188,7 +188,7 @@ describe.each(backends())('audit log on %s', (backend) => {
 	});
 });
 
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('otobot-vault audit verify', () => {
+describe.runIf(hasTestPostgres('the audit verify CLI checks'))('otobot-vault audit verify', () => {
 	it('exits 0 on an intact log and 1 naming the row after an edit', async () => {
 		const database = await createPostgresDatabase();
 		const vault = await startTestVault('pglite');

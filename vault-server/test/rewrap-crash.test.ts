@@ -9,7 +9,7 @@ import { openCredentialSecret, openRefreshToken } from '../src/domain/connection
 import type { Database } from '../src/storage/database.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
 import { openVault, type OpenedVault } from '../src/vault.js';
-import { createPostgresDatabase } from './helpers/databases.js';
+import { createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
 import { CLI, runCli } from './helpers/cli.js';
 import { TEST_MASTER_KEY, testConfig } from './helpers/vault-app.js';
 
@@ -67,7 +67,7 @@ async function expectEveryCredentialOpens(db: Database) {
 	}
 }
 
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+describe.runIf(hasTestPostgres('the rewrap crash checks'))(
 	'keys rewrap killed with SIGKILL on PostgreSQL',
 	() => {
 		let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
