@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config/config.js';
+import { ConfigError, type Config } from './config/config.js';
 import { buildApp } from './app.js';
 import { openVault } from './vault.js';
 import { ensureAdminToken } from './bootstrap-admin.js';
@@ -70,7 +70,17 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 	process.once('SIGINT', () => shutdown('SIGINT'));
 	process.once('SIGTERM', () => shutdown('SIGTERM'));
 
-	await app.listen({ host: config.host, port: config.port });
+	try {
+		await app.listen({ host: config.host, port: config.port });
+	} catch (error) {
+		// the database, the refresher and the timers would keep a process that serves nothing alive
+		await app.close().catch(() => {});
+		if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+		throw new ConfigError(
+			`PORT ${config.port} on ${config.host} is already in use by another process: stop it, ` +
+				`or set PORT (now from ${config.sources.PORT ?? 'the default'}) to a free port`,
+		);
+	}
 	// on a terminal, the one thing a first run must see is a plain line, last, not a log field
 	if (adminTokenFile && pretty) {
 		process.stdout.write(

@@ -126,6 +126,41 @@ describe('a start-up failure is one line naming the variable and where it was se
 		expect(line).not.toContain('pw-not-shown');
 	});
 
+	it('a DATABASE_URL whose password is not percent-encoded: how to write it, no fragment of it', async () => {
+		for (const url of [
+			'postgres://otobot:p@ss/w0rd@127.0.0.1:5432/otobot',
+			'postgres://nobody:s3cret@PW@host:abc/nope',
+			'postgres://otobot:My%Secret@127.0.0.1:5432/otobot',
+		]) {
+			const folder = folderWithEnv((text) => `${text}\nDATABASE_URL=${url}\n`);
+			const run = runIn(folder, ['serve']);
+			expect(await run.exited).toBe(2);
+			const line = oneLine(run);
+			expect(line).toContain('DATABASE_URL is not a valid connection URL');
+			expect(line).toContain('percent-encode');
+			expect(line).toContain(join(folder, '.env'));
+			for (const fragment of ['w0rd', 's3cret', 'Secret']) expect(line).not.toContain(fragment);
+		}
+	});
+
+	it('a PORT another process holds: one line naming PORT, and the process exits', async () => {
+		const holder = createServer();
+		await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+		const { port } = holder.address() as { port: number };
+		try {
+			const folder = folderWithEnv((text) => `${text}\nPORT=${port}\n`);
+			const run = runIn(folder, ['serve']);
+			expect(await run.exited).toBe(2);
+			expect(run.stderr()).not.toMatch(STACK_LINE);
+			expect(run.stderr()).toContain(
+				`PORT ${port} on 127.0.0.1 is already in use by another process`,
+			);
+			expect(run.stderr()).toContain(join(folder, '.env'));
+		} finally {
+			await new Promise((resolve) => holder.close(resolve));
+		}
+	});
+
 	it.runIf(hasPostgres)('DATABASE_URL from .env with an unknown role', async () => {
 		const server = new URL(process.env.TEST_DATABASE_URL!);
 		server.username = 'no_such_role_otobot';

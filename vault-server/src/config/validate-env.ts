@@ -42,6 +42,15 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 			problems.push(problem(variable, 'is not a valid URL'));
 		}
 	}
+	if (env.DATABASE_URL !== undefined && !isConnectionUrl(env.DATABASE_URL)) {
+		problems.push(
+			problem(
+				'DATABASE_URL',
+				'is not a valid connection URL (postgres://user:password@host:port/database; ' +
+					'percent-encode @, /, :, # and % in the user name and password)',
+			),
+		);
+	}
 	for (const variable of ['ADMIN_API_TOKEN', 'INTERNAL_API_TOKEN'] as const) {
 		const tokens = (env[variable] ?? '').split(',').map((token) => token.trim());
 		if (tokens.some((token) => token.length > 0 && token.length < 16)) {
@@ -67,6 +76,24 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 		}
 	}
 	return problems;
+}
+
+/**
+ * Whether a PostgreSQL URL parses as one (WHATWG URL, as the driver reads it) with a user name and
+ * password that percent-decode, and no `@` left in its path: an unencoded `@` or `/` in a password
+ * otherwise moves part of the password into the host or the database name.
+ */
+function isConnectionUrl(value: string): boolean {
+	if (!URL.canParse(value)) return false;
+	const url = new URL(value);
+	try {
+		decodeURIComponent(url.username);
+		decodeURIComponent(url.password);
+		decodeURIComponent(url.pathname);
+	} catch {
+		return false;
+	}
+	return !url.pathname.includes('@') && !url.pathname.slice(1).includes('/');
 }
 
 /** `90s`, `1 minute`, `2 hours`, `500ms` or a plain number of milliseconds. */
