@@ -10,7 +10,7 @@ export default defineConfig({
 		'bench/driver-queue': 'bench/driver-queue.ts',
 	},
 	format: ['esm'],
-	target: 'node20',
+	target: 'node22',
 	platform: 'node',
 	clean: true,
 	sourcemap: true,

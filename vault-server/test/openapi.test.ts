@@ -173,6 +173,9 @@ describe('the API docs page at /docs', () => {
 	it("has the vault's title and name, not Fastify's logo", async () => {
 		const page = await vault.app.inject({ url: '/docs' });
 		expect(page.body).toContain('<title>Otobot Vault API</title>');
+		// the tab's icon is the vault's, not the plugin's Fastify favicons
+		expect(page.body).toContain('theme/favicon.svg');
+		expect(page.body).not.toContain('favicon-32x32.png');
 		const script = (await vault.app.inject({ url: '/docs/static/swagger-initializer.js' })).body;
 		const fastifyLogo = readFileSync(
 			createRequire(import.meta.url).resolve('@fastify/swagger-ui/static/logo.svg'),

@@ -18,6 +18,11 @@ const WORDMARK =
 	'<svg xmlns="http://www.w3.org/2000/svg" width="180" height="40" role="img" ' +
 	'aria-label="Otobot Vault"><text x="0" y="28" fill="#ffffff" font-family="sans-serif" ' +
 	'font-size="24" font-weight="600">Otobot Vault</text></svg>';
+/** The browser tab's icon, in place of the plugin's Fastify one: an "O" in the vault's colour. */
+const FAVICON =
+	'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" ' +
+	'rx="6" fill="#1f2937"/><circle cx="16" cy="16" r="9" fill="none" stroke="#ffffff" ' +
+	'stroke-width="4"/></svg>';
 
 type JsonObject = { properties?: Record<string, { default?: unknown }>; required?: string[] };
 
@@ -71,7 +76,18 @@ export default fp(
 			routePrefix: '/docs',
 			// the vault's name in the top bar, where the plugin puts Fastify's logo by default
 			logo: { type: 'image/svg+xml', content: WORDMARK, href: '/docs' },
-			theme: { title: 'Otobot Vault API' },
+			theme: {
+				title: 'Otobot Vault API',
+				favicon: [
+					{
+						filename: 'favicon.svg',
+						rel: 'icon',
+						sizes: 'any',
+						type: 'image/svg+xml',
+						content: Buffer.from(FAVICON),
+					},
+				],
+			},
 		});
 	},
 	{ name: 'swagger' },
