@@ -120,7 +120,8 @@ export const AUDIT_ENTRY = {
 	workflow_id: 'wf-invoices',
 	execution_id: '88121',
 	details: null,
-	hash: '3f9a1c0e7b5d2a4c6e8f0b1d3a5c7e9f1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a',
+	// the chain hash's form (64 hex digits); an obvious placeholder, so no one mistakes it for a key
+	hash: '0123456789abcdef'.repeat(4),
 };
 
 export const ALERT = {
