@@ -9,6 +9,7 @@ import {
 	startTestVault,
 	VERBOSE_LOGS,
 	type TestVault,
+	addAcmeAndCrm,
 } from './helpers/vault-app.js';
 
 /** token-endpoint.ts reads at most this much of a token endpoint's answer. */
@@ -53,26 +54,7 @@ describe.each(backends())('token answer cap on %s', (backend) => {
 			ALLOW_INSECURE_OAUTH_URLS: 'true',
 			REFRESHER_ENABLED: 'false',
 		});
-		await inject({
-			method: 'POST',
-			url: '/v1/clients',
-			headers: asAdmin,
-			payload: { id: 'acme', name: 'Acme' },
-		});
-		const service = await inject({
-			method: 'POST',
-			url: '/v1/services',
-			headers: asAdmin,
-			payload: {
-				name: 'crm',
-				display_name: 'CRM',
-				oauth_type: 'oauth2',
-				oauth_token_url: provider.tokenUrl,
-				oauth_client_id: 'vault-app',
-				oauth_client_secret: 'vault-app-secret',
-			},
-		});
-		expect(service.statusCode).toBe(201);
+		await addAcmeAndCrm(vault, provider.tokenUrl);
 	});
 	afterAll(async () => {
 		await vault?.close();

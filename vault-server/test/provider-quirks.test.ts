@@ -3,7 +3,13 @@ import type { InjectOptions } from 'fastify';
 import { refreshDueConnections, DEFAULT_LOOP } from '../src/domain/refresh/refresh-loop.js';
 import { backends } from './helpers/databases.js';
 import { TestProvider } from './helpers/test-provider.js';
-import { asAdmin, asInternal, startTestVault, type TestVault } from './helpers/vault-app.js';
+import {
+	asAdmin,
+	asInternal,
+	startTestVault,
+	type TestVault,
+	addAcmeAndCrm,
+} from './helpers/vault-app.js';
 
 const MINUTE = 60_000;
 
@@ -54,26 +60,7 @@ describe.each(backends())('provider quirks on %s', (backend) => {
 			ALLOW_INSECURE_OAUTH_URLS: 'true',
 			REFRESHER_ENABLED: 'false',
 		});
-		await inject({
-			method: 'POST',
-			url: '/v1/clients',
-			headers: asAdmin,
-			payload: { id: 'acme', name: 'Acme' },
-		});
-		const service = await inject({
-			method: 'POST',
-			url: '/v1/services',
-			headers: asAdmin,
-			payload: {
-				name: 'crm',
-				display_name: 'CRM',
-				oauth_type: 'oauth2',
-				oauth_token_url: provider.tokenUrl,
-				oauth_client_id: 'vault-app',
-				oauth_client_secret: 'vault-app-secret',
-			},
-		});
-		expect(service.statusCode).toBe(201);
+		await addAcmeAndCrm(vault, provider.tokenUrl);
 	});
 	afterAll(async () => {
 		await vault?.close();

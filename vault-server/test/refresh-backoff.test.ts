@@ -4,7 +4,7 @@ import { refreshDueConnections, DEFAULT_LOOP } from '../src/domain/refresh/refre
 import { backoffUntil } from '../src/domain/refresh/refresh-policy.js';
 import { backends } from './helpers/databases.js';
 import { TestProvider } from './helpers/test-provider.js';
-import { asAdmin, startTestVault, type TestVault } from './helpers/vault-app.js';
+import { asAdmin, startTestVault, type TestVault, addAcmeAndCrm } from './helpers/vault-app.js';
 
 const SECOND = 1000;
 const HOUR = 3_600_000;
@@ -100,26 +100,7 @@ describe.each(backends())('refresh backoff on %s', (backend) => {
 			ALLOW_INSECURE_OAUTH_URLS: 'true',
 			REFRESHER_ENABLED: 'false',
 		});
-		await inject({
-			method: 'POST',
-			url: '/v1/clients',
-			headers: asAdmin,
-			payload: { id: 'acme', name: 'Acme' },
-		});
-		const service = await inject({
-			method: 'POST',
-			url: '/v1/services',
-			headers: asAdmin,
-			payload: {
-				name: 'crm',
-				display_name: 'CRM',
-				oauth_type: 'oauth2',
-				oauth_token_url: provider.tokenUrl,
-				oauth_client_id: 'vault-app',
-				oauth_client_secret: 'vault-app-secret',
-			},
-		});
-		expect(service.statusCode).toBe(201);
+		await addAcmeAndCrm(vault, provider.tokenUrl);
 	});
 	afterAll(async () => {
 		await vault?.close();

@@ -111,3 +111,32 @@ export async function startTestVault(
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 export const asAdmin = bearer(ADMIN_TOKEN);
 export const asInternal = bearer(INTERNAL_TOKEN);
+
+/**
+ * The client `acme` and the OAuth2 service `crm` whose token endpoint is `tokenUrl` (the test
+ * provider), with the OAuth app `vault-app` / `vault-app-secret`: the set-up of the refresh tests.
+ * Throws when the vault refuses either.
+ */
+export async function addAcmeAndCrm(vault: TestVault, tokenUrl: string): Promise<void> {
+	const client = await vault.app.inject({
+		method: 'POST',
+		url: '/v1/clients',
+		headers: asAdmin,
+		payload: { id: 'acme', name: 'Acme' },
+	});
+	const service = await vault.app.inject({
+		method: 'POST',
+		url: '/v1/services',
+		headers: asAdmin,
+		payload: {
+			name: 'crm',
+			display_name: 'CRM',
+			oauth_type: 'oauth2',
+			oauth_token_url: tokenUrl,
+			oauth_client_id: 'vault-app',
+			oauth_client_secret: 'vault-app-secret',
+		},
+	});
+	if (client.statusCode !== 201 || service.statusCode !== 201)
+		throw new Error(`set-up refused: ${client.statusCode} ${service.statusCode}`);
+}
