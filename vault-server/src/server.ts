@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import { ConfigError, type Config } from './config/config.js';
 import { buildApp } from './app.js';
 import { openVault } from './vault.js';
 import { ensureAdminToken } from './bootstrap-admin.js';
 import { logFormatFor, prettyLogStream } from './config/log-output.js';
+import { advertiseRunningVault, localUrlOf } from './running-vault.js';
 
 /** Starts the vault's HTTP server and closes it gracefully on SIGINT/SIGTERM. */
 export async function serve(config: Config): Promise<FastifyInstance> {
@@ -80,6 +82,14 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 			`PORT ${config.port} on ${config.host} is already in use by another process: stop it, ` +
 				`or set PORT (now from ${config.sources.PORT ?? 'the default'}) to a free port`,
 		);
+	}
+	if (vault.db.kind === 'pglite') {
+		// the CLI cannot open the embedded database while this process holds it: it asks here instead
+		const withdraw = advertiseRunningVault(
+			config.dataDir,
+			localUrlOf(app.server.address() as AddressInfo),
+		);
+		process.once('exit', withdraw);
 	}
 	// on a terminal, the one thing a first run must see is a plain line, last, not a log field
 	if (adminTokenFile && pretty) {

@@ -146,6 +146,23 @@ describe('otobot-vault usage', () => {
 	);
 
 	it(
+		'monitor and test-connections find an embedded-database vault started with serve --port',
+		async () => {
+			const [port, unused] = [await freePort(), await freePort()];
+			// the embedded default: the CLI cannot open the database serve holds, and asks serve
+			const local = { VAULT_DATA_DIR: tempDir(), PORT: String(unused) };
+			const url = await startServe(['--port', String(port)], local);
+			const monitor = await runCli(['monitor', '--json'], local, SLOW);
+			expect(monitor.stderr).not.toContain(String(unused));
+			expect([0, 1]).toContain(monitor.code);
+			expect(JSON.parse(monitor.stdout)).toHaveProperty('needs_action');
+			const checks = await runCli(['test-connections'], local, SLOW);
+			expect(checks.stdout).toContain(`asking it at ${url}`);
+		},
+		SLOW,
+	);
+
+	it(
 		'token list prints a header and columns that line up',
 		async () => {
 			const db = await database();

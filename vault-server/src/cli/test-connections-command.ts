@@ -56,7 +56,7 @@ async function checkEverything(config: Config, report: Report): Promise<number |
 			report(await checkApiHealth(config.apiUrl));
 			return null;
 		}
-		console.log(`The running vault holds the database; asking it at ${config.apiUrl}.`);
+		console.log(`The running vault holds the database; asking it at ${api.url}.`);
 		const answer = await api.request<{ checks: CheckResult[]; connections: number | null }>(
 			'POST',
 			'/v1/diagnostics/connection-tests',

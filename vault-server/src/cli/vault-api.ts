@@ -2,9 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import { DatabaseLocked } from '../storage/open-database.js';
+import { runningVaultUrl } from '../running-vault.js';
 
 /** A running vault's /v1 API, called with an admin token this machine holds. */
 export interface VaultApi {
+	/** The API's base URL. */
+	readonly url: string;
 	/** `method` `path` (under the API URL) with an optional JSON body; resolves with the JSON answer. */
 	request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<T>;
 }
@@ -25,9 +28,12 @@ function localAdminToken(config: Config): string | undefined {
 export function vaultApiInstead(config: Config, error: unknown, timeoutMs = 60_000): VaultApi {
 	const token = error instanceof DatabaseLocked ? localAdminToken(config) : undefined;
 	if (!token) throw error;
+	// where the holder said it listens (`serve --port` may differ from PORT), else the configured URL
+	const base = runningVaultUrl(config.dataDir, (error as DatabaseLocked).pid) ?? config.apiUrl;
 	return {
+		url: base,
 		async request<T>(method: string, path: string, body?: object) {
-			const url = `${config.apiUrl}${path}`;
+			const url = `${base}${path}`;
 			const response = await fetch(url, {
 				method,
 				headers: {

@@ -9,7 +9,11 @@ import { DatabaseUnreachable, unreachableReason } from './database-unreachable.j
 export { DatabaseUnreachable } from './database-unreachable.js';
 
 export class DatabaseLocked extends Error {
-	constructor(path: string, pid: number) {
+	constructor(
+		readonly path: string,
+		/** The process holding the database. */
+		readonly pid: number,
+	) {
 		super(
 			`The embedded database in ${path} is in use by process ${pid}. PGlite serves one process ` +
 				'at a time: stop that process, use the HTTP API, or set DATABASE_URL to use PostgreSQL.',
