@@ -293,6 +293,33 @@ describe.each(backends())('provider answers and regions on %s', (backend) => {
 			expect((await provider.stats()).tokenCalls).toBe(0);
 		});
 
+		it('a connection whose accounts server the service no longer lists is not refreshed anywhere', async () => {
+			const service = await zoho();
+			expect((await callback(service, { 'accounts-server': eu.baseUrl })).status).toBe(200);
+			const patched = await inject({
+				method: 'PATCH',
+				url: `/v1/services/${service}`,
+				headers: asAdmin,
+				payload: { accounts_servers: [provider.baseUrl] },
+			});
+			expect(patched.statusCode).toBe(200);
+			expect((await refreshNow(service)).statusCode).toBe(503);
+			expect((await eu.stats()).grants).toEqual({ authorization_code: 1 });
+			expect((await provider.stats()).tokenCalls).toBe(0);
+		});
+
+		it('accounts_servers must be bare origins', async () => {
+			const service = await zoho();
+			const patched = await inject({
+				method: 'PATCH',
+				url: `/v1/services/${service}`,
+				headers: asAdmin,
+				payload: { accounts_servers: [`${eu.baseUrl}/oauth/v2/token`] },
+			});
+			expect(patched.statusCode).toBe(400);
+			expect(patched.json().message).toContain('must be an origin');
+		});
+
 		it.each([
 			['an accounts server not in the list', { 'accounts-server': 'https://evil.example' }],
 			['a location of another form', { location: 'eu.evil' }],
