@@ -132,6 +132,7 @@ describe('Get Credentials with Output "Authorization Header Only"', () => {
 				service: 'google',
 				type: 'oauth2',
 				expires_at: expect.stringMatching(/^\d{4}-/),
+				metadata: {},
 				authorization_header: `Bearer ${TOKENS.acmeGoogle}`,
 			},
 			{
@@ -139,6 +140,7 @@ describe('Get Credentials with Output "Authorization Header Only"', () => {
 				service: 'my-crm',
 				type: 'api_key',
 				expires_at: null,
+				metadata: {},
 				authorization_header: 'Bearer crm-key',
 			},
 		]);
@@ -171,6 +173,7 @@ describe('Get Access Token', () => {
 			access_token: TOKENS.acmeGoogle,
 			token_type: 'Bearer',
 			expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+			metadata: {},
 			authorization_header: `Bearer ${TOKENS.acmeGoogle}`,
 		});
 	});

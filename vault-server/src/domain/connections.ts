@@ -75,13 +75,17 @@ export interface ConnectionStoreResult {
 	connection: ConnectionRow;
 }
 
-/** Stores (creates or replaces) a client's connection to a service, secrets encrypted. */
+/**
+ * Stores (creates or replaces) a client's connection to a service, secrets encrypted.
+ * `accountsServer`: the regional authorization server a connect flow used (null: the service's).
+ */
 export async function storeConnection(
 	db: Database,
 	keyring: Keyring,
 	clientId: string,
 	serviceName: string,
 	input: ConnectionInput,
+	accountsServer: string | null = null,
 ): Promise<ConnectionStoreResult> {
 	if (!(await clientsStore(db).get(clientId))) throw clientNotFound(clientId);
 	const service = await servicesStore(db).get(serviceName);
@@ -108,6 +112,7 @@ export async function storeConnection(
 		expiresAt,
 		nextRefreshAt: nextRefreshAt(service, expiresAt, canRefresh),
 		metadata: input.metadata ?? {},
+		accountsServer,
 	});
 	const connection = await store.get(clientId, serviceName);
 	if (!connection) throw connectionNotFound(clientId, serviceName);

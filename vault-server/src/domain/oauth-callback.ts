@@ -9,11 +9,11 @@ import { oauthStatesStore, type OAuthStateRow } from '../storage/oauth-states-st
 import { tokenEndpointFor } from './refresh/service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../oauth/token-endpoint.js';
 import { scopesOf } from '../oauth/authorization-request.js';
-import { parseGrantedScope } from '../oauth/scopes.js';
 import { hashToken } from './api-tokens.js';
 import { storeConnection } from './connections.js';
 import { ConnectFlowError, type ConnectSubject } from './connect-flow-error.js';
 import { checkConnectable, stateIdOf, verifierContext } from './connect-links.js';
+import { callbackExtras } from './callback-params.js';
 
 /** The redirect's query (RFC 6749 §4.1.2 and §4.1.2.1), with whatever else the provider adds. */
 export type CallbackQuery = Record<string, unknown> & {
@@ -35,8 +35,6 @@ export interface CompletedConnection extends ConnectSubject {
 }
 
 const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Non-secret values some providers add to the redirect that API calls need later. */
-const CALLBACK_METADATA = ['realmId', 'location', 'accounts-server'];
 
 async function consumeState(db: Database, value: string | undefined): Promise<OAuthStateRow> {
 	const invalid = () =>
@@ -88,11 +86,9 @@ async function exchangeCode(
 	state: OAuthStateRow,
 	code: string,
 	options: CallbackOptions,
+	accountsServer: string | null,
 ): Promise<TokenAnswer> {
-	const endpoint = await tokenEndpointFor(service, keyring, {
-		timeoutMs: options.timeoutMs,
-		allowInsecure: options.allowInsecureUrls,
-	});
+	const subject = { clientId: state.client_id, service: service.name };
 	const grant: Record<string, string> = {
 		grant_type: 'authorization_code',
 		code,
@@ -105,25 +101,22 @@ async function exchangeCode(
 		);
 	}
 	try {
+		// RFC 6749 §4.1.3 at the accounts server the user's account lives at, when it has one
+		const endpoint = await tokenEndpointFor(
+			service,
+			keyring,
+			{ timeoutMs: options.timeoutMs, allowInsecure: options.allowInsecureUrls },
+			accountsServer,
+		);
 		return await requestToken(endpoint, grant);
 	} catch (error) {
 		if (!(error instanceof TokenEndpointError)) throw error;
 		throw new ConnectFlowError(
 			'OAUTH_EXCHANGE_FAILED',
 			`${service.display_name} did not hand over the tokens (${error.reason}). Open your connect link again to retry.`,
-			{ clientId: state.client_id, service: service.name },
+			subject,
 		);
 	}
-}
-
-function callbackMetadata(query: CallbackQuery): Record<string, string> {
-	const entries = CALLBACK_METADATA.flatMap((name) => {
-		const value = query[name];
-		return typeof value === 'string' && value.length > 0 && value.length <= 256
-			? [[name, value]]
-			: [];
-	});
-	return Object.fromEntries(entries);
 }
 
 /**
@@ -162,19 +155,34 @@ export async function completeAuthorization(
 	if (!client) throw clientNotFound(subject.clientId);
 	if (!service) throw serviceNotFound(subject.service);
 	checkConnectable(service, options.allowInsecureUrls, subject.clientId);
+	// every extra parameter is checked before the code is spent at the provider
+	const extras = callbackExtras(service, query, subject);
 
-	const answer = await exchangeCode(keyring, service, state, query.code, options);
+	const answer = await exchangeCode(
+		keyring,
+		service,
+		state,
+		query.code,
+		options,
+		extras.accountsServer,
+	);
 	const existing = await connectionsStore(db).get(subject.clientId, subject.service);
-	// RFC 6749 §5.1: an answer without scope granted exactly what was asked
-	const scopes = answer.scope ? parseGrantedScope(answer.scope) : scopesOf(service);
-	await storeConnection(db, keyring, subject.clientId, subject.service, {
-		access_token: answer.access_token,
-		refresh_token: answer.refresh_token,
-		expires_in: answer.expires_in,
-		token_type: answer.token_type,
-		scopes,
-		metadata: { ...(existing?.metadata ?? {}), ...callbackMetadata(query) },
-	});
+	await storeConnection(
+		db,
+		keyring,
+		subject.clientId,
+		subject.service,
+		{
+			access_token: answer.access_token,
+			refresh_token: answer.refresh_token,
+			expires_in: answer.expires_in,
+			token_type: answer.token_type,
+			// RFC 6749 §5.1: an answer without scope granted exactly what was asked
+			scopes: answer.scopes ?? scopesOf(service),
+			metadata: { ...(existing?.metadata ?? {}), ...answer.metadata, ...extras.metadata },
+		},
+		extras.accountsServer,
+	);
 	await connectLinksStore(db).markCompleted(state.link_id);
 	return { ...subject, clientName: client.name, serviceName: service.display_name };
 }

@@ -3,6 +3,7 @@ import type { Keyring } from '../crypto/keyring.js';
 import type { Database } from '../storage/database.js';
 import { servicesStore, type ServiceFields, type ServiceRow } from '../storage/services-store.js';
 import { parseProviderUrl } from '../oauth/provider-url.js';
+import { checkProviderAnswerSettings } from './provider-answer-settings.js';
 
 export interface ServiceInput extends Omit<ServiceFields, 'oauth_client_secret_ciphertext'> {
 	oauth_client_secret?: string | null;
@@ -62,6 +63,7 @@ export async function createService(
 	options: ServiceOptions,
 ): Promise<PublicService> {
 	checkUrls(input, options.allowInsecureUrls);
+	checkProviderAnswerSettings(input, options.allowInsecureUrls);
 	const row = await servicesStore(db).insert(name, toFields(keyring, name, input));
 	if (!row) throw new VaultError('SERVICE_EXISTS', `A service named '${name}' already exists`);
 	return publicService(row);
@@ -75,6 +77,7 @@ export async function updateService(
 	options: ServiceOptions,
 ): Promise<PublicService> {
 	checkUrls(input, options.allowInsecureUrls);
+	checkProviderAnswerSettings(input, options.allowInsecureUrls);
 	const row = await servicesStore(db).update(name, toFields(keyring, name, input));
 	if (!row) throw serviceNotFound(name);
 	return publicService(row);

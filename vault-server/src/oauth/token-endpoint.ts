@@ -4,6 +4,9 @@
  * carrying the answer's body (which may hold tokens).
  */
 import { parseProviderUrl } from './provider-url.js';
+import { tokenAnswerOf, type AnswerRules, type TokenAnswer } from './token-answer.js';
+
+export type { TokenAnswer } from './token-answer.js';
 
 export interface TokenEndpoint {
 	url: string;
@@ -15,15 +18,8 @@ export interface TokenEndpoint {
 	extraParams: Record<string, string>;
 	timeoutMs: number;
 	allowInsecure: boolean;
-}
-
-export interface TokenAnswer {
-	access_token: string;
-	refresh_token?: string;
-	/** Seconds; undefined when the provider did not say (RFC 6749 §5.1 makes it optional). */
-	expires_in?: number;
-	token_type?: string;
-	scope?: string;
+	/** How the service's success answers are read (kept fields, user tokens). */
+	answerRules?: AnswerRules;
 }
 
 /**
@@ -126,13 +122,6 @@ function retryAfter(response: Response): number | undefined {
 	return Number.isFinite(value) && value > 0 ? Math.min(value, 86_400) : undefined;
 }
 
-function expiresIn(value: unknown): number | undefined {
-	const seconds = typeof value === 'string' ? Number(value) : value;
-	return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
-		? Math.min(seconds, 31_536_000)
-		: undefined;
-}
-
 /** Posts a grant to the token endpoint and returns the new tokens, or throws TokenEndpointError. */
 export async function requestToken(
 	endpoint: TokenEndpoint,
@@ -170,17 +159,5 @@ export async function requestToken(
 	// some providers (Slack) answer 200 with {"ok": false, "error": ...}
 	if (response.status >= 300 || answer.error !== undefined || answer.ok === false)
 		throw errorFrom(answer, response.status);
-	if (typeof answer.access_token !== 'string' || answer.access_token.length === 0) {
-		throw new TokenEndpointError('transient', 'answer without an access_token');
-	}
-	return {
-		access_token: answer.access_token,
-		refresh_token:
-			typeof answer.refresh_token === 'string' && answer.refresh_token
-				? answer.refresh_token
-				: undefined,
-		expires_in: expiresIn(answer.expires_in),
-		token_type: typeof answer.token_type === 'string' ? answer.token_type : undefined,
-		scope: typeof answer.scope === 'string' ? answer.scope : undefined,
-	};
+	return tokenAnswerOf(answer, endpoint.answerRules);
 }

@@ -46,6 +46,11 @@ export const SERVICE = {
 	refresh_lead_seconds: null,
 	keepalive_interval_hours: null,
 	test_url: 'https://www.googleapis.com/oauth2/v3/userinfo',
+	answer_fields: [],
+	user_token_field: null,
+	prefer_user_token: false,
+	accounts_servers: [],
+	callback_params: {},
 	created_at: CREATED,
 	updated_at: UPDATED,
 };

@@ -15,6 +15,8 @@ export interface ConnectionRow {
 	scopes: string[];
 	expires_at: Date | null;
 	metadata: Record<string, unknown>;
+	/** The regional accounts server the connection was made at (migration 0014), or null. */
+	accounts_server: string | null;
 	last_used_at: Date | null;
 	last_refreshed_at: Date | null;
 	next_refresh_at: Date | null;
@@ -35,6 +37,8 @@ export interface ConnectionWrite {
 	expiresAt: Date | null;
 	nextRefreshAt: Date | null;
 	metadata: Record<string, unknown>;
+	/** The regional accounts server it was made at; null: the service's own token URL. */
+	accountsServer?: string | null;
 }
 
 export interface FetchKey {
@@ -57,8 +61,8 @@ export function connectionsStore(db: Queryable) {
 		async upsert(write: ConnectionWrite): Promise<{ created: boolean }> {
 			const rows = await db.query<{ created: boolean }>(
 				`INSERT INTO connections (client_id, service, credential_ciphertext, refresh_token_ciphertext,
-					key_version, token_type, scopes, expires_at, next_refresh_at, metadata)
-				 VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9, $10::jsonb)
+					key_version, token_type, scopes, expires_at, next_refresh_at, metadata, accounts_server)
+				 VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8, $9, $10::jsonb, $11)
 				 ON CONFLICT (client_id, service) DO UPDATE SET
 					status = 'active',
 					credential_ciphertext = EXCLUDED.credential_ciphertext,
@@ -69,6 +73,7 @@ export function connectionsStore(db: Queryable) {
 					expires_at = EXCLUDED.expires_at,
 					next_refresh_at = EXCLUDED.next_refresh_at,
 					metadata = EXCLUDED.metadata,
+					accounts_server = EXCLUDED.accounts_server,
 					refresh_failures = 0,
 					last_error = NULL,
 					updated_at = now()
@@ -84,6 +89,7 @@ export function connectionsStore(db: Queryable) {
 					write.expiresAt,
 					write.nextRefreshAt,
 					write.metadata,
+					write.accountsServer ?? null,
 				],
 			);
 			return { created: rows[0]?.created === true };

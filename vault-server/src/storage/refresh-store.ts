@@ -44,6 +44,8 @@ export function refreshStore(db: Queryable) {
 			keyVersion: number;
 			tokenType: string | null;
 			scopes: string[] | null;
+			/** Kept answer fields, merged over the metadata (each refresh that carries them). */
+			metadata: Record<string, unknown>;
 			expiresAt: Date | null;
 			nextRefreshAt: Date | null;
 		}) {
@@ -52,7 +54,8 @@ export function refreshStore(db: Queryable) {
 					credential_ciphertext = $3, refresh_token_ciphertext = $4, key_version = $5,
 					token_type = COALESCE($6, token_type), scopes = COALESCE($7::text[], scopes),
 					expires_at = $8, next_refresh_at = $9, last_refreshed_at = now(),
-					refresh_failures = 0, last_error = NULL, status = 'active', updated_at = now()
+					refresh_failures = 0, last_error = NULL, status = 'active', updated_at = now(),
+					metadata = metadata || $11::jsonb
 				 WHERE client_id = $1 AND service = $2 AND credential_ciphertext = $10 RETURNING client_id`,
 				[
 					update.clientId,
@@ -65,6 +68,7 @@ export function refreshStore(db: Queryable) {
 					update.expiresAt,
 					update.nextRefreshAt,
 					update.previous,
+					update.metadata,
 				],
 			);
 			return rows.length > 0;

@@ -20,6 +20,15 @@ export interface ServiceRow {
 	refresh_lead_seconds: number | null;
 	keepalive_interval_hours: number | null;
 	test_url: string | null;
+	/** Dotted paths of non-secret token answer fields kept in the connection's metadata. */
+	answer_fields: string[];
+	/** An answer object that may carry a user token (Slack's `authed_user`). */
+	user_token_field: string | null;
+	prefer_user_token: boolean;
+	/** Origins a callback's `accounts-server` may name (regional authorization servers). */
+	accounts_servers: string[];
+	/** Callback query parameters kept in the metadata: name -> whole-value pattern. */
+	callback_params: Record<string, string>;
 	created_at: Date;
 	updated_at: Date;
 }
@@ -27,7 +36,8 @@ export interface ServiceRow {
 /** The columns a caller may set; the client secret arrives here already encrypted. */
 export type ServiceFields = Partial<Omit<ServiceRow, 'name' | 'created_at' | 'updated_at'>>;
 
-const JSON_COLUMNS = new Set(['authorization_params', 'token_params']);
+const JSON_COLUMNS = new Set(['authorization_params', 'token_params', 'callback_params']);
+const ARRAY_COLUMNS = new Set(['answer_fields', 'accounts_servers']);
 const SETTABLE = [
 	'display_name',
 	'oauth_type',
@@ -45,13 +55,18 @@ const SETTABLE = [
 	'refresh_lead_seconds',
 	'keepalive_interval_hours',
 	'test_url',
+	'answer_fields',
+	'user_token_field',
+	'prefer_user_token',
+	'accounts_servers',
+	'callback_params',
 ] as const satisfies readonly (keyof ServiceFields)[];
 
 function presentFields(fields: ServiceFields) {
 	return SETTABLE.filter((column) => fields[column] !== undefined).map((column) => ({
 		column,
 		value: fields[column],
-		cast: JSON_COLUMNS.has(column) ? '::jsonb' : '',
+		cast: JSON_COLUMNS.has(column) ? '::jsonb' : ARRAY_COLUMNS.has(column) ? '::text[]' : '',
 	}));
 }
 

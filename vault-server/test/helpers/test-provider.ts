@@ -28,6 +28,12 @@ export interface ProviderControl {
 	retryAfter?: string | null;
 	/** Pads each token answer to exactly this many bytes (JSON); null: no padding. */
 	answerBytes?: number | null;
+	/** Fields merged into each token answer (and replacing the standard ones of the same name). */
+	answerExtra?: Record<string, unknown>;
+	/** Token answers without a top-level access_token (a Slack user-scope install). */
+	omitAccessToken?: boolean;
+	/** authorization_code grants also get a refresh token the provider then accepts. */
+	codeRefreshToken?: boolean;
 }
 
 /** The misbehaving OAuth2 provider of test/provider, running as a process of its own. */

@@ -4,7 +4,11 @@
 //                   "clockOffsetSeconds": n (its Date header and Salesforce-style issued_at run that far off),
 //                   "acceptAnyRefreshToken": bool (the benchmark's mass refreshes),
 //                   "retryAfter": string|null (the Retry-After header of error429 and error503),
-//                   "answerBytes": n|null (a token answer padded to exactly n bytes)}
+//                   "answerBytes": n|null (a token answer padded to exactly n bytes),
+//                   "answerExtra": {...} (fields merged into each token answer: Salesforce's
+//                   instance_url, Slack's authed_user, a JSON-array scope, a CR/LF token_type...),
+//                   "omitAccessToken": bool (no top-level access_token, as a Slack user-scope install),
+//                   "codeRefreshToken": bool (authorization_code grants get a valid refresh token)}
 //   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
 //   GET  /_stats                            {tokenCalls, grants: {...}}
 // Modes: ok, slow (answers after delayMs), error500, error429, error503, invalid_grant, garbage,
@@ -23,6 +27,9 @@ const state = {
 	clockOffsetSeconds: 0,
 	retryAfter: '2',
 	answerBytes: null,
+	answerExtra: {},
+	omitAccessToken: false,
+	codeRefreshToken: false,
 	clientId: 'vault-app',
 	clientSecret: 'vault-app-secret',
 };
@@ -108,6 +115,12 @@ async function token(req, res) {
 		validRefreshTokens.add(answer.refresh_token);
 		rotatedFrom = params.refresh_token;
 	}
+	if (params.grant_type === 'authorization_code' && state.codeRefreshToken) {
+		answer.refresh_token = `rt-${counter}-${Math.random().toString(36).slice(2)}`;
+		validRefreshTokens.add(answer.refresh_token);
+	}
+	Object.assign(answer, state.answerExtra);
+	if (state.omitAccessToken) delete answer.access_token;
 	res.writeHead(200, {
 		'content-type': 'application/json',
 		date: new Date(providerNow).toUTCString(),

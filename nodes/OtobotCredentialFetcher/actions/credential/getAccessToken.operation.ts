@@ -18,7 +18,8 @@ export const description = forOperation('getAccessToken', [
 
 /**
  * Just the token, with an `authorization_header` value an HTTP Request node can use as is
- * (`Bearer <token>`, RFC 6750 section 2.1).
+ * (`Bearer <token>`, RFC 6750 section 2.1), and the connection's non-secret metadata (the API
+ * host some providers name in their token answer, such as Salesforce's `instance_url`).
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -45,6 +46,7 @@ export async function execute(
 		access_token: token,
 		token_type: credential.token_type ?? 'Bearer',
 		expires_at: credential.expires_at ?? null,
+		metadata: credential.metadata ?? {},
 		authorization_header: `Bearer ${token}`,
 	};
 }

@@ -26,13 +26,13 @@ const output: INodeProperties = {
 			name: 'Full Credential',
 			value: 'full',
 			description:
-				'Every field the vault returns: access_token, api_key, username, password, scopes, expiry',
+				"Every field the vault returns: access_token, api_key, username, password, scopes, expiry, and metadata (the provider's non-secret answer fields the service keeps, such as Salesforce's instance_url or Zoho's api_domain)",
 		},
 		{
 			name: 'Authorization Header Only',
 			value: 'authorizationHeader',
 			description:
-				'Only client, service, type, expiry and authorization_header, ready for an HTTP Request node: no separate secret fields',
+				'Only client, service, type, expiry, metadata (such as the API host to call) and authorization_header, ready for an HTTP Request node: no separate secret fields',
 		},
 	],
 	default: 'full',
@@ -64,7 +64,8 @@ export function authorizationHeader(credential: IDataObject): string | undefined
 
 /**
  * The credential the vault holds for the client and service: every field (token, type, scopes,
- * expiry), or with Output "Authorization Header Only" just `authorization_header` and what names it.
+ * expiry, metadata), or with Output "Authorization Header Only" just `authorization_header`, what
+ * names it and the non-secret metadata (Salesforce's `instance_url`: the host to send it to).
  */
 export async function execute(
 	this: IExecuteFunctions,
@@ -95,6 +96,7 @@ export async function execute(
 		service: target.service,
 		type: credential.type,
 		expires_at: credential.expires_at ?? null,
+		metadata: credential.metadata ?? {},
 		authorization_header: header,
 	};
 }

@@ -8,7 +8,7 @@ import { withConnectionLock } from '../../storage/connection-lock.js';
 import { openRefreshToken, sealConnectionSecrets } from '../connection-secrets.js';
 import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../../oauth/token-endpoint.js';
-import { parseGrantedScope, parseScopeList } from '../../oauth/scopes.js';
+import { parseScopeList } from '../../oauth/scopes.js';
 import { backoffUntil, inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
 
 export type RefreshOutcome =
@@ -83,7 +83,9 @@ async function storeAnswer(
 		previous: connection.credential_ciphertext,
 		...sealed,
 		tokenType: answer.token_type ?? null,
-		scopes: answer.scope ? parseGrantedScope(answer.scope) : null,
+		// RFC 6749 §5.1: an answer stating no scope keeps the scopes granted before
+		scopes: answer.scopes ?? null,
+		metadata: answer.metadata,
 		expiresAt,
 		nextRefreshAt: nextRefreshAt(service, expiresAt, renewable),
 	});
@@ -127,7 +129,7 @@ export async function refreshConnection(
 		try {
 			const grant = await grantFor(deps.keyring, connection, service);
 			const answer = await requestToken(
-				await tokenEndpointFor(service, deps.keyring, deps),
+				await tokenEndpointFor(service, deps.keyring, deps, connection.accounts_server),
 				grant.params,
 			);
 			const stored = await storeAnswer(deps, q, connection, service, answer, grant.refreshToken);

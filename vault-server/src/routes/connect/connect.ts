@@ -120,7 +120,10 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 				description:
 					'Where the provider sends the browser back (RFC 6749 §4.1.2): register this address ' +
 					'as the redirect URI of each OAuth app. The vault checks `state`, exchanges `code` ' +
-					'for tokens (§4.1.3), stores the connection and shows a page saying it is done.',
+					'for tokens (§4.1.3), stores the connection and shows a page saying it is done. ' +
+					'Parameters the service declares (`callback_params`, an `accounts-server` from its ' +
+					'`accounts_servers`) are checked before the exchange: a malformed one is a 400 page and ' +
+					'no code is spent.',
 				security: [],
 				// providers add their own parameters (scope, iss, realmId, ...): extra ones are allowed
 				querystring: Type.Object({

@@ -44,6 +44,27 @@ const serviceFields = {
 	refresh_lead_seconds: Type.Union([Type.Integer({ minimum: 0, maximum: 86_400 }), Type.Null()]),
 	keepalive_interval_hours: Type.Union([Type.Integer({ minimum: 1, maximum: 8760 }), Type.Null()]),
 	test_url: NullableUrl,
+	answer_fields: Type.Array(
+		Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' }),
+		{
+			maxItems: 32,
+			description: 'Non-secret token answer fields kept in the metadata (dotted paths)',
+		},
+	),
+	user_token_field: Type.Union([
+		Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+		Type.Null(),
+	]),
+	prefer_user_token: Type.Boolean(),
+	accounts_servers: Type.Array(Url, {
+		maxItems: 32,
+		description: "Origins a callback's accounts-server may name (regional authorization servers)",
+	}),
+	callback_params: Type.Record(
+		Type.String({ maxLength: 64 }),
+		Type.String({ minLength: 1, maxLength: 256 }),
+		{ maxProperties: 16, description: 'Callback parameters kept in the metadata: name -> pattern' },
+	),
 };
 
 const optional = <T extends Record<string, Parameters<typeof Type.Optional>[0]>>(fields: T) =>
@@ -80,6 +101,11 @@ const Service = Type.Object({
 	refresh_lead_seconds: Type.Union([Type.Integer(), Type.Null()]),
 	keepalive_interval_hours: Type.Union([Type.Integer(), Type.Null()]),
 	test_url: NullableString,
+	answer_fields: Type.Array(Type.String()),
+	user_token_field: NullableString,
+	prefer_user_token: Type.Boolean(),
+	accounts_servers: Type.Array(Type.String()),
+	callback_params: Type.Record(Type.String(), Type.String()),
 	created_at: Timestamp,
 	updated_at: Timestamp,
 });
