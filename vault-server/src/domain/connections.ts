@@ -11,6 +11,7 @@ import {
 	type CredentialSecret,
 } from './connection-secrets.js';
 import { nextRefreshAt } from './refresh/refresh-policy.js';
+import { revokeOpenLinks } from './connect-link-admin.js';
 import type { FetchLookups } from './fetch-lookups.js';
 
 export interface ConnectionInput {
@@ -75,7 +76,10 @@ export interface ConnectionStoreResult {
 	connection: ConnectionRow;
 }
 
-/** Stores (creates or replaces) a client's connection to a service, secrets encrypted. */
+/**
+ * Stores (creates or replaces) a client's connection to a service, secrets encrypted, and revokes
+ * the service's open connect links for the client (`connection_stored`).
+ */
 export async function storeConnection(
 	db: Database,
 	keyring: Keyring,
@@ -109,6 +113,8 @@ export async function storeConnection(
 		nextRefreshAt: nextRefreshAt(service, expiresAt, canRefresh),
 		metadata: input.metadata ?? {},
 	});
+	// a link sent before this connection must not replace it with another account
+	await revokeOpenLinks(db, clientId, serviceName, 'connection_stored');
 	const connection = await store.get(clientId, serviceName);
 	if (!connection) throw connectionNotFound(clientId, serviceName);
 	return { created, connection };
