@@ -1,9 +1,19 @@
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startServe, stopChildren } from './helpers/cli.js';
-import { createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
+import {
+	backends,
+	createPostgresDatabase,
+	hasTestPostgres,
+	openTestDatabase,
+} from './helpers/databases.js';
+import { ensureAdminToken } from '../src/bootstrap-admin.js';
+import { createApiToken } from '../src/domain/api-tokens.js';
+import { apiTokensStore } from '../src/storage/api-tokens-store.js';
+import { migrate, readMigrations } from '../src/storage/migrations.js';
+import { migrationsDirectory } from '../src/storage/sql-directory.js';
 import { TEST_MASTER_KEY } from './helpers/vault-app.js';
 
 const hasPostgres = hasTestPostgres('the bootstrap-token checks on PostgreSQL');
@@ -87,4 +97,28 @@ describe('the bootstrap admin token is minted once in the database life', () => 
 		});
 		expect(answer.status).toBe(200);
 	}, 180_000);
+});
+
+describe.each(backends())('a database from before the bootstrap record, on %s', (backend) => {
+	it('whose bootstrap token was revoked already: the upgrade records it, and nothing is minted', async () => {
+		const { db, dispose } = await openTestDatabase(backend);
+		try {
+			const migrations = readMigrations(migrationsDirectory());
+			await migrate(
+				db,
+				migrations.filter((migration) => migration.version < 11),
+			);
+			const { row } = await createApiToken(db, { name: 'bootstrap admin', scope: 'admin' });
+			await apiTokensStore(db).revoke(row.id);
+			await migrate(db, migrations);
+
+			const dir = dataDir();
+			const answer = await ensureAdminToken(db, { environmentAdmins: 0, dataDir: dir });
+			expect(answer).toEqual({ noAdminLeft: true });
+			expect(existsSync(join(dir, 'admin-token'))).toBe(false);
+			expect(await apiTokensStore(db).countActiveAdmins()).toBe(0);
+		} finally {
+			await dispose();
+		}
+	});
 });
