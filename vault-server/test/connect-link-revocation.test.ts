@@ -43,7 +43,7 @@ describe.each(backends())('revocable, race-free connect links on %s', (backend) 
 	});
 	afterAll(async () => rig?.close());
 
-	it('two concurrent callbacks of one link: one code exchange, one stored connection, the loser told "already used"', async () => {
+	it('three concurrent callbacks of one link: one code exchange, one stored connection, the losers told "already used"', async () => {
 		const link = await createLink(rig, 'acme');
 		// the link opened three times (three tabs), each approved at the provider
 		const callbacks = await Promise.all([1, 2, 3].map(async () => approve(await openLink(link))));
