@@ -1,22 +1,59 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database } from './storage/database.js';
 import { apiTokensStore } from './storage/api-tokens-store.js';
+import { bootstrapStore } from './storage/bootstrap-store.js';
 import { createApiToken } from './domain/api-tokens.js';
 
+/** What the start found: a token minted into `file`, no admin token left, or nothing to say. */
+export type AdminBootstrap = { minted: string } | { noAdminLeft: true } | undefined;
+
+/** How to make an admin token when none is left: the CLI talks to the database directly. */
+export const CREATE_ADMIN_HINT =
+	'No admin token is active and the bootstrap token was minted already, so none is created: ' +
+	'create one with `otobot-vault token create --name <name> --scope admin` ' +
+	'(or set ADMIN_API_TOKEN)';
+
 /**
- * First start with no admin token anywhere: create one and write it to a 0600 file in the data
- * folder, so an operator can use the API at once without the token ever reaching a log.
+ * Writes `text` to `path` as a new 0600 file that replaces the old one at once (a temp file in
+ * the same folder, then rename): whatever the old file's mode was, the token is never readable
+ * by others, and a crash leaves the old file or the new one, never half of one.
+ */
+function writePrivateFile(path: string, text: string) {
+	const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+	try {
+		writeFileSync(temporary, text, { mode: 0o600, flag: 'wx' });
+		chmodSync(temporary, 0o600); // the umask may have taken bits off, never added: this is exact
+		renameSync(temporary, path);
+	} catch (error) {
+		rmSync(temporary, { force: true });
+		throw error;
+	}
+}
+
+/**
+ * Mints the bootstrap admin token once in the database's life: on the first start with no admin
+ * token in the environment or the database, it creates one and writes it to `admin-token` (0600)
+ * in the data folder, so an operator can use the API at once without the token reaching a log.
+ * The claim, the token and the file are one transaction: a failed write leaves nothing minted.
+ * Later, a start with no active admin token mints nothing and answers `{ noAdminLeft: true }`.
  */
 export async function ensureAdminToken(
 	db: Database,
 	options: { environmentAdmins: number; dataDir: string },
-): Promise<string | undefined> {
+): Promise<AdminBootstrap> {
 	if (options.environmentAdmins > 0) return undefined;
-	if ((await apiTokensStore(db).countActiveAdmins()) > 0) return undefined;
-	const { token } = await createApiToken(db, { name: 'bootstrap admin', scope: 'admin' });
-	mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-	const path = join(options.dataDir, 'admin-token');
-	writeFileSync(path, `${token}\n`, { mode: 0o600 });
-	return path;
+	return db.transaction(async (tx): Promise<AdminBootstrap> => {
+		const claimed = await bootstrapStore(tx).claim();
+		const admins = await apiTokensStore(tx).countActiveAdmins();
+		if (admins > 0) return undefined;
+		if (!claimed) return { noAdminLeft: true };
+		const { token, row } = await createApiToken(tx, { name: 'bootstrap admin', scope: 'admin' });
+		await bootstrapStore(tx).recordToken(row.id);
+		mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+		const path = join(options.dataDir, 'admin-token');
+		writePrivateFile(path, `${token}\n`);
+		return { minted: path };
+	});
 }

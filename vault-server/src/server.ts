@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError, type Config } from './config/config.js';
 import { buildApp } from './app.js';
 import { openVault } from './vault.js';
-import { ensureAdminToken } from './bootstrap-admin.js';
+import { CREATE_ADMIN_HINT, ensureAdminToken } from './bootstrap-admin.js';
 import { logFormatFor, prettyLogStream } from './config/log-output.js';
 import { advertiseRunningVault, localUrlOf } from './running-vault.js';
 
@@ -45,10 +45,12 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 			'using the embedded database (PGlite); set DATABASE_URL for PostgreSQL',
 		);
 	}
-	const adminTokenFile = await ensureAdminToken(vault.db, {
+	const bootstrap = await ensureAdminToken(vault.db, {
 		environmentAdmins: config.adminTokens.length,
 		dataDir: config.dataDir,
 	});
+	const adminTokenFile = bootstrap && 'minted' in bootstrap ? bootstrap.minted : undefined;
+	if (bootstrap && 'noAdminLeft' in bootstrap) log.warn(CREATE_ADMIN_HINT);
 	if (adminTokenFile && !pretty) {
 		log.warn(
 			{ file: adminTokenFile },

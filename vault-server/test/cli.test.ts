@@ -131,4 +131,50 @@ describe.runIf(hasPostgres)('otobot-vault connect-link', () => {
 			await database.drop();
 		}
 	});
+
+	it('lists links without their token and revokes one by id', async () => {
+		const database = await createPostgresDatabase();
+		try {
+			const env = {
+				DATABASE_URL: database.url,
+				ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+				VAULT_DATA_DIR: tempDir(),
+				PUBLIC_URL: 'https://vault.example.com',
+			};
+			expect((await runCli(['migrate'], env)).code).toBe(0);
+			const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
+			await db.query(`INSERT INTO clients (id, name) VALUES ('acme', 'Acme')`);
+			await db.query(`UPDATE services SET oauth_client_id = 'agency-app' WHERE name = 'google'`);
+			await db.close();
+			const created = await runCli(['connect-link', 'acme', 'google', '--json'], env);
+			const token = (JSON.parse(created.stdout) as { url: string }).url.split('/').at(-1)!;
+
+			const table = await runCli(['connect-link', 'list', '--client', 'acme'], env);
+			expect(table.code).toBe(0);
+			expect(table.stdout).toMatch(/^ID +CLIENT +SERVICE +STATUS/);
+			expect(table.stdout).toMatch(/ acme +google +open /);
+			expect(table.stdout).not.toContain(token);
+			const listed = await runCli(['connect-link', 'list', '--status', 'open', '--json'], env);
+			const { links } = JSON.parse(listed.stdout) as { links: { id: string }[] };
+			expect(links).toHaveLength(1);
+			expect(listed.stdout).not.toContain(token);
+
+			const revoked = await runCli(['connect-link', 'revoke', links[0]!.id], env);
+			expect(revoked.code).toBe(0);
+			expect(revoked.stdout).toContain(`Revoked the connect link ${links[0]!.id} (acme/google)`);
+			const after = await runCli(['connect-link', 'list', '--status', 'revoked', '--json'], env);
+			expect(JSON.parse(after.stdout).links).toMatchObject([
+				{ id: links[0]!.id, status: 'revoked', revoked_reason: 'revoked' },
+			]);
+			const unknown = await runCli(
+				['connect-link', 'revoke', '00000000-0000-4000-8000-000000000000'],
+				env,
+			);
+			expect(unknown.code).toBe(1);
+			expect(unknown.stderr).toContain('No connect link has the id');
+			expect((await runCli(['connect-link', 'revoke', 'nope'], env)).code).toBe(2);
+		} finally {
+			await database.drop();
+		}
+	});
 });

@@ -3,7 +3,11 @@ import { parseDuration, type Config } from '../config/config.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
 import { VERSION } from '../version.js';
 import { auditVerifyCommand } from './audit-command.js';
-import { connectLinkCommand } from './connect-link-command.js';
+import {
+	connectLinkCommand,
+	listConnectLinksCommand,
+	revokeConnectLinkCommand,
+} from './connect-link-command.js';
 import { insertDemoDataCommand, removeDemoDataCommand } from './demo-data-command.js';
 import { keysRetireCommand, keysRotateCommand, keysStatusCommand } from './keys-command.js';
 import { keysRewrapCommand } from './keys-rewrap-command.js';
@@ -57,6 +61,14 @@ const tokenId = (value: string) => {
 	return value;
 };
 
+const linkId = (value: string) => {
+	if (!TOKEN_ID.test(value))
+		throw new InvalidArgumentError(
+			'A link id is a UUID, as `otobot-vault connect-link list` shows.',
+		);
+	return value;
+};
+
 const json = () => new Option('--json', 'print JSON for scripts');
 
 /**
@@ -73,6 +85,8 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 		.description('Otobot Vault: credential store, OAuth2 refresher and audit log for n8n.')
 		.version(VERSION)
 		.exitOverride()
+		// a subcommand's flags are its own (see connect-link)
+		.enablePositionalOptions()
 		.showHelpAfterError('(add --help for usage)')
 		.addHelpText(
 			'after',
@@ -151,9 +165,14 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 		.description('recompute the hash chain; exit 1 naming the first edited or deleted row')
 		.action(run(auditVerifyCommand));
 
-	program
+	const connectLink = program
 		.command('connect-link')
-		.description('a single-use link the client opens to (re)connect an account')
+		.description(
+			'a single-use link the client opens to (re)connect an account; or list, revoke links',
+		)
+		.usage('<client> <service> [options] | list [options] | revoke <id>')
+		// `connect-link list --json`: the flag belongs to `list`, not to the link-creating form
+		.enablePositionalOptions()
 		.argument('<client>', 'the client id')
 		.argument('<service>', 'the service name')
 		.option(
@@ -163,6 +182,28 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 		)
 		.addOption(json())
 		.action(run(connectLinkCommand));
+	connectLink
+		.command('list')
+		.description('connect links, newest first, never their token')
+		.option('--client <id>', 'only this client')
+		.option('--service <name>', 'only this service')
+		.addOption(
+			new Option('--status <status>', 'only links in this state').choices([
+				'open',
+				'used',
+				'expired',
+				'revoked',
+			]),
+		)
+		.option('--limit <n>', 'at most this many (1-1000)', wholeNumber(1, 1000), 100)
+		.option('--after <id>', 'the page after this link id, as the last list printed', linkId)
+		.addOption(json())
+		.action(run(listConnectLinksCommand));
+	connectLink
+		.command('revoke')
+		.description('revoke a link: it can no longer connect an account')
+		.argument('<id>', 'the link id, as `connect-link list` shows', linkId)
+		.action(run(revokeConnectLinkCommand));
 
 	const keys = program
 		.command('keys')

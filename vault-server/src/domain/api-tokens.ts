@@ -1,6 +1,6 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Secret } from '../config/secret.js';
-import type { Database } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import { apiTokensStore, type ApiTokenRow, type TokenScope } from '../storage/api-tokens-store.js';
 
 /** Who is calling: an API token, named by id and name, never by its value. */
@@ -113,7 +113,7 @@ export interface NewToken {
 }
 
 /** Creates a database token; the only time its value exists outside the caller is this return. */
-export async function createApiToken(db: Database, request: NewToken) {
+export async function createApiToken(db: Queryable, request: NewToken) {
 	const { token, hash, prefix } = generateToken();
 	const expiresAt =
 		request.expiresInDays === undefined

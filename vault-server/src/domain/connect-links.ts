@@ -110,6 +110,13 @@ function checkOpenable(link: ConnectLinkRow | undefined): ConnectLinkRow {
 		);
 	}
 	const subject = { clientId: link.client_id, service: link.service };
+	if (link.revoked_at) {
+		throw new ConnectFlowError(
+			'CONNECT_LINK_REVOKED',
+			'This connect link was revoked, so it cannot connect an account. Ask for a new one.',
+			subject,
+		);
+	}
 	if (link.completed_at) {
 		throw new ConnectFlowError(
 			'CONNECT_LINK_USED',
@@ -130,7 +137,8 @@ function checkOpenable(link: ConnectLinkRow | undefined): ConnectLinkRow {
 /**
  * Opens a connect link: issues a single-use state (RFC 6749 §10.12) valid 10 minutes and, unless
  * the service disables it, a PKCE pair (RFC 7636), and answers where to send the browser. The
- * link stays usable until a connection is completed with it.
+ * link stays usable until a connection is completed with it; a revoked, used or expired link
+ * starts no authorization (CONNECT_LINK_REVOKED, CONNECT_LINK_USED, CONNECT_LINK_EXPIRED).
  */
 export async function openConnectLink(
 	db: Queryable,

@@ -1,6 +1,7 @@
 import { clientNotFound, connectionNotFound } from '../errors.js';
 import type { Database } from '../storage/database.js';
 import { clientsStore } from '../storage/clients-store.js';
+import { revokeOpenLinks } from './connect-link-admin.js';
 import { connectionsStore, type ConnectionRow } from '../storage/connections-store.js';
 
 /** A connection as the API shows it: its state, never its secrets. */
@@ -39,7 +40,10 @@ export async function getConnection(db: Database, clientId: string, service: str
 }
 
 export async function deleteConnection(db: Database, clientId: string, service: string) {
-	if (await connectionsStore(db).delete(clientId, service)) return;
+	if (await connectionsStore(db).delete(clientId, service)) {
+		await revokeOpenLinks(db, clientId, service, 'connection_deleted');
+		return;
+	}
 	if (!(await clientsStore(db).get(clientId))) throw clientNotFound(clientId);
 	throw connectionNotFound(clientId, service);
 }

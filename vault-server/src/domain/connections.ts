@@ -11,6 +11,7 @@ import {
 	type CredentialSecret,
 } from './connection-secrets.js';
 import { nextRefreshAt } from './refresh/refresh-policy.js';
+import { revokeOpenLinks } from './connect-link-admin.js';
 import type { FetchLookups } from './fetch-lookups.js';
 
 export interface ConnectionInput {
@@ -76,8 +77,13 @@ export interface ConnectionStoreResult {
 }
 
 /**
+<<<<<<< HEAD
  * Stores (creates or replaces) a client's connection to a service, secrets encrypted.
  * `accountsServer`: the regional authorization server a connect flow used (null: the service's).
+=======
+ * Stores (creates or replaces) a client's connection to a service, secrets encrypted, and revokes
+ * the service's open connect links for the client (`connection_stored`).
+>>>>>>> links
  */
 export async function storeConnection(
 	db: Database,
@@ -114,6 +120,8 @@ export async function storeConnection(
 		metadata: input.metadata ?? {},
 		accountsServer,
 	});
+	// a link sent before this connection must not replace it with another account
+	await revokeOpenLinks(db, clientId, serviceName, 'connection_stored');
 	const connection = await store.get(clientId, serviceName);
 	if (!connection) throw connectionNotFound(clientId, serviceName);
 	return { created, connection };

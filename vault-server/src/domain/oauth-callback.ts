@@ -5,7 +5,11 @@ import { clientsStore } from '../storage/clients-store.js';
 import { servicesStore, type ServiceRow } from '../storage/services-store.js';
 import { connectionsStore } from '../storage/connections-store.js';
 import { connectLinksStore } from '../storage/connect-links-store.js';
-import { oauthStatesStore, type OAuthStateRow } from '../storage/oauth-states-store.js';
+import {
+	oauthStatesStore,
+	type ConsumedStateRow,
+	type OAuthStateRow,
+} from '../storage/oauth-states-store.js';
 import { tokenEndpointFor } from './refresh/service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../oauth/token-endpoint.js';
 import { scopesOf } from '../oauth/authorization-request.js';
@@ -36,7 +40,7 @@ export interface CompletedConnection extends ConnectSubject {
 
 const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
-async function consumeState(db: Database, value: string | undefined): Promise<OAuthStateRow> {
+async function consumeState(db: Database, value: string | undefined): Promise<ConsumedStateRow> {
 	const invalid = () =>
 		new ConnectFlowError(
 			'OAUTH_STATE_INVALID',
@@ -60,6 +64,30 @@ async function consumeState(db: Database, value: string | undefined): Promise<OA
 	throw new ConnectFlowError(
 		'OAUTH_STATE_EXPIRED',
 		'The sign-in took more than 10 minutes. Open your connect link again.',
+		subject,
+	);
+}
+
+/** Why a consumed state's link could not be spent: revoked, expired, or used (maybe a moment ago). */
+function unspentLink(state: ConsumedStateRow): ConnectFlowError {
+	const subject = { clientId: state.client_id, service: state.service };
+	if (state.link_revoked) {
+		return new ConnectFlowError(
+			'CONNECT_LINK_REVOKED',
+			'This connect link was revoked, so nothing was connected. Ask for a new one.',
+			subject,
+		);
+	}
+	if (state.link_expired) {
+		return new ConnectFlowError(
+			'CONNECT_LINK_EXPIRED',
+			'This connect link has expired, so nothing was connected. Ask for a new one.',
+			subject,
+		);
+	}
+	return new ConnectFlowError(
+		'CONNECT_LINK_USED',
+		'This connect link was already used to connect the account.',
 		subject,
 	);
 }
@@ -121,9 +149,11 @@ async function exchangeCode(
 
 /**
  * Completes the authorization code grant (RFC 6749 §4.1.2 to §4.1.4) for the callback of a
- * connect link: consumes the state (single use), exchanges the code with the PKCE verifier
- * (RFC 7636 §4.5), stores the tokens on the state's own connection, back to active, and marks the
- * link used. Only the state decides whose connection it is: nothing else in the query does.
+ * connect link: consumes the state (single use) and spends the link in one statement, exchanges
+ * the code with the PKCE verifier (RFC 7636 §4.5) and stores the tokens on the state's own
+ * connection, back to active. Of two callbacks of one link only the one that spent it exchanges a
+ * code; a callback that fails after spending gives the link back, so the client can retry. Only
+ * the state decides whose connection it is: nothing else in the query does.
  */
 export async function completeAuthorization(
 	db: Database,
@@ -132,14 +162,27 @@ export async function completeAuthorization(
 	options: CallbackOptions,
 ): Promise<CompletedConnection> {
 	const state = await consumeState(db, query.state);
-	const subject = { clientId: state.client_id, service: state.service };
-	if (state.link_completed_at) {
-		throw new ConnectFlowError(
-			'CONNECT_LINK_USED',
-			'This connect link was already used to connect the account.',
-			subject,
-		);
+	if (!state.link_spent) throw unspentLink(state);
+	try {
+		return await completeSpent(db, keyring, state, query, options);
+	} catch (error) {
+		// the answer is the original failure; a link that stays spent only means asking for a new one
+		await connectLinksStore(db)
+			.unspend(state.link_id)
+			.catch(() => undefined);
+		throw error;
 	}
+}
+
+/** The callback's work once it holds the link: check the answer, exchange the code, store. */
+async function completeSpent(
+	db: Database,
+	keyring: Keyring,
+	state: OAuthStateRow,
+	query: CallbackQuery,
+	options: CallbackOptions,
+): Promise<CompletedConnection> {
+	const subject = { clientId: state.client_id, service: state.service };
 	if (query.error !== undefined) throw refusalOf(String(query.error), subject);
 	if (!query.code) {
 		throw new ConnectFlowError(
@@ -183,6 +226,5 @@ export async function completeAuthorization(
 		},
 		extras.accountsServer,
 	);
-	await connectLinksStore(db).markCompleted(state.link_id);
 	return { ...subject, clientName: client.name, serviceName: service.display_name };
 }

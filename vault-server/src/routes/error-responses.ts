@@ -19,6 +19,8 @@ const MEANINGS: Record<ErrorCode, string> = {
 	OAUTH_STATE_USED: 'This sign-in answer was already used',
 	CONNECT_LINK_EXPIRED: 'The connect link has expired',
 	CONNECT_LINK_USED: 'The connect link was already used to connect the account',
+	CONNECT_LINK_REVOKED:
+		'The connect link was revoked (by an admin, or because its connection was deleted or replaced)',
 	OAUTH_STATE_EXPIRED: 'The sign-in took more than 10 minutes',
 	SERVICE_NOT_CONNECTABLE:
 		'The service cannot be connected with a link: not an authorization-code service, no OAuth app, or provider URLs that are not https',

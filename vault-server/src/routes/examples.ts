@@ -148,6 +148,19 @@ export const CONNECT_LINK = {
 	expires_at: '2026-01-22T14:05:00.000Z',
 };
 
+export const CONNECT_LINK_INFO = {
+	id: '0d6b3c1e-7a24-4f5e-9c88-31b2e4f6a7d0',
+	client_id: 'acme',
+	service: 'google',
+	status: 'revoked',
+	created_by: '5b0f3a52-8c1e-4d7a-9f43-2e6b8a1c7d90',
+	created_at: CREATED,
+	expires_at: CONNECT_LINK.expires_at,
+	used_at: null,
+	revoked_at: UPDATED,
+	revoked_reason: 'revoked',
+};
+
 export const MONITORING = {
 	generated_at: UPDATED,
 	needs_action: true,

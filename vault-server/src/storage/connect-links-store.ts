@@ -1,5 +1,8 @@
 import type { Queryable } from './database.js';
 
+/** Where a link stands, in the words of the API: `open` is the only one that opens anything. */
+export type ConnectLinkStatus = 'open' | 'used' | 'expired' | 'revoked';
+
 export interface ConnectLinkRow {
 	id: string;
 	client_id: string;
@@ -7,13 +10,29 @@ export interface ConnectLinkRow {
 	created_by: string | null;
 	expires_at: Date;
 	completed_at: Date | null;
+	revoked_at: Date | null;
+	revoked_reason: string | null;
 	created_at: Date;
 	/** Computed with the database's clock, so every vault process agrees. */
 	expired: boolean;
+	status: ConnectLinkStatus;
 }
 
-const COLUMNS = `id, client_id, service, created_by, expires_at, completed_at, created_at,
-	expires_at <= now() AS expired`;
+const STATUS = `CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN completed_at IS NOT NULL THEN 'used'
+	WHEN expires_at <= now() THEN 'expired' ELSE 'open' END`;
+const COLUMNS = `id, client_id, service, created_by, expires_at, completed_at, revoked_at,
+	revoked_reason, created_at, expires_at <= now() AS expired, ${STATUS} AS status`;
+/** A link that can still be opened and spent. */
+const OPEN = 'completed_at IS NULL AND revoked_at IS NULL AND expires_at > now()';
+
+export interface ConnectLinkQuery {
+	clientId?: string;
+	service?: string;
+	status?: ConnectLinkStatus;
+	/** Keyset pagination: only links listed after this one (newest first). */
+	after?: string;
+	limit: number;
+}
 
 /** Connect links, found by the SHA-256 of their token; the token itself is never stored. */
 export function connectLinksStore(db: Queryable) {
@@ -41,14 +60,62 @@ export function connectLinksStore(db: Queryable) {
 			return rows[0];
 		},
 
-		/** Marks the link used; false when it already was. */
-		async markCompleted(id: string): Promise<boolean> {
-			const rows = await db.query(
-				`UPDATE connect_links SET completed_at = now() WHERE id = $1 AND completed_at IS NULL
-				 RETURNING id`,
+		async get(id: string) {
+			const rows = await db.query<ConnectLinkRow>(
+				`SELECT ${COLUMNS} FROM connect_links WHERE id = $1`,
 				[id],
 			);
-			return rows.length > 0;
+			return rows[0];
+		},
+
+		/** Newest first by (created_at, id); `after` is the id of the last link of the page before. */
+		async list(query: ConnectLinkQuery) {
+			return db.query<ConnectLinkRow>(
+				`SELECT ${COLUMNS} FROM connect_links
+				 WHERE ($1::text IS NULL OR client_id = $1) AND ($2::text IS NULL OR service = $2)
+				   AND ($3::text IS NULL OR ${STATUS} = $3)
+				   AND ($4::uuid IS NULL OR (created_at, id) <
+				        (SELECT created_at, id FROM connect_links WHERE id = $4::uuid))
+				 ORDER BY created_at DESC, id DESC LIMIT $5`,
+				[
+					query.clientId ?? null,
+					query.service ?? null,
+					query.status ?? null,
+					query.after ?? null,
+					query.limit,
+				],
+			);
+		},
+
+		/** Revokes a link not used yet (an expired one too); the link as it is afterwards. */
+		async revoke(id: string, reason: string) {
+			await db.query(
+				`UPDATE connect_links SET revoked_at = now(), revoked_reason = $2
+				 WHERE id = $1 AND completed_at IS NULL AND revoked_at IS NULL`,
+				[id, reason],
+			);
+			return this.get(id);
+		},
+
+		/** Revokes every open link of a client's service; how many. */
+		async revokeOpen(clientId: string, service: string, reason: string): Promise<number> {
+			const rows = await db.query(
+				`UPDATE connect_links SET revoked_at = now(), revoked_reason = $3
+				 WHERE client_id = $1 AND service = $2 AND ${OPEN} RETURNING id`,
+				[clientId, service, reason],
+			);
+			return rows.length;
+		},
+
+		/**
+		 * Gives a link spent by a callback whose exchange failed back to its holder, so the client
+		 * can open it again. Only the callback that spent it calls this, once.
+		 */
+		async unspend(id: string) {
+			await db.query(
+				`UPDATE connect_links SET completed_at = NULL WHERE id = $1 AND revoked_at IS NULL`,
+				[id],
+			);
 		},
 
 		/** Forgets links (and, by cascade, their states) expired for more than `days`. */

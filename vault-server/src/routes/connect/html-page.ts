@@ -48,6 +48,7 @@ export const ERROR_TITLES: Record<string, string> = {
 	CONNECT_LINK_NOT_FOUND: 'Link not valid',
 	CONNECT_LINK_EXPIRED: 'Link expired',
 	CONNECT_LINK_USED: 'Link already used',
+	CONNECT_LINK_REVOKED: 'Link revoked',
 	OAUTH_STATE_INVALID: 'Sign-in not valid',
 	OAUTH_STATE_USED: 'Sign-in already used',
 	OAUTH_STATE_EXPIRED: 'Sign-in expired',
