@@ -4,6 +4,14 @@
  * carrying the answer's body (which may hold tokens).
  */
 import { parseProviderUrl } from './provider-url.js';
+import {
+	errorFrom,
+	retryAfter,
+	TokenEndpointError,
+	type ServiceErrorCodes,
+} from './token-error.js';
+
+export { TokenEndpointError, type TokenFailureKind } from './token-error.js';
 
 export interface TokenEndpoint {
 	url: string;
@@ -15,6 +23,8 @@ export interface TokenEndpoint {
 	extraParams: Record<string, string>;
 	timeoutMs: number;
 	allowInsecure: boolean;
+	/** The service's own error codes (token-error.ts); the RFC defaults apply without them. */
+	errorCodes?: ServiceErrorCodes;
 }
 
 export interface TokenAnswer {
@@ -26,34 +36,7 @@ export interface TokenAnswer {
 	scope?: string;
 }
 
-/**
- * `revoked`: the grant is gone (RFC 6749 §5.2 `invalid_grant` and its kin); only the client can
- * fix it by reconnecting. `transient`: timeouts, network failures, 429, 5xx, malformed answers and
- * rejected client credentials; worth retrying later.
- */
-export type TokenFailureKind = 'revoked' | 'transient';
-
-export class TokenEndpointError extends Error {
-	constructor(
-		readonly kind: TokenFailureKind,
-		/** Safe to store and show: never a token or a response body. */
-		readonly reason: string,
-		readonly retryAfterSeconds?: number,
-	) {
-		super(reason);
-		this.name = 'TokenEndpointError';
-	}
-}
-
-const REVOKED_ERRORS = new Set([
-	'invalid_grant',
-	'invalid_refresh_token',
-	'token_revoked',
-	'invalid_token',
-	'access_denied',
-]);
 const MAX_ANSWER_BYTES = 256 * 1024;
-const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function checkUrl(raw: string, allowInsecure: boolean): URL {
 	const checked = parseProviderUrl(raw, allowInsecure);
@@ -114,18 +97,6 @@ function parseAnswer(text: string, contentType: string): Record<string, unknown>
 	}
 }
 
-function errorFrom(answer: Record<string, unknown>, status: number): TokenEndpointError {
-	const code =
-		typeof answer.error === 'string' && ERROR_CODE.test(answer.error) ? answer.error : undefined;
-	if (code && REVOKED_ERRORS.has(code)) return new TokenEndpointError('revoked', code);
-	return new TokenEndpointError('transient', code ? `${code} (HTTP ${status})` : `HTTP ${status}`);
-}
-
-function retryAfter(response: Response): number | undefined {
-	const value = Number(response.headers.get('retry-after'));
-	return Number.isFinite(value) && value > 0 ? Math.min(value, 86_400) : undefined;
-}
-
 function expiresIn(value: unknown): number | undefined {
 	const seconds = typeof value === 'string' ? Number(value) : value;
 	return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
@@ -162,14 +133,22 @@ export async function requestToken(
 	}
 	const answer = parseAnswer(text, response.headers.get('content-type') ?? '');
 	if (response.status === 429)
-		throw new TokenEndpointError('transient', 'rate limited (HTTP 429)', retryAfter(response));
+		throw new TokenEndpointError(
+			'transient',
+			'rate limited (HTTP 429)',
+			retryAfter(response.headers),
+		);
 	if (response.status >= 500)
-		throw new TokenEndpointError('transient', `HTTP ${response.status}`, retryAfter(response));
+		throw new TokenEndpointError(
+			'transient',
+			`HTTP ${response.status}`,
+			retryAfter(response.headers),
+		);
 	if (!answer)
 		throw new TokenEndpointError('transient', `unreadable answer (HTTP ${response.status})`);
 	// some providers (Slack) answer 200 with {"ok": false, "error": ...}
 	if (response.status >= 300 || answer.error !== undefined || answer.ok === false)
-		throw errorFrom(answer, response.status);
+		throw errorFrom(answer, response.status, endpoint.errorCodes);
 	if (typeof answer.access_token !== 'string' || answer.access_token.length === 0) {
 		throw new TokenEndpointError('transient', 'answer without an access_token');
 	}

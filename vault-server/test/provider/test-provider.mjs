@@ -4,7 +4,12 @@
 //                   "clockOffsetSeconds": n (its Date header and Salesforce-style issued_at run that far off),
 //                   "acceptAnyRefreshToken": bool (the benchmark's mass refreshes),
 //                   "retryAfter": string|null (the Retry-After header of error429 and error503),
-//                   "answerBytes": n|null (a token answer padded to exactly n bytes)}
+//                   "answerBytes": n|null (a token answer padded to exactly n bytes),
+//                   "scripted": {status, headers, body}|null (every token call gets this answer, as a
+//                               real provider's documented error answer),
+//                   "clientRefusal": {status, headers, body}|null (the answer to wrong client
+//                               credentials; default 401 {"error": "invalid_client"}),
+//                   "clientId", "clientSecret" (the OAuth app it accepts)}
 //   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
 //   GET  /_stats                            {tokenCalls, grants: {...}}
 // Modes: ok, slow (answers after delayMs), error500, error429, error503, invalid_grant, garbage,
@@ -25,6 +30,8 @@ const state = {
 	answerBytes: null,
 	clientId: 'vault-app',
 	clientSecret: 'vault-app-secret',
+	scripted: null,
+	clientRefusal: null,
 };
 const validRefreshTokens = new Set();
 const stats = { tokenCalls: 0, grants: {} };
@@ -72,6 +79,9 @@ async function token(req, res) {
 	stats.tokenCalls += 1;
 	const params = parseParams(req, await readBody(req));
 	stats.grants[params.grant_type] = (stats.grants[params.grant_type] ?? 0) + 1;
+	const answerWith = ({ status, headers = {}, body }) =>
+		json(res, status, body, { date: new Date().toUTCString(), ...headers });
+	if (state.scripted) return answerWith(state.scripted);
 	if (state.mode === 'hang') return;
 	if (state.mode === 'reset') return req.socket.destroy();
 	if (state.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, state.delayMs));
@@ -85,7 +95,10 @@ async function token(req, res) {
 		return res.end('<html>not json');
 	}
 	if (state.mode === 'error200') return json(res, 200, { ok: false, error: 'internal_error' });
-	if (!clientAuthenticated(req, params)) return json(res, 401, { error: 'invalid_client' });
+	if (!clientAuthenticated(req, params))
+		return state.clientRefusal
+			? answerWith(state.clientRefusal)
+			: json(res, 401, { error: 'invalid_client' });
 	if (state.mode === 'invalid_grant') return json(res, 400, { error: 'invalid_grant' });
 	if (
 		params.grant_type === 'refresh_token' &&

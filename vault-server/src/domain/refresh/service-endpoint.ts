@@ -29,5 +29,6 @@ export async function tokenEndpointFor(
 		extraParams: service.token_params,
 		timeoutMs: options.timeoutMs,
 		allowInsecure: options.allowInsecure,
+		errorCodes: { reauth: service.reauth_error_codes, app: service.app_error_codes },
 	};
 }
