@@ -29,6 +29,65 @@ const HUBSPOT_DEAD_REFRESH: ScriptedAnswer = {
 	status: 400,
 	body: { status: 'BAD_REFRESH_TOKEN', message: 'missing or invalid refresh token' },
 };
+const dead = (status: number, body: Record<string, unknown>): ScriptedAnswer => ({ status, body });
+/** Per catalog provider: an answer its documentation gives for a dead grant (docs/PROVIDERS.md). */
+const DEAD_GRANTS = [
+	[
+		'google',
+		dead(400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' }),
+	],
+	['google', dead(400, { error: 'admin_policy_enforced' })],
+	['slack', dead(200, { ok: false, error: 'invalid_refresh_token' })],
+	['slack', dead(200, { ok: false, error: 'token_revoked' })],
+	[
+		'salesforce',
+		dead(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' }),
+	],
+	['salesforce', dead(400, { error: 'inactive_user' })],
+	['zoho', dead(200, { error: 'invalid_code' })],
+	['xero', dead(400, { error: 'invalid_grant' })],
+	['quickbooks', dead(400, { error: 'invalid_grant' })],
+	[
+		'dropbox',
+		dead(400, { error: 'invalid_grant', error_description: 'refresh token is invalid or revoked' }),
+	],
+	['notion', dead(400, { error: 'invalid_grant' })],
+	['airtable', dead(400, { error: 'invalid_grant' })],
+	[
+		'microsoft',
+		dead(400, {
+			error: 'invalid_grant',
+			error_description: 'AADSTS700082: The refresh token has expired due to inactivity.',
+			error_codes: [700082],
+		}),
+	],
+] as const;
+/** Per catalog provider: an answer refusing the agency's OAuth app itself. */
+const APP_REFUSALS = [
+	['github', dead(200, { error: 'incorrect_client_credentials' })],
+	['slack', dead(200, { ok: false, error: 'bad_client_secret' })],
+	['slack', dead(200, { ok: false, error: 'invalid_client_id' })],
+	['hubspot', dead(400, { status: 'BAD_CLIENT_ID', message: 'missing or unknown client id' })],
+	[
+		'salesforce',
+		dead(400, { error: 'invalid_client_id', error_description: 'client identifier invalid' }),
+	],
+	[
+		'google',
+		dead(401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' }),
+	],
+	['google', dead(401, { error: 'deleted_client' })],
+	[
+		'microsoft',
+		dead(400, {
+			error: 'invalid_request',
+			error_description: 'AADSTS90002: Tenant not found.',
+			error_codes: [90002],
+		}),
+	],
+	['xero', dead(400, { error: 'unauthorized_client' })],
+	['zoho', dead(200, { error: 'invalid_client' })],
+] as const;
 const ENTRA_SECRET_EXPIRED: ScriptedAnswer = {
 	status: 401,
 	body: {
@@ -107,7 +166,9 @@ describe.each(backends())('token endpoint refusals on %s', (backend) => {
 			['beta', 'Beta'],
 		])
 			await inject({ method: 'POST', url: '/v1/clients', headers: asAdmin, payload: { id, name } });
-		for (const service of ['github', 'microsoft', 'hubspot']) await useCatalog(service);
+		const catalog = new Set(['github', 'microsoft', 'hubspot']);
+		for (const [service] of [...DEAD_GRANTS, ...APP_REFUSALS]) catalog.add(service);
+		for (const service of catalog) await useCatalog(service);
 		// the original design's INSERT: no error codes of its own, the RFC defaults apply
 		await sql(
 			`INSERT INTO services (name, display_name, oauth_type, oauth_authorization_url, oauth_token_url, oauth_scopes)
@@ -157,6 +218,55 @@ describe.each(backends())('token endpoint refusals on %s', (backend) => {
 			await sql(`UPDATE connections SET next_refresh_at = now() WHERE service = $1`, [service]);
 			await pass();
 			expect(await tokenCalls()).toBe(1);
+		},
+	);
+
+	it.each(DEAD_GRANTS)(
+		'%s: a dead grant %j needs the client to reconnect',
+		async (service, answer) => {
+			await connect(service, 3600);
+			await provider.control({ scripted: answer });
+			const refreshed = await refreshNow(service);
+			expect(refreshed.statusCode).toBe(409);
+			expect(refreshed.json().code).toBe('CONNECTION_NEEDS_REAUTH');
+			expect((await row(service)).status).toBe('needs_reauth');
+			expect(await tokenCalls()).toBe(1);
+		},
+	);
+
+	it.each(APP_REFUSALS)(
+		'%s: %j is the OAuth app refused: recorded on the service, the connection untouched',
+		async (service, answer) => {
+			await connect(service, 3600);
+			await provider.control({ scripted: answer });
+			const refreshed = await refreshNow(service);
+			expect(refreshed.statusCode).toBe(503);
+			expect(refreshed.json().message).toContain("refused the OAuth app's credentials");
+			expect(await row(service)).toMatchObject({ status: 'active', refresh_failures: 0 });
+			const shown = (await inject({ url: `/v1/services/${service}`, headers: asAdmin })).json();
+			expect(shown.app_error).toMatch(/HTTP \d{3}/);
+			// set-up of the next case: the same app again clears the refusal
+			await useCatalog(service);
+			expect(
+				(await inject({ url: `/v1/services/${service}`, headers: asAdmin })).json().app_error,
+			).toBeNull();
+		},
+	);
+
+	it.each([
+		['microsoft', dead(400, { error: 'temporarily_unavailable' })],
+		['zoom', dead(400, { error: 'invalid_request', reason: 'Invalid Token!' })],
+		['pipedrive', dead(200, { success: false, error: 'unknown' })],
+	] as const)(
+		'%s: %j is transient: the connection backs off and stays active',
+		async (service, answer) => {
+			await useCatalog(service);
+			await connect(service, 3600);
+			await provider.control({ scripted: answer });
+			expect((await refreshNow(service)).statusCode).toBe(503);
+			const stored = await row(service);
+			expect(stored).toMatchObject({ status: 'active', refresh_failures: 1 });
+			expect(stored.next_refresh_at.getTime()).toBeGreaterThan(Date.now());
 		},
 	);
 
