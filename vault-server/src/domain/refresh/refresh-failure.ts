@@ -18,9 +18,7 @@ export interface RefreshFailure {
 /** The reason a refresh gives while the provider refuses the service's OAuth app. */
 export const appRefusedReason = (service: string, appError: string) =>
 	`the provider refused the OAuth app's credentials of '${service}' (${appError}); ` +
-	'fix the service (PATCH /v1/services/' +
-	service +
-	')';
+	`set its client id or secret with PATCH /v1/services/${service}`;
 
 /**
  * Records a refused refresh where it belongs (docs/PROVIDERS.md "How each provider says no"):
