@@ -52,6 +52,8 @@ export class VaultError extends Error {
 		message: string,
 		/** Extra, non-secret fields added to the JSON error body. */
 		readonly details?: Record<string, string>,
+		/** Seconds until asking again is worth it: the answer's Retry-After (RFC 9110 §10.2.3). */
+		readonly retryAfterSeconds?: number,
 	) {
 		super(message);
 		this.name = 'VaultError';

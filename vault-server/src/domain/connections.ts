@@ -77,13 +77,9 @@ export interface ConnectionStoreResult {
 }
 
 /**
-<<<<<<< HEAD
- * Stores (creates or replaces) a client's connection to a service, secrets encrypted.
- * `accountsServer`: the regional authorization server a connect flow used (null: the service's).
-=======
  * Stores (creates or replaces) a client's connection to a service, secrets encrypted, and revokes
  * the service's open connect links for the client (`connection_stored`).
->>>>>>> links
+ * `accountsServer`: the regional authorization server a connect flow used (null: the service's).
  */
 export async function storeConnection(
 	db: Database,

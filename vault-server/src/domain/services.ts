@@ -1,7 +1,12 @@
 import { VaultError, serviceNotFound } from '../errors.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Database } from '../storage/database.js';
-import { servicesStore, type ServiceFields, type ServiceRow } from '../storage/services-store.js';
+import {
+	OAUTH_APP_COLUMNS,
+	servicesStore,
+	type ServiceFields,
+	type ServiceRow,
+} from '../storage/services-store.js';
 import { parseProviderUrl } from '../oauth/provider-url.js';
 import { checkProviderAnswerSettings } from './provider-answer-settings.js';
 
@@ -78,7 +83,14 @@ export async function updateService(
 ): Promise<PublicService> {
 	checkUrls(input, options.allowInsecureUrls);
 	checkProviderAnswerSettings(input, options.allowInsecureUrls);
-	const row = await servicesStore(db).update(name, toFields(keyring, name, input));
+	const fields = toFields(keyring, name, input);
+	const changesApp = OAUTH_APP_COLUMNS.some((column) => fields[column] !== undefined);
+	const row = await db.transaction(async (q) => {
+		const store = servicesStore(q);
+		const updated = await store.update(name, fields);
+		if (updated && changesApp) await store.clearAppError(name);
+		return updated && changesApp ? store.get(name) : updated;
+	});
 	if (!row) throw serviceNotFound(name);
 	return publicService(row);
 }

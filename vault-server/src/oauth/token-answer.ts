@@ -3,7 +3,7 @@
  * which token is the credential, its expiry, type and granted scopes, and the non-secret fields
  * the service keeps beside it.
  */
-import { TokenEndpointError } from './token-endpoint.js';
+import { TokenEndpointError } from './token-error.js';
 import { parseGrantedScope } from './scopes.js';
 
 /** What a service says about its answers (the `services` columns of the same names). */

@@ -5,7 +5,14 @@
  */
 import { parseProviderUrl } from './provider-url.js';
 import { tokenAnswerOf, type AnswerRules, type TokenAnswer } from './token-answer.js';
+import {
+	errorFrom,
+	retryAfter,
+	TokenEndpointError,
+	type ServiceErrorCodes,
+} from './token-error.js';
 
+export { TokenEndpointError, type TokenFailureKind } from './token-error.js';
 export type { TokenAnswer } from './token-answer.js';
 
 export interface TokenEndpoint {
@@ -20,36 +27,11 @@ export interface TokenEndpoint {
 	allowInsecure: boolean;
 	/** How the service's success answers are read (kept fields, user tokens). */
 	answerRules?: AnswerRules;
+	/** The service's own error codes (token-error.ts); the RFC defaults apply without them. */
+	errorCodes?: ServiceErrorCodes;
 }
 
-/**
- * `revoked`: the grant is gone (RFC 6749 §5.2 `invalid_grant` and its kin); only the client can
- * fix it by reconnecting. `transient`: timeouts, network failures, 429, 5xx, malformed answers and
- * rejected client credentials; worth retrying later.
- */
-export type TokenFailureKind = 'revoked' | 'transient';
-
-export class TokenEndpointError extends Error {
-	constructor(
-		readonly kind: TokenFailureKind,
-		/** Safe to store and show: never a token or a response body. */
-		readonly reason: string,
-		readonly retryAfterSeconds?: number,
-	) {
-		super(reason);
-		this.name = 'TokenEndpointError';
-	}
-}
-
-const REVOKED_ERRORS = new Set([
-	'invalid_grant',
-	'invalid_refresh_token',
-	'token_revoked',
-	'invalid_token',
-	'access_denied',
-]);
 const MAX_ANSWER_BYTES = 256 * 1024;
-const ERROR_CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function checkUrl(raw: string, allowInsecure: boolean): URL {
 	const checked = parseProviderUrl(raw, allowInsecure);
@@ -110,18 +92,6 @@ function parseAnswer(text: string, contentType: string): Record<string, unknown>
 	}
 }
 
-function errorFrom(answer: Record<string, unknown>, status: number): TokenEndpointError {
-	const code =
-		typeof answer.error === 'string' && ERROR_CODE.test(answer.error) ? answer.error : undefined;
-	if (code && REVOKED_ERRORS.has(code)) return new TokenEndpointError('revoked', code);
-	return new TokenEndpointError('transient', code ? `${code} (HTTP ${status})` : `HTTP ${status}`);
-}
-
-function retryAfter(response: Response): number | undefined {
-	const value = Number(response.headers.get('retry-after'));
-	return Number.isFinite(value) && value > 0 ? Math.min(value, 86_400) : undefined;
-}
-
 /** Posts a grant to the token endpoint and returns the new tokens, or throws TokenEndpointError. */
 export async function requestToken(
 	endpoint: TokenEndpoint,
@@ -151,13 +121,21 @@ export async function requestToken(
 	}
 	const answer = parseAnswer(text, response.headers.get('content-type') ?? '');
 	if (response.status === 429)
-		throw new TokenEndpointError('transient', 'rate limited (HTTP 429)', retryAfter(response));
+		throw new TokenEndpointError(
+			'transient',
+			'rate limited (HTTP 429)',
+			retryAfter(response.headers),
+		);
 	if (response.status >= 500)
-		throw new TokenEndpointError('transient', `HTTP ${response.status}`, retryAfter(response));
+		throw new TokenEndpointError(
+			'transient',
+			`HTTP ${response.status}`,
+			retryAfter(response.headers),
+		);
 	if (!answer)
 		throw new TokenEndpointError('transient', `unreadable answer (HTTP ${response.status})`);
 	// some providers (Slack) answer 200 with {"ok": false, "error": ...}
 	if (response.status >= 300 || answer.error !== undefined || answer.ok === false)
-		throw errorFrom(answer, response.status);
+		throw errorFrom(answer, response.status, endpoint.errorCodes);
 	return tokenAnswerOf(answer, endpoint.answerRules);
 }

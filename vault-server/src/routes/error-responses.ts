@@ -44,7 +44,8 @@ const MEANINGS: Record<ErrorCode, string> = {
 	DATABASE_UNAVAILABLE: 'The database does not answer; try again shortly',
 	AUDIT_UNAVAILABLE: 'The audit row could not be written, so the answer was withheld',
 	REFRESH_FAILED:
-		'The token expired and the provider did not renew it; the stored token is unchanged',
+		"The token expired and the provider did not renew it (or refused the service's OAuth app); " +
+		'the stored token is unchanged. `Retry-After`, when present: when the vault tries again',
 	OAUTH_AUTHORIZATION_FAILED: 'The provider answered the sign-in with an error',
 	OAUTH_EXCHANGE_FAILED: 'The provider did not exchange the authorization code for tokens',
 };

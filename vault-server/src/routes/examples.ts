@@ -26,6 +26,8 @@ export const NEW_SERVICE = {
 	oauth_client_secret: 'example-client-secret',
 	authorization_params: { access_type: 'offline', prompt: 'consent' },
 	pkce: true,
+	reauth_error_codes: ['admin_policy_enforced'],
+	app_error_codes: ['deleted_client', 'disabled_client'],
 };
 
 export const SERVICE = {
@@ -51,6 +53,10 @@ export const SERVICE = {
 	prefer_user_token: false,
 	accounts_servers: [],
 	callback_params: {},
+	reauth_error_codes: NEW_SERVICE.reauth_error_codes,
+	app_error_codes: NEW_SERVICE.app_error_codes,
+	app_error: null,
+	app_error_at: null,
 	created_at: CREATED,
 	updated_at: UPDATED,
 };

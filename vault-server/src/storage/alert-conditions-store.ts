@@ -43,6 +43,16 @@ export function alertConditionsStore(db: Queryable) {
 			);
 		},
 
+		/** Services whose OAuth app the provider refused: one per service, not per connection. */
+		async servicesAppRefused() {
+			return db.query<Violation>(
+				`SELECT 'service/' || s.name AS subject, NULL AS client_id, s.name AS service,
+					jsonb_build_object('app_error', s.app_error, 'app_error_at', s.app_error_at,
+						'connections', (SELECT count(*)::int FROM connections k WHERE k.service = s.name)) AS details
+				 FROM services s WHERE s.app_error IS NOT NULL ORDER BY s.name`,
+			);
+		},
+
 		/** Kinds of critical error seen at least `threshold` times within the window. */
 		async criticalErrorsWithin(windowMs: number, threshold: number) {
 			return db.query<Violation>(

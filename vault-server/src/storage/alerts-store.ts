@@ -4,7 +4,8 @@ export type AlertRule =
 	| 'connection_expired'
 	| 'refresh_failing'
 	| 'connection_unused'
-	| 'critical_errors';
+	| 'critical_errors'
+	| 'service_app_refused';
 export type AlertStatus = 'open' | 'resolved';
 
 export interface AlertRow {

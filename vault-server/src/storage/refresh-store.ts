@@ -8,16 +8,25 @@ export interface ConnectionKey {
 	previous: Uint8Array;
 }
 
+/** How long a refused OAuth app keeps the background refresher away from its service's connections. */
+export const APP_REFUSAL_HOLD_SECONDS = 3600;
+
 /** The refresh bookkeeping of connections: what is due, and the outcome of each attempt. */
 export function refreshStore(db: Queryable) {
 	return {
-		/** Connections whose `next_refresh_at` has passed, oldest first (partial index on next_refresh_at). */
+		/**
+		 * Connections whose `next_refresh_at` has passed, oldest first (partial index on
+		 * next_refresh_at); not those of a service whose OAuth app the provider refused within the
+		 * hold (refresh-failure.ts): that is the service's problem, retried once the hold ends.
+		 */
 		async listDue(limit: number) {
 			return db.query<{ client_id: string; service: string }>(
 				`SELECT client_id, service FROM connections
 				 WHERE next_refresh_at <= now() AND next_refresh_at IS NOT NULL AND status = 'active'
+				   AND NOT EXISTS (SELECT 1 FROM services s WHERE s.name = connections.service
+				     AND s.app_error_at > now() - make_interval(secs => $2))
 				 ORDER BY next_refresh_at LIMIT $1`,
-				[limit],
+				[limit, APP_REFUSAL_HOLD_SECONDS],
 			);
 		},
 

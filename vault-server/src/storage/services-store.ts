@@ -29,12 +29,28 @@ export interface ServiceRow {
 	accounts_servers: string[];
 	/** Callback query parameters kept in the metadata: name -> whole-value pattern. */
 	callback_params: Record<string, string>;
+	/** A provider's own codes for "reconnect" and "OAuth app refused" (oauth/token-error.ts). */
+	reauth_error_codes: string[];
+	app_error_codes: string[];
+	/** Why the provider last refused the OAuth app itself; null while it is not refused. */
+	app_error: string | null;
+	app_error_at: Date | null;
 	created_at: Date;
 	updated_at: Date;
 }
 
 /** The columns a caller may set; the client secret arrives here already encrypted. */
-export type ServiceFields = Partial<Omit<ServiceRow, 'name' | 'created_at' | 'updated_at'>>;
+export type ServiceFields = Partial<
+	Omit<ServiceRow, 'name' | 'created_at' | 'updated_at' | 'app_error' | 'app_error_at'>
+>;
+
+/** Changing any of these changes the OAuth app the provider sees: a past refusal no longer holds. */
+export const OAUTH_APP_COLUMNS = [
+	'oauth_client_id',
+	'oauth_client_secret_ciphertext',
+	'oauth_token_url',
+	'token_auth_method',
+] as const satisfies readonly (keyof ServiceFields)[];
 
 const JSON_COLUMNS = new Set(['authorization_params', 'token_params', 'callback_params']);
 const ARRAY_COLUMNS = new Set(['answer_fields', 'accounts_servers']);
@@ -60,6 +76,8 @@ const SETTABLE = [
 	'prefer_user_token',
 	'accounts_servers',
 	'callback_params',
+	'reauth_error_codes',
+	'app_error_codes',
 ] as const satisfies readonly (keyof ServiceFields)[];
 
 function presentFields(fields: ServiceFields) {
@@ -96,6 +114,30 @@ export function servicesStore(db: Queryable) {
 				[name, ...present.map((field) => field.value)],
 			);
 			return rows[0];
+		},
+
+		/** The provider refused the service's OAuth app (`reason` names the code, never a secret). */
+		async recordAppError(name: string, reason: string) {
+			await db.query(`UPDATE services SET app_error = $2, app_error_at = now() WHERE name = $1`, [
+				name,
+				reason,
+			]);
+		},
+
+		/**
+		 * The service's OAuth app changed: forget its refusal, and end the backoff of its active
+		 * connections so the next fetch or background pass tries the new app at once.
+		 */
+		async clearAppError(name: string) {
+			await db.query(`UPDATE services SET app_error = NULL, app_error_at = NULL WHERE name = $1`, [
+				name,
+			]);
+			await db.query(
+				`UPDATE connections SET next_refresh_at = now(), updated_at = now()
+				 WHERE service = $1 AND status = 'active' AND refresh_failures > 0
+				   AND next_refresh_at > now()`,
+				[name],
+			);
 		},
 
 		async list() {

@@ -34,6 +34,20 @@ export interface ProviderControl {
 	omitAccessToken?: boolean;
 	/** authorization_code grants also get a refresh token the provider then accepts. */
 	codeRefreshToken?: boolean;
+	/** Every token call gets this answer (a provider's documented error answer); null: off. */
+	scripted?: ScriptedAnswer | null;
+	/** The answer to wrong client credentials (default 401 invalid_client); null: the default. */
+	clientRefusal?: ScriptedAnswer | null;
+	/** The OAuth app the provider accepts (default vault-app / vault-app-secret). */
+	clientId?: string;
+	clientSecret?: string;
+}
+
+/** An HTTP answer of the test provider's token endpoint, as a real provider gives it. */
+export interface ScriptedAnswer {
+	status: number;
+	headers?: Record<string, string>;
+	body: unknown;
 }
 
 /** The misbehaving OAuth2 provider of test/provider, running as a process of its own. */

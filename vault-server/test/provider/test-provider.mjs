@@ -9,6 +9,11 @@
 //                   instance_url, Slack's authed_user, a JSON-array scope, a CR/LF token_type...),
 //                   "omitAccessToken": bool (no top-level access_token, as a Slack user-scope install),
 //                   "codeRefreshToken": bool (authorization_code grants get a valid refresh token)}
+//                   "scripted": {status, headers, body}|null (every token call gets this answer, as a
+//                               real provider's documented error answer),
+//                   "clientRefusal": {status, headers, body}|null (the answer to wrong client
+//                               credentials; default 401 {"error": "invalid_client"}),
+//                   "clientId", "clientSecret" (the OAuth app it accepts)}
 //   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
 //   GET  /_stats                            {tokenCalls, grants: {...}}
 // Modes: ok, slow (answers after delayMs), error500, error429, error503, invalid_grant, garbage,
@@ -32,6 +37,8 @@ const state = {
 	codeRefreshToken: false,
 	clientId: 'vault-app',
 	clientSecret: 'vault-app-secret',
+	scripted: null,
+	clientRefusal: null,
 };
 const validRefreshTokens = new Set();
 const stats = { tokenCalls: 0, grants: {} };
@@ -79,6 +86,9 @@ async function token(req, res) {
 	stats.tokenCalls += 1;
 	const params = parseParams(req, await readBody(req));
 	stats.grants[params.grant_type] = (stats.grants[params.grant_type] ?? 0) + 1;
+	const answerWith = ({ status, headers = {}, body }) =>
+		json(res, status, body, { date: new Date().toUTCString(), ...headers });
+	if (state.scripted) return answerWith(state.scripted);
 	if (state.mode === 'hang') return;
 	if (state.mode === 'reset') return req.socket.destroy();
 	if (state.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, state.delayMs));
@@ -92,7 +102,10 @@ async function token(req, res) {
 		return res.end('<html>not json');
 	}
 	if (state.mode === 'error200') return json(res, 200, { ok: false, error: 'internal_error' });
-	if (!clientAuthenticated(req, params)) return json(res, 401, { error: 'invalid_client' });
+	if (!clientAuthenticated(req, params))
+		return state.clientRefusal
+			? answerWith(state.clientRefusal)
+			: json(res, 401, { error: 'invalid_client' });
 	if (state.mode === 'invalid_grant') return json(res, 400, { error: 'invalid_grant' });
 	if (
 		params.grant_type === 'refresh_token' &&

@@ -10,7 +10,7 @@ export interface AlertRuleDefinition {
 	violations(q: Queryable): Promise<Violation[]>;
 }
 
-/** The design's four alert rules, with their thresholds from the configuration. */
+/** The design's four alert rules, with their thresholds from the configuration, and the service rule. */
 export function alertRules(settings: AlertSettings): AlertRuleDefinition[] {
 	return [
 		{
@@ -36,6 +36,11 @@ export function alertRules(settings: AlertSettings): AlertRuleDefinition[] {
 					settings.criticalWindowMs,
 					settings.criticalErrors,
 				),
+		},
+		{
+			rule: 'service_app_refused',
+			title: "the provider refused the OAuth app's credentials",
+			violations: (q) => alertConditionsStore(q).servicesAppRefused(),
 		},
 	];
 }

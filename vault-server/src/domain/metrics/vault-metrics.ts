@@ -7,7 +7,13 @@ import { EXPIRING_WITHIN_HOURS } from '../monitoring.js';
 
 const CONNECTION_STATES = ['valid', 'expiring', 'expired', 'no_expiry', 'needs_reauth', 'disabled'];
 const TOKEN_STATES = ['valid', 'expiring', 'expired', 'no_expiry', 'revoked'];
-const RULES = ['connection_expired', 'refresh_failing', 'connection_unused', 'critical_errors'];
+const RULES = [
+	'connection_expired',
+	'refresh_failing',
+	'connection_unused',
+	'critical_errors',
+	'service_app_refused',
+];
 
 /**
  * The vault's Prometheus metrics, in a registry of their own per app. Labels are route templates,

@@ -11,6 +11,9 @@ import {
 	type RefreshResult,
 } from './refresh-connection.js';
 import { expiresWithin, inBackoff, isExpired, isRenewable } from './refresh-policy.js';
+import { appRefused, appRefusedReason } from './refresh-failure.js';
+import { servicesStore } from '../../storage/services-store.js';
+import { refreshStore } from '../../storage/refresh-store.js';
 
 export type RefreshTrigger = 'fetch' | 'background' | 'manual';
 
@@ -112,6 +115,9 @@ export class ConnectionRefresher {
 
 	#servable(connection: ConnectionRow, reason: string | null): ConnectionRow {
 		if (!isExpired(connection)) return connection;
+		const next = connection.next_refresh_at?.getTime();
+		// RFC 9110 §10.2.3: the caller may come back when the vault will try the provider again
+		const waitSeconds = inBackoff(connection) && next ? Math.ceil((next - Date.now()) / 1000) : 0;
 		throw new VaultError(
 			'REFRESH_FAILED',
 			`The token of '${connection.client_id}' for '${connection.service}' expired and could not be refreshed` +
@@ -119,6 +125,8 @@ export class ConnectionRefresher {
 				(connection.next_refresh_at
 					? `; next attempt after ${connection.next_refresh_at.toISOString()}`
 					: ''),
+			undefined,
+			waitSeconds > 0 ? waitSeconds : undefined,
 		);
 	}
 
@@ -129,12 +137,25 @@ export class ConnectionRefresher {
 		actor?: Actor,
 	): Promise<RefreshResult> {
 		const started = Date.now();
+		const serviceRow = await servicesStore(this.deps.db).get(service);
+		if (trigger !== 'manual' && appRefused(serviceRow)) {
+			// the service's problem, not the connection's: no provider call, nothing written
+			const connection = await refreshStore(this.deps.db).readForRefresh(clientId, service);
+			if (connection)
+				return {
+					outcome: 'failed',
+					connection,
+					reason: appRefusedReason(service, serviceRow.app_error),
+				};
+		}
 		const result = await refreshConnection(
 			this.deps,
 			clientId,
 			service,
 			this.#due[trigger],
 		).finally(() => this.deps.onSettled?.(clientId, service));
+		if (result.outcome === 'refreshed' && serviceRow?.app_error)
+			await servicesStore(this.deps.db).clearAppError(service);
 		if (result.outcome === 'not_due') return result;
 		this.deps.onOutcome?.(trigger, result.outcome);
 		const who = actor ?? BACKGROUND_ACTOR;

@@ -9,7 +9,8 @@ import { openRefreshToken, sealConnectionSecrets } from '../connection-secrets.j
 import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../../oauth/token-endpoint.js';
 import { parseScopeList } from '../../oauth/scopes.js';
-import { backoffUntil, inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
+import { inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
+import { recordRefreshFailure } from './refresh-failure.js';
 
 export type RefreshOutcome =
 	| 'refreshed'
@@ -136,16 +137,8 @@ export async function refreshConnection(
 			return { outcome: stored ? 'refreshed' : 'superseded', connection: await reread() };
 		} catch (error) {
 			if (!(error instanceof TokenEndpointError)) throw error;
-			if (error.kind === 'revoked') {
-				await store.markNeedsReauth(key, error.reason);
-				return { outcome: 'needs_reauth', connection: await reread(), reason: error.reason };
-			}
-			await store.recordFailure(
-				key,
-				error.reason,
-				backoffUntil(connection.refresh_failures + 1, error.retryAfterSeconds),
-			);
-			return { outcome: 'failed', connection: await reread(), reason: error.reason };
+			const failure = await recordRefreshFailure(q, key, connection, error);
+			return { ...failure, connection: await reread() };
 		}
 	});
 }

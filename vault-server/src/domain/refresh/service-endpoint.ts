@@ -66,5 +66,6 @@ export async function tokenEndpointFor(
 		timeoutMs: options.timeoutMs,
 		allowInsecure: options.allowInsecure,
 		answerRules: answerRulesOf(service),
+		errorCodes: { reauth: service.reauth_error_codes, app: service.app_error_codes },
 	};
 }

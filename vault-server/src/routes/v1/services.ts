@@ -7,12 +7,24 @@ import {
 	listServices,
 	updateService,
 } from '../../domain/services.js';
-import { NullableString, ServiceName, ServiceParams, Timestamp, documented } from '../schemas.js';
+import {
+	NullableString,
+	NullableTimestamp,
+	ServiceName,
+	ServiceParams,
+	Timestamp,
+	documented,
+} from '../schemas.js';
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { NEW_SERVICE, SERVICE } from '../examples.js';
 
 const Url = Type.String({ maxLength: 2048 });
 const NullableUrl = Type.Union([Url, Type.Null()]);
+/** A provider's error code (`error` or HubSpot `status`), or `AADSTS<number>` for Entra. */
+const ErrorCodes = Type.Array(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), {
+	maxItems: 64,
+	uniqueItems: true,
+});
 const StringMap = Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 2048 }), {
 	maxProperties: 32,
 });
@@ -65,6 +77,8 @@ const serviceFields = {
 		Type.String({ minLength: 1, maxLength: 256 }),
 		{ maxProperties: 16, description: 'Callback parameters kept in the metadata: name -> pattern' },
 	),
+	reauth_error_codes: ErrorCodes,
+	app_error_codes: ErrorCodes,
 };
 
 const optional = <T extends Record<string, Parameters<typeof Type.Optional>[0]>>(fields: T) =>
@@ -106,6 +120,10 @@ const Service = Type.Object({
 	prefer_user_token: Type.Boolean(),
 	accounts_servers: Type.Array(Type.String()),
 	callback_params: Type.Record(Type.String(), Type.String()),
+	reauth_error_codes: Type.Array(Type.String()),
+	app_error_codes: Type.Array(Type.String()),
+	app_error: NullableString,
+	app_error_at: NullableTimestamp,
 	created_at: Timestamp,
 	updated_at: Timestamp,
 });
@@ -149,7 +167,10 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 				description:
 					'Adds a provider: its type, and for OAuth2 its endpoints and the OAuth app the vault ' +
 					'uses (client id, client secret stored encrypted). Provider URLs must be https unless ' +
-					'ALLOW_INSECURE_OAUTH_URLS is set. Fields left out take the defaults shown.',
+					'ALLOW_INSECURE_OAUTH_URLS is set. Fields left out take the defaults shown. ' +
+					"`reauth_error_codes` and `app_error_codes` add the provider's own token error codes " +
+					'(an `error` or `status` value, or `AADSTS<number>`) meaning "the client must reconnect" ' +
+					'and "the OAuth app is refused", on top of the RFC 6749 §5.2 defaults (docs/PROVIDERS.md).',
 				body: documented(CreateService, 'The new service', NEW_SERVICE),
 				response: {
 					201: documented(Service, 'The service, created', SERVICE),
@@ -198,7 +219,9 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 				summary: 'Update a service',
 				description:
 					'Changes the fields given (at least one); `null` clears a nullable field. Connections ' +
-					'keep working: the next refresh uses the new settings.',
+					'keep working: the next refresh uses the new settings. Changing the OAuth app ' +
+					'(`oauth_client_id`, `oauth_client_secret`, `oauth_token_url`, `token_auth_method`) ' +
+					"clears `app_error` and ends the backoff of the service's connections.",
 				params: ServiceParams,
 				body: documented(PatchService, 'The fields to change', { refresh_lead_seconds: 600 }),
 				response: {
