@@ -546,6 +546,31 @@ CREATE TRIGGER services_announce_change
 
 INSERT INTO schema_migrations (version, name) VALUES (7, 'fetch_cache_notify');
 
+-- 0011_link_revocation_bootstrap
+-- Otobot Vault: connect links can be revoked, and the bootstrap admin token is minted once.
+
+-- A revoked link opens nothing and completes nothing. Why it was revoked: 'revoked' (an admin
+-- asked), 'connection_deleted' or 'connection_stored' (its connection was deleted or replaced).
+ALTER TABLE connect_links ADD COLUMN revoked_at timestamptz;
+ALTER TABLE connect_links ADD COLUMN revoked_reason text;
+-- GET /v1/connect-links pages newest first by (created_at, id)
+CREATE INDEX connect_links_created ON connect_links (created_at, id);
+
+-- One row once the vault has minted its bootstrap admin token (or found admin tokens already
+-- there): a later start with no admin token left mints nothing, so revoking the last admin token
+-- is not undone by a restart.
+CREATE TABLE vault_bootstrap (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	-- the token minted (its id, never its value); NULL when admin tokens already existed
+	admin_token_id uuid,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+-- a database that already holds an admin token, active or revoked, was bootstrapped already
+INSERT INTO vault_bootstrap (admin_token_id)
+SELECT NULL WHERE EXISTS (SELECT 1 FROM api_tokens WHERE scope = 'admin');
+
+INSERT INTO schema_migrations (version, name) VALUES (11, 'link_revocation_bootstrap');
+
 -- 0013_service_error_codes
 -- Otobot Vault: how each service's token endpoint says no (docs/PROVIDERS.md).
 --
@@ -605,5 +630,57 @@ ALTER TABLE alerts ADD CONSTRAINT alerts_rule_check CHECK (rule IN (
 	'service_app_refused'));
 
 INSERT INTO schema_migrations (version, name) VALUES (13, 'service_error_codes');
+
+-- 0014_provider_answers
+-- What a token answer carries beside the token, and regional authorization servers, as data on
+-- each service (with the catalog's defaults), so no code names a provider.
+--
+--   answer_fields     non-secret fields of token answers kept in the connection's metadata, as
+--                     dotted paths into the JSON answer ('instance_url', 'team.id'); each answer
+--                     that carries one updates it (connect flow and every refresh)
+--   user_token_field  an object of the answer that may carry a user token (Slack's
+--                     'authed_user'): used when the answer has no top-level access_token, or
+--                     always when prefer_user_token; the other token is not kept
+--   accounts_servers  origins a callback's `accounts-server` may name (Zoho's data centres); the
+--                     code is exchanged, and the connection refreshed, at that origin + the path
+--                     of oauth_token_url. Empty: a callback's accounts-server is ignored.
+--   callback_params   callback query parameters kept in the metadata: name -> the pattern its
+--                     value must match (a whole-value regular expression); a callback whose value
+--                     does not match is refused before the code is exchanged
+
+ALTER TABLE services
+	ADD COLUMN answer_fields text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN user_token_field text,
+	ADD COLUMN prefer_user_token boolean NOT NULL DEFAULT false,
+	ADD COLUMN accounts_servers text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN callback_params jsonb NOT NULL DEFAULT '{}';
+
+-- the accounts server the connection was made at (one of its service's accounts_servers)
+ALTER TABLE connections ADD COLUMN accounts_server text;
+
+-- Catalog defaults, only on rows still at the column defaults (an operator's own settings stay).
+-- Each from the provider's documentation of its token answer; docs/PROVIDERS.md lists them.
+UPDATE services SET answer_fields = '{instance_url,id}'
+	WHERE name = 'salesforce' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{team.id,team.name,enterprise.id,app_id,bot_user_id,authed_user.id}',
+		user_token_field = 'authed_user'
+	WHERE name = 'slack' AND answer_fields = '{}' AND user_token_field IS NULL;
+UPDATE services SET answer_fields = '{workspace_id,workspace_name,bot_id}'
+	WHERE name = 'notion' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{account_id,team_id}'
+	WHERE name = 'dropbox' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{api_domain}'
+	WHERE name = 'pipedrive' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{owner,organization}'
+	WHERE name = 'calendly' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{x_refresh_token_expires_in}',
+		callback_params = '{"realmId": "[0-9]{1,32}"}'
+	WHERE name = 'quickbooks' AND answer_fields = '{}' AND callback_params = '{}';
+UPDATE services SET answer_fields = '{api_domain}',
+		callback_params = '{"location": "[a-z]{2,3}"}',
+		accounts_servers = '{https://accounts.zoho.com,https://accounts.zoho.eu,https://accounts.zoho.in,https://accounts.zoho.com.au,https://accounts.zoho.jp,https://accounts.zohocloud.ca,https://accounts.zoho.sa,https://accounts.zoho.uk,https://accounts.zoho.com.cn}'
+	WHERE name = 'zoho' AND answer_fields = '{}' AND callback_params = '{}' AND accounts_servers = '{}';
+
+INSERT INTO schema_migrations (version, name) VALUES (14, 'provider_answers');
 
 COMMIT;
