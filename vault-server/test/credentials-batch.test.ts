@@ -48,6 +48,16 @@ describe.each(backends())('credential batch on %s', (backend) => {
 			 FROM audit_log WHERE execution_id = $1 ORDER BY id`,
 			[executionId],
 		);
+	/** otobot_vault_credential_fetches_total by outcome, as /metrics shows it. */
+	const fetchMetrics = async () => {
+		const text = (await inject({ url: '/metrics', headers: asAdmin })).body;
+		const counts: Record<string, number> = {};
+		for (const [, outcome, value] of text.matchAll(
+			/^otobot_vault_credential_fetches_total\{outcome="(\w+)"\} (\d+)$/gm,
+		))
+			counts[outcome!] = Number(value);
+		return counts;
+	};
 	const newReadToken = async (clients?: string[]) =>
 		(
 			(
@@ -88,8 +98,12 @@ describe.each(backends())('credential batch on %s', (backend) => {
 			{ client_id: 'globex', service: 'crm' },
 			{ client_id: 'acme', service: 'openai' },
 		];
+		const fetchesBefore = await fetchMetrics();
 		const answer = await batch(pairs);
 		expect(answer.statusCode).toBe(200);
+		const fetchesAfter = await fetchMetrics();
+		expect(fetchesAfter.ok! - (fetchesBefore.ok ?? 0)).toBe(2);
+		expect(fetchesAfter.CLIENT_NOT_FOUND! - (fetchesBefore.CLIENT_NOT_FOUND ?? 0)).toBe(1);
 		const results = answer.json().results as BatchResult[];
 		expect(results.map((item) => [item.client_id, item.service, item.status])).toEqual([
 			['acme', 'openai', 200],

@@ -97,6 +97,7 @@ const credentialsBatch: FastifyPluginAsyncTypebox = async (fastify) => {
 			const usedTokenId = request.actor?.source === 'database' ? request.actor.id : undefined;
 			const rows = results.map((item) => {
 				if (item.status >= 500) request.log.error({ code: item.error?.code }, 'batch pair failed');
+				fastify.metrics.credentialFetches.inc({ outcome: item.error?.code ?? 'ok' });
 				return fastify.audit.record({
 					entry: {
 						...base,
