@@ -22,6 +22,8 @@ export interface ContextOptions {
 	executionId?: string;
 	/** Shortens the node's request timeout, so a test of a hanging vault takes milliseconds. */
 	maxTimeoutMs?: number;
+	/** Collects every request the node sends (method and URL), to count them. */
+	requests?: string[];
 }
 
 /** Resolves `={{$credentials.x}}`-style templates the way n8n does for these simple cases. */
@@ -41,9 +43,14 @@ export async function httpRequest(options: IHttpRequestOptions, maxTimeoutMs = I
 	let response: Response;
 	let text: string;
 	try {
+		const json = options.body !== undefined && options.json;
 		response = await fetch(options.url, {
 			method: options.method ?? 'GET',
-			headers: options.headers as Record<string, string>,
+			headers: {
+				...(options.headers as Record<string, string>),
+				...(json ? { 'content-type': 'application/json' } : {}),
+			},
+			body: json ? JSON.stringify(options.body) : undefined,
 			signal: timeout ? AbortSignal.timeout(timeout) : undefined,
 		});
 		text = await response.text();
@@ -138,8 +145,14 @@ export function executeContext(options: ContextOptions): IExecuteFunctions {
 			return typeof value === 'function' ? (value as (i: number) => unknown)(itemIndex) : value;
 		},
 		helpers: {
-			httpRequestWithAuthentication: async (_type: string, request: IHttpRequestOptions) =>
-				await httpRequestWithAuthentication(options.credential, request, options.maxTimeoutMs),
+			httpRequestWithAuthentication: async (_type: string, request: IHttpRequestOptions) => {
+				options.requests?.push(`${request.method ?? 'GET'} ${request.url}`);
+				return await httpRequestWithAuthentication(
+					options.credential,
+					request,
+					options.maxTimeoutMs,
+				);
+			},
 		},
 	};
 	return context as unknown as IExecuteFunctions;

@@ -32,16 +32,20 @@ export interface RealVault {
 
 /**
  * Starts the real vault (vault-server/dist/cli.js) on its own database with the test data of
- * test-n8n/lib/seed.mjs, plus an API-key service `my-crm` for the "Other" service case.
+ * test-n8n/lib/seed.mjs, plus an API-key service `my-crm` for the "Other" service case; `env`
+ * adds to the vault's environment (e.g. a short RATE_LIMIT_WINDOW).
  */
-export async function startRealVault(databaseName: string): Promise<RealVault> {
+export async function startRealVault(
+	databaseName: string,
+	env: Record<string, string> = {},
+): Promise<RealVault> {
 	const workDir = mkdtempSync(join(tmpdir(), `${databaseName}-`));
 	const testApi = await startTestApi();
 	const vault = await startVault({
 		workDir,
 		databaseName,
 		log: () => {},
-		env: { ALLOW_INSECURE_OAUTH_URLS: 'true' },
+		env: { ALLOW_INSECURE_OAUTH_URLS: 'true', ...env },
 	});
 	await seedVault(vault, testApi);
 	await vault.admin('POST', '/v1/services', {

@@ -2,6 +2,7 @@ import type { LoadResult } from './processes.js';
 import type { RefresherScale } from './refresher-scale.js';
 import { describeRewrap, type RewrapUnderLoad } from './rewrap-under-load.js';
 import { describeMemory, type MemoryGrowth } from './memory-growth.js';
+import { describeBatchVsSingle, type BatchVsSingle } from './batch-vs-single.js';
 
 export interface RoundResult {
 	round: number;
@@ -33,6 +34,7 @@ export interface BenchReport {
 	refresherScale?: RefresherScale;
 	rewrap?: RewrapUnderLoad;
 	memory?: MemoryGrowth;
+	batchVsSingle?: BatchVsSingle;
 }
 
 const fixed = (value: number, digits = 0) => value.toFixed(digits);
@@ -79,5 +81,6 @@ export function renderResults(report: BenchReport): string {
 	if (report.refresherScale) lines.push(refresherScaleLine(report.refresherScale));
 	if (report.rewrap) lines.push(describeRewrap(report.rewrap));
 	if (report.memory) lines.push(describeMemory(report.memory));
+	if (report.batchVsSingle) lines.push(describeBatchVsSingle(report.batchVsSingle));
 	return `${lines.join('\n')}\n`;
 }

@@ -15,6 +15,7 @@ import { measureRefresherDrain } from './refresher-drain.js';
 import { measureRefresherScale } from './refresher-scale.js';
 import { measureRewrapUnderLoad, describeRewrap } from './rewrap-under-load.js';
 import { measureMemoryGrowth, describeMemory } from './memory-growth.js';
+import { measureBatchVsSingle, describeBatchVsSingle } from './batch-vs-single.js';
 import type { PhaseSetup } from './phase-setup.js';
 import { refresherScaleLine, renderResults, type RoundResult } from './results.js';
 
@@ -22,7 +23,8 @@ import { refresherScaleLine, renderResults, type RoundResult } from './results.j
  * `npm run bench`: the vault's credential fetch against a bare lookup+decrypt baseline, side by
  * side on this machine, alternating rounds so drift hits both alike. Loopback only, bounded.
  * --skip-extras: the rounds only; --skip-memory: all but the million-fetch RSS phase;
- * --only refresher-scale,rewrap,memory: just those phases (any of them), printed, RESULTS.md left alone.
+ * --only refresher-scale,rewrap,memory,batch: just those phases (any of them), printed, RESULTS.md
+ * left alone.
  */
 const { values: args } = parseArgs({
 	options: {
@@ -102,7 +104,7 @@ const phaseSetup: PhaseSetup = {
 	createDatabase,
 };
 if (args.only !== undefined) {
-	const phases = ['refresher-scale', 'rewrap', 'memory'];
+	const phases = ['refresher-scale', 'rewrap', 'memory', 'batch'];
 	const only = args.only.split(',');
 	if (only.some((phase) => !phases.includes(phase)))
 		throw new Error(`--only takes a comma-separated list of ${phases.join(', ')}`);
@@ -110,6 +112,8 @@ if (args.only !== undefined) {
 	if (only.includes('rewrap'))
 		console.log(describeRewrap(await measureRewrapUnderLoad(phaseSetup)));
 	if (only.includes('memory')) console.log(describeMemory(await measureMemoryGrowth(phaseSetup)));
+	if (only.includes('batch'))
+		console.log(describeBatchVsSingle(await measureBatchVsSingle(phaseSetup)));
 	process.exit(0);
 }
 
@@ -195,6 +199,7 @@ let drain: Awaited<ReturnType<typeof measureRefresherDrain>> | undefined;
 let refresherScale: Awaited<ReturnType<typeof measureRefresherScale>> | undefined;
 let rewrap: Awaited<ReturnType<typeof measureRewrapUnderLoad>> | undefined;
 let memory: Awaited<ReturnType<typeof measureMemoryGrowth>> | undefined;
+let batchVsSingle: Awaited<ReturnType<typeof measureBatchVsSingle>> | undefined;
 if (!args['skip-extras']) {
 	console.log('Embedded PGlite backend ...');
 	const dataDir = mkdtempSync(join(tmpdir(), 'otobot-bench-pglite-'));
@@ -229,6 +234,8 @@ if (!args['skip-extras']) {
 
 	console.log('Key rewrap of 100,000 ciphertexts while fetches run ...');
 	rewrap = await measureRewrapUnderLoad(phaseSetup);
+	console.log('1,300 credentials through the batch route and through single fetches ...');
+	batchVsSingle = await measureBatchVsSingle(phaseSetup);
 	if (!args['skip-memory']) {
 		console.log('Vault RSS over a million fetches ...');
 		memory = await measureMemoryGrowth(phaseSetup);
@@ -261,6 +268,7 @@ const report = renderResults({
 	refresherScale,
 	rewrap,
 	memory,
+	batchVsSingle,
 });
 writeFileSync(RESULTS, report);
 console.log(report);

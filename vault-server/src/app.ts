@@ -24,6 +24,7 @@ import clientRoutes from './routes/v1/clients.js';
 import serviceRoutes from './routes/v1/services.js';
 import connectionRoutes from './routes/v1/connections.js';
 import credentialRoutes from './routes/v1/credentials.js';
+import credentialBatchRoutes from './routes/v1/credentials-batch.js';
 import tokenRoutes from './routes/v1/tokens.js';
 import auditRoutes from './routes/v1/audit.js';
 import connectLinkRoutes from './routes/v1/connect-links.js';
@@ -119,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 			await v1.register(serviceRoutes, { allowInsecureUrls: config.allowInsecureOAuthUrls });
 			await v1.register(connectionRoutes);
 			await v1.register(credentialRoutes);
+			await v1.register(credentialBatchRoutes);
 			await v1.register(tokenRoutes);
 			await v1.register(auditRoutes);
 			await v1.register(connectLinkRoutes);

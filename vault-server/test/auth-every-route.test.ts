@@ -11,6 +11,7 @@ import { INTERNAL_TOKEN, bearer, startTestVault, type TestVault } from './helper
 const READ_ROUTES = new Set([
 	'GET /v1/credentials/{client_id}/{service}',
 	'POST /v1/credentials/{client_id}/{service}/refresh',
+	'POST /v1/credentials/batch',
 	'GET /v1/clients/{client_id}/connections',
 	'GET /v1/clients/{client_id}/connections/{service}',
 ]);

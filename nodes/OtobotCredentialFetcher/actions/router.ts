@@ -7,8 +7,9 @@ import {
 } from 'n8n-workflow';
 
 import { checkVaultUrl, readVaultCredential } from '../../../shared/vaultCredential';
-import { CREDENTIAL_TYPE, VaultClient } from '../transport';
+import { CREDENTIAL_TYPE, DEFAULT_MAX_RATE_LIMIT_WAIT_MS, VaultClient } from '../transport';
 import { CREDENTIAL_NAME } from '../transport/vaultErrors';
+import { BATCHED_OPERATIONS, prefetchCredentials } from './batchFetch';
 import * as credential from './credential/Credential.resource';
 import type { OperationExecute } from './operation';
 import type { TargetDefaults } from './target';
@@ -45,7 +46,13 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	}
 
 	const { vaultUrl, defaults } = await readCredential(this);
-	const context = { vault: new VaultClient(this, vaultUrl), defaults };
+	const maxWaitSeconds = this.getNodeParameter(
+		'maxRateLimitWait',
+		0,
+		DEFAULT_MAX_RATE_LIMIT_WAIT_MS / 1000,
+	) as number;
+	const context = { vault: new VaultClient(this, vaultUrl, maxWaitSeconds * 1000), defaults };
+	if (BATCHED_OPERATIONS.has(operation)) await prefetchCredentials(this, context);
 	const items = this.getInputData();
 	const returnData: INodeExecutionData[] = [];
 

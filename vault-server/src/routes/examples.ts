@@ -217,3 +217,26 @@ export const MONITORING = {
 };
 
 export const HEALTHY = { status: 'ok', database: 'ok', version: '0.1.0' };
+
+export const CREDENTIAL_BATCH_REQUEST = {
+	pairs: [
+		{ client_id: 'acme', service: 'google' },
+		{ client_id: 'globex', service: 'google' },
+	],
+};
+
+export const CREDENTIAL_BATCH = {
+	results: [
+		{ client_id: 'acme', service: 'google', status: 200, credential: CREDENTIAL },
+		{
+			client_id: 'globex',
+			service: 'google',
+			status: 404,
+			error: {
+				statusCode: 404,
+				code: 'CONNECTION_NOT_FOUND',
+				message: "Client 'globex' has no connection to 'google'",
+			},
+		},
+	],
+};

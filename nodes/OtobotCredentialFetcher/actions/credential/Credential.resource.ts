@@ -42,6 +42,16 @@ export const description: INodeProperties[] = [
 		],
 		default: 'getCredentials',
 	},
+	{
+		displayName: 'Max Wait on Rate Limit',
+		name: 'maxRateLimitWait',
+		type: 'number',
+		typeOptions: { minValue: 0 },
+		displayOptions: { show: { resource: ['credential'] } },
+		default: 120,
+		description:
+			"Seconds the node may wait for one vault request when the vault answers 429 (its token's per-minute budget is spent) with Retry-After; it then carries on. Past this the items fail with RATE_LIMITED.",
+	},
 	...getAccessToken.description,
 	...getCredentials.description,
 	...listConnections.description,

@@ -6,6 +6,8 @@ import type { AuditEntry } from '../../storage/audit-store.js';
 declare module 'fastify' {
 	interface FastifyInstance {
 		audit: AuditWriter;
+		/** The audit row of a request as it stands: a route writing rows of its own starts from it. */
+		auditEntryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry;
 	}
 	interface FastifyRequest {
 		/** What the handler adds to its audit row (never a secret). */
@@ -74,6 +76,7 @@ export default fp(
 			fastify.metrics.auditWrite.observe({ result: ok ? 'ok' : 'failed' }, seconds),
 		);
 		fastify.decorate('audit', writer);
+		fastify.decorate('auditEntryOf', entryOf);
 		fastify.addHook('onClose', async () => {
 			await writer.drain();
 			await auditDb.close();

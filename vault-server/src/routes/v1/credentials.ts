@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { VaultError } from '../../errors.js';
 import { loadConnectionForFetch, revealCredential } from '../../domain/connections.js';
 import { FetchLookups } from '../../domain/fetch-lookups.js';
+import { fetchCredential } from '../../domain/credential-fetch.js';
 import {
 	ConnectionParams,
 	Metadata,
@@ -13,7 +14,7 @@ import {
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { CREDENTIAL } from '../examples.js';
 
-const Credential = Type.Object({
+export const Credential = Type.Object({
 	client_id: Type.String(),
 	service: Type.String(),
 	type: Type.String(),
@@ -31,6 +32,7 @@ const Credential = Type.Object({
 /** The route n8n calls on every execution: a client's current credential for a service. */
 const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 	const lookups = new FetchLookups(fastify.db, fastify.fetchCache);
+	const fetchDeps = { lookups, refresher: fastify.refresher, keyring: fastify.keyring };
 
 	fastify.get(
 		'/credentials/:client_id/:service',
@@ -89,9 +91,7 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 			if (includeRefreshToken && request.actor?.scope !== 'admin') {
 				throw new VaultError('FORBIDDEN', 'include_refresh_token needs an admin token');
 			}
-			const stored = await loadConnectionForFetch(lookups, clientId, service);
-			const connection = await fastify.refresher.freshForFetch(stored, request.actor);
-			const credential = await revealCredential(fastify.keyring, connection, {
+			const credential = await fetchCredential(fetchDeps, clientId, service, request.actor, {
 				includeRefreshToken,
 			});
 			request.auditNote = {
