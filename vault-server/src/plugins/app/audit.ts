@@ -70,7 +70,7 @@ export default fp(
 		// pooled connection, and the backend they wake is one already busy with the last one
 		// (npm run bench: about 8 % more fetches per second than through the pool)
 		const auditDb = fastify.db.withOwnConnection();
-		const writer = new AuditWriter(auditDb, (seconds, ok) =>
+		const writer = new AuditWriter(auditDb, fastify.keyring, (seconds, ok) =>
 			fastify.metrics.auditWrite.observe({ result: ok ? 'ok' : 'failed' }, seconds),
 		);
 		fastify.decorate('audit', writer);
