@@ -199,7 +199,7 @@ describe.each(backends())('audit log on %s', (backend) => {
 });
 
 describe.runIf(hasTestPostgres('the audit verify CLI checks'))('otobot-vault audit verify', () => {
-	it('exits 0 on an intact log and 1 naming the row after an edit', async () => {
+	it('exits 0 on an intact log, 1 naming the row after an edit or a tail cut below the exported head', async () => {
 		const database = await createPostgresDatabase();
 		const vault = await startTestVault('pglite');
 		try {
@@ -221,6 +221,28 @@ describe.runIf(hasTestPostgres('the audit verify CLI checks'))('otobot-vault aud
 			const ok = await runCli(['audit', 'verify'], env);
 			expect(ok.code).toBe(0);
 			expect(ok.stdout).toContain('Audit log OK: 5 rows');
+			const head = await runCli(['audit', 'head'], env);
+			expect(head.code).toBe(0);
+			expect(head.stdout.trim()).toMatch(/^5:[0-9a-f]{64}$/);
+			const exported = head.stdout.trim();
+			expect(JSON.parse((await runCli(['audit', 'head', '--json'], env)).stdout)).toEqual({
+				id: 5,
+				hash: exported.slice(2),
+			});
+			expect((await runCli(['audit', 'verify', '--expect-head', exported], env)).code).toBe(0);
+			expect((await runCli(['audit', 'verify', '--expect-head', '5:abc'], env)).code).toBe(2);
+			// the tail deleted and the head moved back, triggers off: a valid shorter chain
+			await db.transaction(async (tx) => {
+				await tx.query('SET LOCAL session_replication_role = replica');
+				await tx.query('DELETE FROM audit_log WHERE id > 3');
+				await tx.query(
+					`UPDATE audit_chain_head SET last_id = 3, last_hash = (SELECT hash FROM audit_log WHERE id = 3)`,
+				);
+			});
+			expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
+			const truncated = await runCli(['audit', 'verify', '--expect-head', exported], env);
+			expect(truncated.code).toBe(1);
+			expect(truncated.stderr).toContain('TAMPERED at row 4');
 			await db.transaction(async (tx) => {
 				await tx.query('SET LOCAL session_replication_role = replica');
 				await tx.query(`UPDATE audit_log SET actor_name = 'someone else' WHERE id = 3`);
