@@ -183,9 +183,9 @@ describe.each(backends())('keyed audit chain on %s', (backend) => {
 		let removed: number | undefined;
 		await db
 			.transaction(async (tx) => {
-				[{ removed }] = await tx.query<{ removed: number }>(
-					'SELECT audit_remove_before(6)::int AS removed',
-				);
+				removed = (
+					await tx.query<{ removed: number }>('SELECT audit_remove_before(6)::int AS removed')
+				)[0]!.removed;
 				verdict = await verify(tx);
 				await expect(tx.query('DELETE FROM audit_checkpoints')).rejects.toThrow(/append-only/);
 				throw ROLLBACK;

@@ -1,4 +1,4 @@
-import type { Database } from '../storage/database.js';
+import type { Database, Queryable } from '../storage/database.js';
 import type { AuditEntry } from '../storage/audit-store.js';
 import { auditContent } from './audit-chain.js';
 import { AuditChainAppender, type AuditChainKeySource } from './audit-chain-appender.js';
@@ -68,6 +68,17 @@ export class AuditWriter {
 	/** Resolves once the row is committed; rejects when it could not be. */
 	record(record: AuditRecord): Promise<void> {
 		return this.#batcher.add(record);
+	}
+
+	/**
+	 * Appends one row inside the caller's transaction `tx` (an admin write's own), bypassing the
+	 * group commit: the row commits with the write or neither does. Rejects when it cannot.
+	 */
+	async recordInTransaction(tx: Queryable, record: AuditRecord): Promise<void> {
+		await this.#chain.append(tx, [auditContent(record.entry)], {
+			connections: [],
+			tokens: record.usedTokenId ? [record.usedTokenId] : [],
+		});
 	}
 
 	/** Waits until every queued row is written (or failed). */
