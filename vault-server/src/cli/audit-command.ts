@@ -46,6 +46,12 @@ export async function auditVerifyCommand(
 			console.log(
 				`Audit log OK: ${verdict.rows} rows${from}, chain head ${verdict.headId}:${verdict.headHash || '(empty)'}`,
 			);
+			if (verdict.unkeyedRows > 0) {
+				console.log(
+					`${verdict.unkeyedRows} of them predate the keyed chain (SHA-256 only, migration 0009): ` +
+						'only a head kept outside the database proves they were not rewritten.',
+				);
+			}
 			if (expectHead && !verdict.expectedHeadChecked) {
 				console.log(`The exported head ${expectHead.id} was removed by retention: not compared.`);
 			} else if (expectHead) {

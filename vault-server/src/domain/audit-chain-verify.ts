@@ -30,6 +30,8 @@ export interface ChainVerdict {
 	checkpointId?: number;
 	/** Whether `expectHead` was compared (false when retention removed it). */
 	expectedHeadChecked?: boolean;
+	/** Rows verified with the unkeyed SHA-256 of before migration 0009 (weaker: say so). */
+	unkeyedRows: number;
 }
 
 const PAGE = 2000;
@@ -59,6 +61,7 @@ export async function verifyAuditChain(
 	let previousId = checkpoint?.id ?? 0;
 	let previousHash = checkpoint ? hex(checkpoint.hash) : '';
 	let rows = 0;
+	let unkeyedRows = 0;
 	let expectedHeadChecked: boolean | undefined;
 	function fail(id: number, kind: ChainProblem): ChainVerdict {
 		return {
@@ -68,6 +71,7 @@ export async function verifyAuditChain(
 			headHash: previousHash,
 			headId: previousId,
 			checkpointId: checkpoint?.id,
+			unkeyedRows,
 		};
 	}
 	// an exported head at or before the checkpoint: only the checkpoint itself can be compared
@@ -92,6 +96,7 @@ export async function verifyAuditChain(
 			previousId = row.id;
 			previousHash = stored;
 			rows += 1;
+			if (row.chain_key_version === null) unkeyedRows += 1;
 		}
 		if (page.length < PAGE) break;
 	}
@@ -107,5 +112,6 @@ export async function verifyAuditChain(
 		headId: previousId,
 		checkpointId: checkpoint?.id,
 		expectedHeadChecked,
+		unkeyedRows,
 	};
 }
