@@ -77,7 +77,7 @@ async function openScaleRig(options: ScaleOptions, tokenUrl: string, stored: num
 		ALLOW_INSECURE_OAUTH_URLS: 'true',
 	});
 	const vault = await openVault(config);
-	const audit = new AuditWriter(vault.db);
+	const audit = new AuditWriter(vault.db, vault.keyring);
 	const outcomes = new Map<string, number>();
 	const refresher = refresherFromConfig(config, {
 		db: vault.db,

@@ -12,6 +12,7 @@ import swaggerPlugin from './plugins/external/swagger.js';
 import rateLimitPlugin from './plugins/external/rate-limit.js';
 import authPlugin from './plugins/app/auth.js';
 import auditPlugin from './plugins/app/audit.js';
+import writeTransactionPlugin from './plugins/app/write-transaction.js';
 import refresherPlugin from './plugins/app/refresher.js';
 import alertLoopPlugin from './plugins/app/alert-loop.js';
 import fetchCachePlugin from './plugins/app/fetch-cache.js';
@@ -106,6 +107,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	});
 	await fastify.register(metricsPlugin);
 	await fastify.register(criticalErrorsPlugin);
+	await fastify.register(writeTransactionPlugin);
 	await fastify.register(auditPlugin);
 	await fastify.register(fetchCachePlugin);
 	await fastify.register(refresherPlugin);

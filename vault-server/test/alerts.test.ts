@@ -118,6 +118,12 @@ describe.each(backends())('alerts on %s', (backend) => {
 		const events = receiver.received.map((r) => JSON.parse(r.body));
 		expect(events.filter((e) => e.event === 'alert.opened')).toHaveLength(5);
 		expect(events.filter((e) => e.event === 'alert.resolved')).toHaveLength(4);
+		// each payload carries the audit chain's head, for a copy the database cannot rewrite
+		const [head] = await vault.database.db.query<{ id: number; hash: string }>(
+			`SELECT last_id AS id, encode(last_hash, 'hex') AS hash FROM audit_chain_head`,
+		);
+		expect(head!.id).toBeGreaterThan(0);
+		for (const event of events) expect(event.audit_head).toEqual(head);
 		for (const { headers, body } of receiver.received) {
 			const expected = createHmac('sha256', WEBHOOK_SECRET)
 				.update(`${headers['x-otobot-timestamp']}.${body}`)

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain, type ChainVerdict } from '../src/domain/audit-chain.js';
+import { verifyAuditChain, type ChainVerdict } from '../src/domain/audit-chain-verify.js';
+import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
+import type { Queryable } from '../src/storage/database.js';
 import type { Database } from '../src/storage/database.js';
 import { backends, createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
 import { runCli } from './helpers/cli.js';
@@ -15,13 +17,21 @@ import {
 
 const ROLLBACK = new Error('rolled back on purpose');
 
-/** The chain's verdict after one tampering statement, run in a transaction then rolled back. */
+/** The chain's verdict with the keys the test master key opens. */
+const verify = async (db: Queryable) =>
+	verifyAuditChain(db, await loadAuditChainKeys(db, Buffer.from(TEST_MASTER_KEY, 'hex')));
+
+/**
+ * The chain's verdict after one tampering statement, run in a transaction then rolled back. The
+ * append-only triggers are off for it, as a superuser can turn them off (`session_replication_role`).
+ */
 async function verdictAfter(db: Database, tamper: string, params: unknown[] = []) {
 	let verdict: ChainVerdict | undefined;
 	await db
 		.transaction(async (tx) => {
+			await tx.query('SET LOCAL session_replication_role = replica');
 			await tx.query(tamper, params);
-			verdict = await verifyAuditChain(tx);
+			verdict = await verify(tx);
 			throw ROLLBACK;
 		})
 		.catch((error: unknown) => {
@@ -152,7 +162,7 @@ describe.each(backends())('audit log on %s', (backend) => {
 				vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal }),
 			),
 		);
-		const verdict = await verifyAuditChain(vault.database.db);
+		const verdict = await verify(vault.database.db);
 		expect(verdict.ok).toBe(true);
 		expect(verdict.rows).toBe(await countRows(vault));
 	});
@@ -184,12 +194,12 @@ describe.each(backends())('audit log on %s', (backend) => {
 				`UPDATE audit_chain_head SET last_hash = sha256(last_hash) WHERE id = 1`,
 			),
 		).toMatchObject({ ok: false, problem: { id: at(-1) + 1, kind: 'head_mismatch' } });
-		expect(await verifyAuditChain(db)).toMatchObject({ ok: true, rows: rows.length });
+		expect(await verify(db)).toMatchObject({ ok: true, rows: rows.length });
 	});
 });
 
 describe.runIf(hasTestPostgres('the audit verify CLI checks'))('otobot-vault audit verify', () => {
-	it('exits 0 on an intact log and 1 naming the row after an edit', async () => {
+	it('exits 0 on an intact log, 1 naming the row after an edit or a tail cut below the exported head', async () => {
 		const database = await createPostgresDatabase();
 		const vault = await startTestVault('pglite');
 		try {
@@ -211,7 +221,32 @@ describe.runIf(hasTestPostgres('the audit verify CLI checks'))('otobot-vault aud
 			const ok = await runCli(['audit', 'verify'], env);
 			expect(ok.code).toBe(0);
 			expect(ok.stdout).toContain('Audit log OK: 5 rows');
-			await db.query(`UPDATE audit_log SET actor_name = 'someone else' WHERE id = 3`);
+			const head = await runCli(['audit', 'head'], env);
+			expect(head.code).toBe(0);
+			expect(head.stdout.trim()).toMatch(/^5:[0-9a-f]{64}$/);
+			const exported = head.stdout.trim();
+			expect(JSON.parse((await runCli(['audit', 'head', '--json'], env)).stdout)).toEqual({
+				id: 5,
+				hash: exported.slice(2),
+			});
+			expect((await runCli(['audit', 'verify', '--expect-head', exported], env)).code).toBe(0);
+			expect((await runCli(['audit', 'verify', '--expect-head', '5:abc'], env)).code).toBe(2);
+			// the tail deleted and the head moved back, triggers off: a valid shorter chain
+			await db.transaction(async (tx) => {
+				await tx.query('SET LOCAL session_replication_role = replica');
+				await tx.query('DELETE FROM audit_log WHERE id > 3');
+				await tx.query(
+					`UPDATE audit_chain_head SET last_id = 3, last_hash = (SELECT hash FROM audit_log WHERE id = 3)`,
+				);
+			});
+			expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
+			const truncated = await runCli(['audit', 'verify', '--expect-head', exported], env);
+			expect(truncated.code).toBe(1);
+			expect(truncated.stderr).toContain('TAMPERED at row 4');
+			await db.transaction(async (tx) => {
+				await tx.query('SET LOCAL session_replication_role = replica');
+				await tx.query(`UPDATE audit_log SET actor_name = 'someone else' WHERE id = 3`);
+			});
 			const tampered = await runCli(['audit', 'verify'], env);
 			expect(tampered.code).toBe(1);
 			expect(tampered.stderr).toContain('TAMPERED at row 3');

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, type Config } from '../config/config.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
 import { VERSION } from '../version.js';
-import { auditVerifyCommand } from './audit-command.js';
+import { auditHeadCommand, auditVerifyCommand } from './audit-command.js';
 import {
 	connectLinkCommand,
 	listConnectLinksCommand,
@@ -158,12 +158,20 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 		.argument('<id>', 'the token id, as `token list` shows', tokenId)
 		.action(run(revokeTokenCommand));
 
-	program
-		.command('audit')
-		.description("the audit log's hash chain")
+	const audit = program.command('audit').description("the audit log's keyed hash chain");
+	audit
 		.command('verify')
 		.description('recompute the hash chain; exit 1 naming the first edited or deleted row')
+		.option(
+			'--expect-head <ID:HASH>',
+			'a head kept outside the database (`audit head`): fail when it is missing or differs',
+		)
 		.action(run(auditVerifyCommand));
+	audit
+		.command('head')
+		.description("print the chain's newest id and hash (ID:HASH) to keep outside the database")
+		.addOption(json())
+		.action(run(auditHeadCommand));
 
 	const connectLink = program
 		.command('connect-link')

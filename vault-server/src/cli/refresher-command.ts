@@ -22,7 +22,7 @@ export async function refresherCommand(config: Config): Promise<number> {
 	const log = pino(loggerOptions(config.logLevel));
 	const vault = await openVault(config, { announce: (message) => log.warn(message) });
 	const keyringReload = startKeyringReload(vault.keyring, config.keyringReloadMs, log);
-	const audit = new AuditWriter(vault.db);
+	const audit = new AuditWriter(vault.db, vault.keyring);
 	const refresher = refresherFromConfig(config, {
 		db: vault.db,
 		keyring: vault.keyring,

@@ -65,11 +65,20 @@ async function checkEverything(config: Config, report: Report): Promise<number |
 		answer.checks.forEach(report);
 		return answer.connections;
 	}
-	const audit = new AuditWriter(db);
+	// the diagnostics open the keyring; the audit rows are chained with its key
+	let opened: Keyring | undefined;
+	const audit = new AuditWriter(db, {
+		auditChainKey: () => {
+			if (!opened) throw new Error('the keyring is not open yet');
+			return opened.auditChainKey();
+		},
+	});
 	try {
 		const log = pino({ ...loggerOptions('warn') }, pino.destination(2));
-		const refresherFor = (keyring: Keyring) =>
-			refresherFromConfig(config, { db, keyring, audit, log });
+		const refresherFor = (keyring: Keyring) => {
+			opened = keyring;
+			return refresherFromConfig(config, { db, keyring, audit, log });
+		};
 		return (await runDiagnostics({ db, config, refresherFor }, report)).connections;
 	} finally {
 		await audit.drain();

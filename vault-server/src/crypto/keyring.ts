@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deriveAuditChainKey } from './audit-chain-key.js';
 import { DecryptionFailed } from './decryption-failed.js';
 import { KEY_LENGTH, keyVersionOf, open, seal } from './envelope.js';
 
@@ -63,6 +64,7 @@ export interface Sealed {
 export class Keyring {
 	#keys = new Map<number, Buffer>();
 	#active = 0;
+	#chainKey: { version: number; key: Buffer } | undefined;
 
 	private constructor(
 		private readonly keys: KeyLoader,
@@ -105,6 +107,19 @@ export class Keyring {
 		}
 		this.#keys = keys;
 		this.#active = active;
+	}
+
+	/**
+	 * The audit chain's HMAC key, derived from the active data key (crypto/audit-chain-key.ts),
+	 * with that key's version, which each audit row records.
+	 */
+	auditChainKey(): { version: number; key: Buffer } {
+		if (this.#chainKey?.version !== this.#active) {
+			const dataKey = this.#keys.get(this.#active);
+			if (!dataKey) throw new Error('The vault has no active data key');
+			this.#chainKey = { version: this.#active, key: deriveAuditChainKey(dataKey) };
+		}
+		return this.#chainKey;
 	}
 
 	encrypt(plaintext: string | Uint8Array, context: string): Sealed {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../storage/database.js';
-import { auditStore, type AuditEntry } from '../storage/audit-store.js';
+import type { AuditEntry } from '../storage/audit-store.js';
 
 const CONTENT_FIELDS = [
 	'occurred_at',
@@ -50,56 +49,12 @@ export function auditContent(row: AuditEntry): string {
 }
 
 /**
- * SHA-256 of "<previous hash in hex>\n<id>\n<content>": what the database computes when it
- * writes the row (audit_append_contents, sql/migrations/0006_audit_append_contents.sql).
+ * SHA-256 of "<previous hash in hex>\n<id>\n<content>": the unkeyed hash of the rows written
+ * before the keyed chain (sql/migrations/0006 computed it; 0009 replaced it by an HMAC,
+ * crypto/audit-chain-key.ts). The verifier still checks those rows with it.
  */
 export function hashAuditRow(prevHashHex: string, row: AuditEntry & { id: number }): string {
 	return createHash('sha256')
 		.update(`${prevHashHex}\n${row.id}\n${auditContent(row)}`)
 		.digest('hex');
-}
-
-export type ChainProblem = 'edited' | 'deleted' | 'head_mismatch';
-
-export interface ChainVerdict {
-	ok: boolean;
-	rows: number;
-	/** The first row found wrong, with what is wrong with it. */
-	problem?: { id: number; kind: ChainProblem };
-	headHash: string;
-}
-
-const PAGE = 2000;
-
-/** Walks the whole log in chain order and recomputes every hash. */
-export async function verifyAuditChain(db: Queryable): Promise<ChainVerdict> {
-	const store = auditStore(db);
-	let previousId = 0;
-	let previousHash = '';
-	let rows = 0;
-	for (;;) {
-		const page = await store.page(previousId, PAGE);
-		for (const row of page) {
-			const prev = Buffer.from(row.prev_hash).toString('hex');
-			const stored = Buffer.from(row.hash).toString('hex');
-			const verdict = (kind: ChainProblem): ChainVerdict => ({
-				ok: false,
-				rows,
-				problem: { id: row.id, kind },
-				headHash: previousHash,
-			});
-			if (row.id !== previousId + 1 || prev !== previousHash) return verdict('deleted');
-			if (hashAuditRow(prev, row) !== stored) return verdict('edited');
-			previousId = row.id;
-			previousHash = stored;
-			rows += 1;
-		}
-		if (page.length < PAGE) break;
-	}
-	const head = await store.readHead();
-	const headHash = head ? Buffer.from(head.last_hash).toString('hex') : '';
-	if (!head || head.last_id !== previousId || headHash !== previousHash) {
-		return { ok: false, rows, problem: { id: previousId + 1, kind: 'head_mismatch' }, headHash };
-	}
-	return { ok: true, rows, headHash };
 }

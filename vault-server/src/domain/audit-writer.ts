@@ -1,6 +1,7 @@
-import type { Database } from '../storage/database.js';
-import { auditStore, type AuditEntry } from '../storage/audit-store.js';
+import type { Database, Queryable } from '../storage/database.js';
+import type { AuditEntry } from '../storage/audit-store.js';
 import { auditContent } from './audit-chain.js';
+import { AuditChainAppender, type AuditChainKeySource } from './audit-chain-appender.js';
 import { MicroBatcher } from '../micro-batcher.js';
 
 export interface AuditRecord {
@@ -42,15 +43,18 @@ const connectionKey = (used: { clientId: string; service: string }) =>
 /**
  * Group commit for the audit log. Each request awaits its row's commit (fail closed); the rows of
  * concurrent requests share one statement. The chain head's row lock, taken on the server by
- * audit_append_contents, orders the writers of several processes.
+ * audit_append_keyed, orders the writers of several processes.
  */
 export class AuditWriter {
 	#batcher: MicroBatcher<AuditRecord, void>;
 	#recentConnections = new RecentUse();
 	#recentTokens = new RecentUse();
+	#chain: AuditChainAppender;
 
 	constructor(
 		private readonly db: Database,
+		/** The keyring: the rows are chained with the key derived from its active data key. */
+		keys: AuditChainKeySource,
 		/** Told how long each batch took to commit, and whether it did (metrics). */
 		private readonly observe?: (seconds: number, ok: boolean) => void,
 	) {
@@ -58,11 +62,23 @@ export class AuditWriter {
 			maxBatch: MAX_BATCH,
 			maxInFlight: MAX_IN_FLIGHT,
 		});
+		this.#chain = new AuditChainAppender(keys);
 	}
 
 	/** Resolves once the row is committed; rejects when it could not be. */
 	record(record: AuditRecord): Promise<void> {
 		return this.#batcher.add(record);
+	}
+
+	/**
+	 * Appends one row inside the caller's transaction `tx` (an admin write's own), bypassing the
+	 * group commit: the row commits with the write or neither does. Rejects when it cannot.
+	 */
+	async recordInTransaction(tx: Queryable, record: AuditRecord): Promise<void> {
+		await this.#chain.append(tx, [auditContent(record.entry)], {
+			connections: [],
+			tokens: record.usedTokenId ? [record.usedTokenId] : [],
+		});
 	}
 
 	/** Waits until every queued row is written (or failed). */
@@ -90,16 +106,21 @@ export class AuditWriter {
 			...new Set(records.flatMap((record) => (record.usedTokenId ? [record.usedTokenId] : []))),
 		]);
 		try {
-			// one statement, committed on its own: the database chains the rows (audit_append_contents)
-			await auditStore(this.db).append(
+			// one statement, committed on its own: the vault chains the rows (HMAC), the database
+			// appends them under the head's lock (audit_append_keyed)
+			await this.#chain.append(
+				this.db,
 				records.map(({ entry }) => auditContent(entry)),
-				connectionKeys.map((key) => {
-					const { clientId, service } = used.get(key)!;
-					return { client_id: clientId, service };
-				}),
-				tokenIds,
+				{
+					connections: connectionKeys.map((key) => {
+						const { clientId, service } = used.get(key)!;
+						return { client_id: clientId, service };
+					}),
+					tokens: tokenIds,
+				},
 			);
 		} catch (error) {
+			this.#chain.forgetHead();
 			this.#recentConnections.forget(connectionKeys);
 			this.#recentTokens.forget(tokenIds);
 			throw error;

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { AlertSettings } from '../../config/config.js';
 import type { Database } from '../../storage/database.js';
 import { alertsStore, type AlertRow } from '../../storage/alerts-store.js';
+import { auditStore } from '../../storage/audit-store.js';
 import { RULE_TITLES } from './alert-rules.js';
 import {
 	alertPayload,
@@ -85,9 +86,14 @@ export class AlertNotifier {
 			...this.delivery,
 		};
 		const kind = event === 'alert.opened' ? 'opened' : 'resolved';
+		const head = await auditStore(this.db).readHead();
+		const auditHead = {
+			id: head?.last_id ?? 0,
+			hash: head ? Buffer.from(head.last_hash).toString('hex') : '',
+		};
 		const ok = await deliverWebhook(
 			target,
-			alertPayload(event, alert, this.#titles[alert.rule]),
+			alertPayload(event, alert, this.#titles[alert.rule], auditHead),
 			`${alert.id}-${kind}`,
 			this.#stop.signal,
 		);

@@ -7,8 +7,17 @@ export type AlertEvent = 'alert.opened' | 'alert.resolved';
 export const SIGNATURE_HEADER = 'x-otobot-signature';
 export const TIMESTAMP_HEADER = 'x-otobot-timestamp';
 
-/** The JSON an alert webhook receives: the alert's public fields, never a secret. */
-export function alertPayload(event: AlertEvent, alert: AlertRow, title: string) {
+/**
+ * The JSON an alert webhook receives: the alert's public fields, never a secret, and the audit
+ * chain's head at sending time (`audit_head`: id and hex hash), so the receiver keeps a copy the
+ * database cannot rewrite (`otobot-vault audit verify --expect-head ID:HASH`).
+ */
+export function alertPayload(
+	event: AlertEvent,
+	alert: AlertRow,
+	title: string,
+	auditHead: { id: number; hash: string },
+) {
 	return {
 		event,
 		alert: {
@@ -24,6 +33,7 @@ export function alertPayload(event: AlertEvent, alert: AlertRow, title: string) 
 			last_seen_at: alert.last_seen_at,
 			resolved_at: event === 'alert.resolved' ? alert.resolved_at : null,
 		},
+		audit_head: auditHead,
 		sent_at: new Date().toISOString(),
 	};
 }

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Config } from '../../config/config.js';
 import type { Database } from '../../storage/database.js';
 import { alertsStore } from '../../storage/alerts-store.js';
+import { auditStore } from '../../storage/audit-store.js';
 import { metricsStore } from '../../storage/metrics-store.js';
 import { EXPIRING_WITHIN_HOURS } from '../monitoring.js';
 
@@ -95,6 +96,32 @@ export function createVaultMetrics(db: Database, config: Pick<Config, 'monitorin
 				const rows = await alertsStore(db).countOpenByRule();
 				for (const rule of RULES)
 					this.set({ rule }, rows.find((row) => row.rule === rule)?.count ?? 0);
+			},
+		}),
+		// the chain head, scraped into a store the database cannot rewrite (`audit verify --expect-head`)
+		auditHead: new Gauge({
+			name: 'otobot_vault_audit_chain_head_id',
+			help: "The audit chain's newest row id (its hash: otobot_vault_audit_chain_head_info)",
+			registers,
+			async collect() {
+				this.set((await auditStore(db).readHead())?.last_id ?? 0);
+			},
+		}),
+		auditHeadInfo: new Gauge({
+			name: 'otobot_vault_audit_chain_head_info',
+			help: 'Always 1; labels: the newest audit row id and its hex chain hash (not a secret)',
+			labelNames: ['id', 'hash'] as const,
+			registers,
+			async collect() {
+				const head = await auditStore(db).readHead();
+				this.reset();
+				this.set(
+					{
+						id: String(head?.last_id ?? 0),
+						hash: head ? Buffer.from(head.last_hash).toString('hex') : '',
+					},
+					1,
+				);
 			},
 		}),
 		pool: new Gauge({

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AuditWriter } from '../../domain/audit-writer.js';
+import { AuditWriter, type AuditRecord } from '../../domain/audit-writer.js';
+import type { RequestTransaction } from '../../storage/request-transaction.js';
 import type { AuditEntry } from '../../storage/audit-store.js';
 
 declare module 'fastify' {
@@ -62,9 +63,26 @@ function entryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry {
 	};
 }
 
+/** A write and its audit row, committed together; on any failure both are rolled back. */
+async function commitWithRow(
+	write: RequestTransaction,
+	writer: AuditWriter,
+	record: AuditRecord,
+): Promise<void> {
+	try {
+		await writer.recordInTransaction(await write.queryable(), record);
+		await write.end(true);
+	} catch (error) {
+		await write.end(false);
+		throw error;
+	}
+}
+
 /**
  * One audit row per /v1 request, committed before the response leaves (onSend). When the row
- * cannot be written the response is replaced by a 503: no credential goes out unaudited.
+ * cannot be written the response is replaced by a 503: no credential goes out unaudited. A
+ * successful write (`config.writes`) commits its row in its own transaction, so a 503 there
+ * leaves nothing changed.
  */
 export default fp(
 	async (fastify) => {
@@ -72,7 +90,7 @@ export default fp(
 		// pooled connection, and the backend they wake is one already busy with the last one
 		// (npm run bench: about 8 % more fetches per second than through the pool)
 		const auditDb = fastify.db.withOwnConnection();
-		const writer = new AuditWriter(auditDb, (seconds, ok) =>
+		const writer = new AuditWriter(auditDb, fastify.keyring, (seconds, ok) =>
 			fastify.metrics.auditWrite.observe({ result: ok ? 'ok' : 'failed' }, seconds),
 		);
 		fastify.decorate('audit', writer);
@@ -86,11 +104,18 @@ export default fp(
 			if (!isAudited(request.url) && !isAuditedPage(request.url)) return payload;
 			const ok = reply.statusCode < 400;
 			try {
-				await writer.record({
+				const record = {
 					entry: entryOf(request, reply),
 					usedConnection: ok ? request.auditNote?.usedConnection : undefined,
 					usedTokenId: request.actor?.source === 'database' ? request.actor.id : undefined,
-				});
+				};
+				const write = request.writeTransaction;
+				if (write?.started && ok) await commitWithRow(write, writer, record);
+				else {
+					// a refused write keeps nothing; its row goes with the group commit
+					await write?.end(false);
+					await writer.record(record);
+				}
 				return payload;
 			} catch (error) {
 				request.log.error({ err: error }, 'audit write failed; response withheld');
@@ -100,5 +125,5 @@ export default fp(
 			}
 		});
 	},
-	{ name: 'audit', dependencies: ['database', 'metrics'] },
+	{ name: 'audit', dependencies: ['database', 'metrics', 'write-transaction'] },
 );

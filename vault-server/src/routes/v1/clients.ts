@@ -23,11 +23,13 @@ const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 	const admin = (action: string) => ({ scope: 'admin' as const, action });
+	// a change: its statements and its audit row commit together (plugins/app/write-transaction.ts)
+	const write = (action: string) => ({ ...admin(action), writes: true });
 
 	fastify.post(
 		'/clients',
 		{
-			config: admin('client.create'),
+			config: write('client.create'),
 			schema: {
 				tags: ['clients'],
 				operationId: 'createClient',
@@ -51,7 +53,7 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 		},
 		async (request, reply) => {
 			request.auditNote = { clientId: request.body.id };
-			return reply.code(201).send(await createClient(fastify.db, request.body));
+			return reply.code(201).send(await createClient(request.db, request.body));
 		},
 	);
 
@@ -111,7 +113,7 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 	fastify.patch(
 		'/clients/:client_id',
 		{
-			config: admin('client.update'),
+			config: write('client.update'),
 			schema: {
 				tags: ['clients'],
 				operationId: 'updateClient',
@@ -133,13 +135,13 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 				},
 			},
 		},
-		async (request) => updateClient(fastify.db, request.params.client_id, request.body),
+		async (request) => updateClient(request.db, request.params.client_id, request.body),
 	);
 
 	fastify.delete(
 		'/clients/:client_id',
 		{
-			config: admin('client.delete'),
+			config: write('client.delete'),
 			schema: {
 				tags: ['clients'],
 				operationId: 'deleteClient',
@@ -155,7 +157,7 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 			},
 		},
 		async (request, reply) => {
-			await deleteClient(fastify.db, request.params.client_id);
+			await deleteClient(request.db, request.params.client_id);
 			return reply.code(204).send(null);
 		},
 	);

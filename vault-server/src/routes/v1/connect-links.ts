@@ -41,7 +41,7 @@ const connectLinks: FastifyPluginAsyncTypebox = async (fastify) => {
 	fastify.post(
 		'/connect-links',
 		{
-			config: { scope: 'admin', action: 'connect_link.create' },
+			config: { scope: 'admin', action: 'connect_link.create', writes: true },
 			schema: {
 				tags: ['connect'],
 				operationId: 'createConnectLink',
@@ -82,7 +82,7 @@ const connectLinks: FastifyPluginAsyncTypebox = async (fastify) => {
 		async (request, reply) => {
 			const { client_id: clientId, service } = request.body;
 			request.auditNote = { clientId, service };
-			const link = await createConnectLink(fastify.db, clientId, service, {
+			const link = await createConnectLink(request.db, clientId, service, {
 				expiresInMinutes: request.body.expires_in_minutes,
 				createdBy: request.actor?.id ?? null,
 				allowInsecureUrls: fastify.config.allowInsecureOAuthUrls,

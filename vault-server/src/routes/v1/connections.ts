@@ -62,7 +62,7 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 	fastify.put(
 		'/clients/:client_id/connections/:service',
 		{
-			config: { scope: 'admin', action: 'connection.store' },
+			config: { scope: 'admin', action: 'connection.store', writes: true },
 			schema: {
 				tags: ['connections'],
 				operationId: 'storeConnection',
@@ -93,7 +93,7 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 		async (request, reply) => {
 			const { client_id: clientId, service } = request.params;
 			const result = await storeConnection(
-				fastify.db,
+				request.db,
 				fastify.keyring,
 				clientId,
 				service,
@@ -153,7 +153,7 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 	fastify.delete(
 		'/clients/:client_id/connections/:service',
 		{
-			config: { scope: 'admin', action: 'connection.delete' },
+			config: { scope: 'admin', action: 'connection.delete', writes: true },
 			schema: {
 				tags: ['connections'],
 				operationId: 'deleteConnection',
@@ -169,7 +169,7 @@ const connections: FastifyPluginAsyncTypebox = async (fastify) => {
 			},
 		},
 		async (request, reply) => {
-			await deleteConnection(fastify.db, request.params.client_id, request.params.service);
+			await deleteConnection(request.db, request.params.client_id, request.params.service);
 			return reply.code(204).send(null);
 		},
 	);

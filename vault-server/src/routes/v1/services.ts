@@ -133,6 +133,8 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 	options,
 ) => {
 	const admin = (action: string) => ({ scope: 'admin' as const, action });
+	// a change: its statements and its audit row commit together (plugins/app/write-transaction.ts)
+	const write = (action: string) => ({ ...admin(action), writes: true });
 
 	fastify.get(
 		'/services',
@@ -159,7 +161,7 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 	fastify.post(
 		'/services',
 		{
-			config: admin('service.create'),
+			config: write('service.create'),
 			schema: {
 				tags: ['services'],
 				operationId: 'createService',
@@ -183,7 +185,7 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 			request.auditNote = { service: name };
 			return reply
 				.code(201)
-				.send(await createService(fastify.db, fastify.keyring, name, fields, options));
+				.send(await createService(request.db, fastify.keyring, name, fields, options));
 		},
 	);
 
@@ -212,7 +214,7 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 	fastify.patch(
 		'/services/:name',
 		{
-			config: admin('service.update'),
+			config: write('service.update'),
 			schema: {
 				tags: ['services'],
 				operationId: 'updateService',
@@ -235,14 +237,14 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 		},
 		async (request) => {
 			request.auditNote = { service: request.params.name };
-			return updateService(fastify.db, fastify.keyring, request.params.name, request.body, options);
+			return updateService(request.db, fastify.keyring, request.params.name, request.body, options);
 		},
 	);
 
 	fastify.delete(
 		'/services/:name',
 		{
-			config: admin('service.delete'),
+			config: write('service.delete'),
 			schema: {
 				tags: ['services'],
 				operationId: 'deleteService',
@@ -257,7 +259,7 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 		},
 		async (request, reply) => {
 			request.auditNote = { service: request.params.name };
-			await deleteService(fastify.db, request.params.name);
+			await deleteService(request.db, request.params.name);
 			return reply.code(204).send(null);
 		},
 	);

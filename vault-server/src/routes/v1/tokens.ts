@@ -24,7 +24,7 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 	fastify.post(
 		'/tokens',
 		{
-			config: { scope: 'admin', action: 'token.create' },
+			config: { scope: 'admin', action: 'token.create', writes: true },
 			schema: {
 				tags: ['tokens'],
 				operationId: 'createApiToken',
@@ -65,7 +65,7 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 		},
 		async (request, reply) => {
 			const { name, scope, clients } = request.body;
-			const created = await issueApiToken(fastify.db, {
+			const created = await issueApiToken(request.db, {
 				name,
 				scope,
 				clients,
@@ -101,7 +101,7 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 	fastify.delete(
 		'/tokens/:id',
 		{
-			config: { scope: 'admin', action: 'token.revoke' },
+			config: { scope: 'admin', action: 'token.revoke', writes: true },
 			schema: {
 				tags: ['tokens'],
 				operationId: 'revokeApiToken',
@@ -115,7 +115,7 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 			},
 		},
 		async (request, reply) => {
-			const row = await revokeApiToken(fastify.db, request.params.id);
+			const row = await revokeApiToken(request.db, request.params.id);
 			fastify.tokens.invalidate();
 			request.auditNote = { details: { token_id: row.id } };
 			return reply.code(204).send(null);

@@ -1,0 +1,117 @@
+import { hmacAuditRow } from '../crypto/audit-chain-key.js';
+import type { Queryable } from '../storage/database.js';
+import { auditStore, type AuditRow } from '../storage/audit-store.js';
+import { auditContent, hashAuditRow } from './audit-chain.js';
+import type { AuditChainKeyLookup } from './audit-chain-keys.js';
+
+/**
+ * edited: the row's hash does not match its content under its key; unkeyed: an unkeyed SHA-256
+ * row where the chain is keyed (rewritten by someone without the master key); deleted: the link
+ * to the row before is broken; head_mismatch: the database's head is not the last row;
+ * truncated: the exported head given to check is missing or differs.
+ */
+export type ChainProblem = 'edited' | 'unkeyed' | 'deleted' | 'head_mismatch' | 'truncated';
+
+/** A head kept outside the database (`otobot-vault audit head`): the id and the hex hash. */
+export interface ExportedHead {
+	id: number;
+	hash: string;
+}
+
+export interface ChainVerdict {
+	ok: boolean;
+	rows: number;
+	/** The first row found wrong, with what is wrong with it. */
+	problem?: { id: number; kind: ChainProblem };
+	headHash: string;
+	/** The newest row's id (0 for an empty log). */
+	headId: number;
+	/** The retention checkpoint the walk started after, if any. */
+	checkpointId?: number;
+	/** Whether `expectHead` was compared (false when retention removed it). */
+	expectedHeadChecked?: boolean;
+	/** Rows verified with the unkeyed SHA-256 of before migration 0009 (weaker: say so). */
+	unkeyedRows: number;
+}
+
+const PAGE = 2000;
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+/** The hash a row should have: SHA-256 before the keyed chain, HMAC under its key after. */
+function expectedHash(row: AuditRow, prev: string, keys: AuditChainKeyLookup): string | undefined {
+	if (row.chain_key_version === null) return hashAuditRow(prev, row);
+	const key = keys(row.chain_key_version);
+	return key && hmacAuditRow(key, row.chain_key_version, prev, row.id, auditContent(row));
+}
+
+/**
+ * Walks the log in chain order from the newest retention checkpoint and recomputes every hash
+ * (the keyed ones with `keys`, loadAuditChainKeys). With `expectHead` (a head exported earlier),
+ * a row missing or different at that id is reported as truncated.
+ */
+export async function verifyAuditChain(
+	db: Queryable,
+	keys: AuditChainKeyLookup,
+	expectHead?: ExportedHead,
+): Promise<ChainVerdict> {
+	const store = auditStore(db);
+	const head = await store.readHead();
+	const checkpoint = await store.latestCheckpoint();
+	const keyedFrom = head?.keyed_from ?? 1;
+	let previousId = checkpoint?.id ?? 0;
+	let previousHash = checkpoint ? hex(checkpoint.hash) : '';
+	let rows = 0;
+	let unkeyedRows = 0;
+	let expectedHeadChecked: boolean | undefined;
+	function fail(id: number, kind: ChainProblem): ChainVerdict {
+		return {
+			ok: false,
+			rows,
+			problem: { id, kind },
+			headHash: previousHash,
+			headId: previousId,
+			checkpointId: checkpoint?.id,
+			unkeyedRows,
+		};
+	}
+	// an exported head at or before the checkpoint: only the checkpoint itself can be compared
+	if (expectHead && expectHead.id <= previousId) {
+		expectedHeadChecked = expectHead.id === previousId && expectHead.hash === previousHash;
+		if (!expectedHeadChecked && expectHead.id === previousId) {
+			return fail(expectHead.id, 'truncated');
+		}
+	}
+	for (;;) {
+		const page = await store.page(previousId, PAGE);
+		for (const row of page) {
+			const prev = hex(row.prev_hash);
+			const stored = hex(row.hash);
+			if (row.id !== previousId + 1 || prev !== previousHash) return fail(row.id, 'deleted');
+			if (row.chain_key_version === null && row.id >= keyedFrom) return fail(row.id, 'unkeyed');
+			if (expectedHash(row, prev, keys) !== stored) return fail(row.id, 'edited');
+			if (expectHead?.id === row.id) {
+				if (expectHead.hash !== stored) return fail(row.id, 'truncated');
+				expectedHeadChecked = true;
+			}
+			previousId = row.id;
+			previousHash = stored;
+			rows += 1;
+			if (row.chain_key_version === null) unkeyedRows += 1;
+		}
+		if (page.length < PAGE) break;
+	}
+	if (expectHead && expectHead.id > previousId) return fail(previousId + 1, 'truncated');
+	const headHash = head ? hex(head.last_hash) : '';
+	if (!head || head.last_id !== previousId || headHash !== previousHash) {
+		return fail(previousId + 1, 'head_mismatch');
+	}
+	return {
+		ok: true,
+		rows,
+		headHash,
+		headId: previousId,
+		checkpointId: checkpoint?.id,
+		expectedHeadChecked,
+		unkeyedRows,
+	};
+}
