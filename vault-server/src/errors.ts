@@ -37,6 +37,7 @@ export const ERRORS = {
 	DATABASE_UNAVAILABLE: 503,
 	AUDIT_UNAVAILABLE: 503,
 	REFRESH_FAILED: 503,
+	REFRESH_BUSY: 503,
 	OAUTH_AUTHORIZATION_FAILED: 502,
 	OAUTH_EXCHANGE_FAILED: 502,
 } as const;
@@ -51,6 +52,8 @@ export class VaultError extends Error {
 		message: string,
 		/** Extra, non-secret fields added to the JSON error body. */
 		readonly details?: Record<string, string>,
+		/** Sent as the `Retry-After` header (RFC 9110 §10.2.3), in seconds. */
+		readonly retryAfterSeconds?: number,
 	) {
 		super(message);
 		this.name = 'VaultError';

@@ -43,6 +43,8 @@ const MEANINGS: Record<ErrorCode, string> = {
 	AUDIT_UNAVAILABLE: 'The audit row could not be written, so the answer was withheld',
 	REFRESH_FAILED:
 		'The token expired and the provider did not renew it; the stored token is unchanged',
+	REFRESH_BUSY:
+		'Too many token refreshes are waiting for the provider; try again after `Retry-After` seconds',
 	OAUTH_AUTHORIZATION_FAILED: 'The provider answered the sign-in with an error',
 	OAUTH_EXCHANGE_FAILED: 'The provider did not exchange the authorization code for tokens',
 };
