@@ -106,12 +106,13 @@ export async function refreshConnection(
 	isDue: DuePredicate,
 ): Promise<RefreshResult> {
 	const leases = refreshLeaseStore(deps.db);
+	const store = refreshStore(deps.db);
+	const reread = async () => (await store.readForRefresh(clientId, serviceName)) ?? missing();
+	const missing = (): never => {
+		throw connectionNotFound(clientId, serviceName);
+	};
+	const leaseMs = leaseDurationMs(deps.timeoutMs);
 	for (;;) {
-		const store = refreshStore(deps.db);
-		const reread = async () => (await store.readForRefresh(clientId, serviceName)) ?? missing();
-		const missing = (): never => {
-			throw connectionNotFound(clientId, serviceName);
-		};
 		const connection = await reread();
 		const now = Date.now();
 		if (connection.status === 'needs_reauth')
@@ -129,8 +130,9 @@ export async function refreshConnection(
 			};
 		}
 		const owner = leaseOwner();
-		if (!(await leases.take(key, owner, leaseDurationMs(deps.timeoutMs)))) {
-			await awaitLeaseEnd(leases, key, leaseDurationMs(deps.timeoutMs));
+		if (!(await leases.take(key, owner, leaseMs))) {
+			// another process is calling the provider: judge the row again once it is done
+			await awaitLeaseEnd(leases, key, leaseMs);
 			continue;
 		}
 		try {
