@@ -211,36 +211,32 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 		}
 	});
 
-	it.runIf(backend === 'postgres')(
-		'leaves a row whose refresh holds its lock, and takes it once released',
-		async () => {
-			await seed();
-			const db = vault.database.db;
-			await rotateDataKey(db, vault.vault.masterKey.key);
-			const cli = await Keyring.open(encryptionKeysStore(db), vault.vault.masterKey.key);
-			const connections = CIPHERTEXT_LOCATIONS.find((place) => place.name === 'connections')!;
-			let release!: () => void;
-			let locked!: () => void;
-			const isLocked = new Promise<void>((resolve) => (locked = resolve));
-			const refresh = db.transaction(async (tx) => {
-				await tx.query('SELECT pg_advisory_xact_lock(7742, hashtext($1))', [
-					`${CLIENTS[0]}/rot-google`,
-				]);
-				locked();
-				await new Promise<void>((resolve) => (release = resolve));
-			});
-			await isLocked;
-			const first = await rewrapBatch(db, cli, connections, undefined, 2);
-			expect(first).toMatchObject({ seen: 2, rewrapped: 1, busy: 1 });
-			release();
-			await refresh;
-			const second = await rewrapBatch(db, cli, connections, undefined, 2);
-			expect(second.rewrapped).toBe(2);
-			const row = await db.query<{ key_version: number }>(
-				'SELECT key_version FROM connections WHERE client_id = $1 AND service = $2',
-				[CLIENTS[0], 'rot-google'],
-			);
-			expect(row[0]?.key_version).toBe(2);
-		},
-	);
+	it('leaves a row whose refresh holds its lease, and takes it once released', async () => {
+		await seed();
+		const db = vault.database.db;
+		await rotateDataKey(db, vault.vault.masterKey.key);
+		const cli = await Keyring.open(encryptionKeysStore(db), vault.vault.masterKey.key);
+		const connections = CIPHERTEXT_LOCATIONS.find((place) => place.name === 'connections')!;
+		const key = [CLIENTS[0], 'rot-google'];
+		// a refresh calling the provider: its lease in the row (migration 0012), no transaction open
+		await db.query(
+			`UPDATE connections SET refresh_lease_owner = 'test', refresh_lease_until = now() + interval '1 minute'
+			 WHERE client_id = $1 AND service = $2`,
+			key,
+		);
+		const first = await rewrapBatch(db, cli, connections, undefined, 2);
+		expect(first).toMatchObject({ seen: 2, rewrapped: 1, busy: 1 });
+		await db.query(
+			`UPDATE connections SET refresh_lease_owner = NULL, refresh_lease_until = NULL
+			 WHERE client_id = $1 AND service = $2`,
+			key,
+		);
+		const second = await rewrapBatch(db, cli, connections, undefined, 2);
+		expect(second.rewrapped).toBe(2);
+		const row = await db.query<{ key_version: number }>(
+			'SELECT key_version FROM connections WHERE client_id = $1 AND service = $2',
+			key,
+		);
+		expect(row[0]?.key_version).toBe(2);
+	});
 });

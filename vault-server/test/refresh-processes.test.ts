@@ -105,6 +105,38 @@ describe.runIf(hasTestPostgres())('refresh across vault processes', () => {
 		).toBe(200);
 	});
 
+	it('200 manual refreshes of one connection through two processes make one provider grant', async () => {
+		const [a, b] = vaults;
+		await provider.control({ mode: 'slow', delayMs: 500, rotate: true });
+		await provider.allowRefreshToken('rt-manual');
+		await call(a!.url, '/v1/clients', {
+			method: 'POST',
+			headers: admin,
+			body: { id: 'globex', name: 'Globex' },
+		});
+		const stored = await call(a!.url, '/v1/clients/globex/connections/crm', {
+			method: 'PUT',
+			headers: admin,
+			body: { access_token: 'at-stored', refresh_token: 'rt-manual', expires_in: 3600 },
+		});
+		expect(stored.status).toBeLessThan(300);
+		await provider.resetStats();
+		const refresh = (index: number) =>
+			call(index % 2 === 0 ? a!.url : b!.url, '/v1/credentials/globex/crm/refresh', {
+				method: 'POST',
+			});
+		const concurrent = await Promise.all(Array.from({ length: 100 }, (_unused, i) => refresh(i)));
+		expect(concurrent.map((answer) => answer.status)).toEqual(Array(100).fill(200));
+		const fresh = concurrent[0]!.body.access_token as string;
+		expect(concurrent.every((answer) => answer.body.access_token === fresh)).toBe(true);
+		for (let index = 0; index < 100; index += 1) {
+			const answer = await refresh(index);
+			expect(answer.status).toBe(200);
+			expect(answer.body).toMatchObject({ access_token: fresh, refreshed: false });
+		}
+		expect((await provider.stats()).grants).toEqual({ refresh_token: 1 });
+	});
+
 	it('a vault killed with SIGKILL in the middle of a refresh loses no connection', async () => {
 		const victim = await startVault();
 		const survivor = vaults[1]!;

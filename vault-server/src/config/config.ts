@@ -39,6 +39,15 @@ export interface Config {
 		timeoutMs: number;
 		intervalMs: number;
 		concurrency: number;
+		/**
+		 * Provider calls at once for refreshes that callers wait on (fetches, manual refreshes):
+		 * REFRESH_CONCURRENCY, by default min(4, pool size - 2) and at least 1.
+		 */
+		callerConcurrency: number;
+		/** Callers that may wait for a free slot; beyond it a fetch answers 503 REFRESH_BUSY. */
+		callerQueueLimit: number;
+		/** A manual refresh of a connection renewed less than this long ago makes no provider call. */
+		manualIntervalMs: number;
 	};
 	allowInsecureOAuthUrls: boolean;
 	/** Where this machine reaches its own API: PUBLIC_URL when set, else HOST:PORT. */
@@ -135,6 +144,10 @@ export function loadConfig(
 			timeoutMs: parsed.REFRESH_TIMEOUT_MS,
 			intervalMs: parsed.REFRESHER_INTERVAL_SECONDS * 1000,
 			concurrency: parsed.REFRESHER_CONCURRENCY,
+			callerConcurrency:
+				parsed.REFRESH_CONCURRENCY ?? Math.max(1, Math.min(4, parsed.DATABASE_POOL_SIZE - 2)),
+			callerQueueLimit: parsed.REFRESH_QUEUE_LIMIT,
+			manualIntervalMs: parsed.MANUAL_REFRESH_INTERVAL_SECONDS * 1000,
 		},
 		allowInsecureOAuthUrls: parsed.ALLOW_INSECURE_OAUTH_URLS,
 		apiUrl: (

@@ -46,6 +46,8 @@ const MEANINGS: Record<ErrorCode, string> = {
 	REFRESH_FAILED:
 		"The token expired and the provider did not renew it (or refused the service's OAuth app); " +
 		'the stored token is unchanged. `Retry-After`, when present: when the vault tries again',
+	REFRESH_BUSY:
+		'Too many token refreshes are waiting for the provider; try again after `Retry-After` seconds',
 	OAUTH_AUTHORIZATION_FAILED: 'The provider answered the sign-in with an error',
 	OAUTH_EXCHANGE_FAILED: 'The provider did not exchange the authorization code for tokens',
 };

@@ -3,16 +3,45 @@ import Type from 'typebox';
 import { errorResponses } from './error-responses.js';
 import { HEALTHY } from './examples.js';
 import { documented } from './schemas.js';
+import type { FastifyInstance } from 'fastify';
 
 const Health = Type.Object({
-	status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+	status: Type.Union([Type.Literal('ok'), Type.Literal('busy'), Type.Literal('unavailable')], {
+		description:
+			'`busy`: every pooled database connection is taken, but the database answers a ' +
+			'connection of its own; requests may wait or answer 503 meanwhile',
+	}),
 	database: Type.Union([Type.Literal('ok'), Type.Literal('unreachable')]),
 	version: Type.String(),
 });
 
 const DATABASE_PING_TIMEOUT_MS = 2000;
 
-/** Liveness and readiness for load balancers and compose: 503 when the database does not answer. */
+/** Resolves true when `probe` succeeds within the ping timeout, false when it fails or is late. */
+const answersInTime = (probe: Promise<void>) =>
+	Promise.race([
+		probe.then(
+			() => true,
+			() => false,
+		),
+		new Promise<boolean>((resolve) => setTimeout(resolve, DATABASE_PING_TIMEOUT_MS, false).unref()),
+	]);
+
+/** The database answers on a connection of its own (closed afterwards), outside the pool. */
+async function answersOutsidePool(db: FastifyInstance['db']): Promise<boolean> {
+	const own = db.withOwnConnection();
+	try {
+		return await answersInTime(own.ping());
+	} finally {
+		void own.close().catch(() => {});
+	}
+}
+
+/**
+ * Liveness and readiness for load balancers and compose. 503 only when the database does not
+ * answer a connection of its own: a pool whose connections are all taken is `busy` (200), so a
+ * burst of slow work does not make a load balancer take the vault out.
+ */
 const health: FastifyPluginAsyncTypebox<{ version: string }> = async (fastify, { version }) => {
 	fastify.get(
 		'/health',
@@ -26,28 +55,29 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (fastify, {
 					'token needed; the answer holds nothing but the version.',
 				security: [],
 				response: {
-					200: documented(Health, 'The vault and its database answer', HEALTHY),
-					503: documented(Health, 'The database does not answer within 2 s', {
-						...HEALTHY,
-						status: 'unavailable',
-						database: 'unreachable',
-					}),
+					200: documented(
+						Health,
+						'The vault and its database answer (`status: busy` when the pool is full)',
+						HEALTHY,
+					),
+					503: documented(
+						Health,
+						'The database does not answer within 2 s, even outside the pool',
+						{
+							...HEALTHY,
+							status: 'unavailable',
+							database: 'unreachable',
+						},
+					),
 					...errorResponses(['RATE_LIMITED'], { public: true }),
 				},
 			},
 		},
 		async (_request, reply) => {
-			const reachable = await Promise.race([
-				fastify.db.ping().then(
-					() => true,
-					() => false,
-				),
-				new Promise<boolean>((resolve) =>
-					setTimeout(resolve, DATABASE_PING_TIMEOUT_MS, false).unref(),
-				),
-			]);
+			const pooled = await answersInTime(fastify.db.ping());
+			const reachable = pooled || (await answersOutsidePool(fastify.db));
 			return reply.code(reachable ? 200 : 503).send({
-				status: reachable ? 'ok' : 'unavailable',
+				status: pooled ? 'ok' : reachable ? 'busy' : 'unavailable',
 				database: reachable ? 'ok' : 'unreachable',
 				version,
 			});

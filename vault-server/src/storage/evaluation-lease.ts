@@ -1,6 +1,6 @@
 import type { Database, Queryable } from './database.js';
 
-// the advisory-lock key of the alert evaluator (migrations use 774_211_901, refreshes class 7742)
+// the advisory-lock key of the alert evaluator (migrations use 774_211_901)
 const EVALUATOR_LOCK_KEY = 774_211_902;
 
 /**

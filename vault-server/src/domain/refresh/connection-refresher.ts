@@ -14,40 +14,66 @@ import { expiresWithin, inBackoff, isExpired, isRenewable } from './refresh-poli
 import { appRefused, appRefusedReason } from './refresh-failure.js';
 import { servicesStore } from '../../storage/services-store.js';
 import { refreshStore } from '../../storage/refresh-store.js';
+import { RefreshSlots } from './refresh-slots.js';
 
 export type RefreshTrigger = 'fetch' | 'background' | 'manual';
 
 const BACKGROUND_ACTOR = { id: 'refresher', name: 'background refresher' };
 
-/** When each trigger still needs the provider, judged again under the connection's lock. */
-const duePredicates = (skewMs: number): Record<RefreshTrigger, DuePredicate> => ({
+/**
+ * When each trigger still needs the provider, judged on the row as read again before the lease is
+ * taken. A manual refresh is not needed when the connection was renewed less than
+ * `manualIntervalMs` ago (by anyone, in any process): a read token cannot make the vault hammer a
+ * provider.
+ */
+const duePredicates = (
+	skewMs: number,
+	manualIntervalMs: number,
+): Record<RefreshTrigger, DuePredicate> => ({
 	fetch: (connection, now) => expiresWithin(connection, skewMs, now),
 	background: (connection, now) =>
 		connection.next_refresh_at !== null && connection.next_refresh_at.getTime() <= now,
-	manual: () => true,
+	manual: (connection, now) =>
+		connection.last_refreshed_at === null ||
+		connection.last_refreshed_at.getTime() <= now - manualIntervalMs,
 });
+
+/** A manual refresh's answer: `refreshed` false when the provider was not called (see above). */
+export interface OnDemandResult {
+	connection: ConnectionRow;
+	refreshed: boolean;
+}
 
 /**
  * The one way this process refreshes a connection. Concurrent requests for the same connection
- * share one attempt (single-flight); across processes the connection lock does the same. Every
- * attempt that reaches the lock is audited.
+ * share one attempt (single-flight); across processes the refresh lease in the row does the same.
+ * Refreshes callers wait on (fetch, manual) take a slot of a bounded semaphore first. Every attempt
+ * that calls the provider is audited.
  */
 export class ConnectionRefresher {
 	#inFlight = new Map<string, Promise<RefreshResult>>();
 	readonly #due: Record<RefreshTrigger, DuePredicate>;
+	readonly #slots: RefreshSlots;
 
 	constructor(
 		private readonly deps: RefreshDependencies & {
 			audit: AuditWriter;
 			log: FastifyBaseLogger;
 			skewSeconds: number;
+			/** Provider calls at once for fetch and manual refreshes (REFRESH_CONCURRENCY). */
+			callerConcurrency: number;
+			/** Callers that may wait for a slot before REFRESH_BUSY (REFRESH_QUEUE_LIMIT). */
+			callerQueueLimit: number;
+			/** MANUAL_REFRESH_INTERVAL_SECONDS in milliseconds. */
+			manualIntervalMs: number;
 			/** Told each attempt's trigger and outcome (metrics). */
 			onOutcome?: (trigger: RefreshTrigger, outcome: RefreshResult['outcome']) => void;
 			/** Told after each attempt, whatever came of it: the stored row may have changed. */
 			onSettled?: (clientId: string, service: string) => void;
 		},
 	) {
-		this.#due = duePredicates(deps.skewSeconds * 1000);
+		this.#due = duePredicates(deps.skewSeconds * 1000, deps.manualIntervalMs);
+		this.#slots = new RefreshSlots(deps.callerConcurrency, deps.callerQueueLimit);
 	}
 
 	refresh(
@@ -60,7 +86,8 @@ export class ConnectionRefresher {
 		const key = `${clientId}/${service}`;
 		const running = this.#inFlight.get(key);
 		if (running) return running;
-		const attempt = this.#attempt(clientId, service, trigger, actor).finally(() =>
+		const run = () => this.#attempt(clientId, service, trigger, actor);
+		const attempt = (trigger === 'background' ? run() : this.#slots.run(run)).finally(() =>
 			this.#inFlight.delete(key),
 		);
 		this.#inFlight.set(key, attempt);
@@ -87,14 +114,15 @@ export class ConnectionRefresher {
 
 	/**
 	 * A refresh asked for by a caller (POST /v1/credentials/…/refresh): the provider is called now,
-	 * whatever the expiry. Returns the renewed connection. Throws CREDENTIAL_NOT_ALLOWED (422) for a
+	 * whatever the expiry, unless the connection was renewed within the manual-refresh interval;
+	 * then the stored (fresh) credential is returned with `refreshed: false`. Throws CREDENTIAL_NOT_ALLOWED (422) for a
 	 * connection the vault cannot renew, CONNECTION_NEEDS_REAUTH (409) when only the client can
 	 * restore it, REFRESH_FAILED (503) when the provider failed and the stored token is unchanged.
 	 */
 	async refreshOnDemand(
 		connection: ConnectionRow,
 		actor: Actor | undefined,
-	): Promise<ConnectionRow> {
+	): Promise<OnDemandResult> {
 		const { client_id: clientId, service } = connection;
 		if (!isRenewable(connection)) {
 			throw new VaultError(
@@ -104,13 +132,14 @@ export class ConnectionRefresher {
 		}
 		const result = await this.refresh(clientId, service, 'manual', actor);
 		if (result.outcome === 'needs_reauth') throw needsReauthError(clientId, service);
+		if (result.outcome === 'not_due') return { connection: result.connection, refreshed: false };
 		if (result.outcome !== 'refreshed' && result.outcome !== 'superseded') {
 			throw new VaultError(
 				'REFRESH_FAILED',
 				`The refresh failed${result.reason ? ` (${result.reason})` : ''}; the stored token is unchanged`,
 			);
 		}
-		return result.connection;
+		return { connection: result.connection, refreshed: result.outcome === 'refreshed' };
 	}
 
 	#servable(connection: ConnectionRow, reason: string | null): ConnectionRow {
@@ -159,7 +188,9 @@ export class ConnectionRefresher {
 		if (result.outcome === 'not_due') return result;
 		this.deps.onOutcome?.(trigger, result.outcome);
 		const who = actor ?? BACKGROUND_ACTOR;
-		this.deps.log.info(
+		// a failed refresh is what an operator looks for in the log: it must not read as routine
+		const succeeded = result.outcome === 'refreshed' || result.outcome === 'superseded';
+		this.deps.log[succeeded ? 'info' : 'warn'](
 			{ clientId, service, trigger, outcome: result.outcome, reason: result.reason },
 			'connection refresh',
 		);

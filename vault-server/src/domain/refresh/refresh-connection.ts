@@ -4,7 +4,8 @@ import type { Database, Queryable } from '../../storage/database.js';
 import type { ConnectionRow } from '../../storage/connections-store.js';
 import { refreshStore } from '../../storage/refresh-store.js';
 import { servicesStore, type ServiceRow } from '../../storage/services-store.js';
-import { withConnectionLock } from '../../storage/connection-lock.js';
+import { refreshLeaseStore } from '../../storage/refresh-lease.js';
+import { awaitLeaseEnd, leaseOwner, leaseDurationMs } from './refresh-lease-wait.js';
 import { openRefreshToken, sealConnectionSecrets } from '../connection-secrets.js';
 import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../../oauth/token-endpoint.js';
@@ -93,10 +94,13 @@ async function storeAnswer(
 }
 
 /**
- * Renews one connection's access token, holding its lock across processes while the provider is
- * called. Under the lock the row is read again: when `isDue` says another process already did the
- * work, no provider call is made. Every outcome is written to the row; none throws but a missing
- * connection or a storage failure.
+ * Renews one connection's access token. The row is read; when `isDue` says another process already
+ * did the work, no provider call is made. Otherwise the refresh lease in the row is taken with a
+ * compare-and-set (migration 0012) and the provider is called with no transaction open, so a slow
+ * provider holds no pooled connection; the answer is stored only while the lease is still ours and
+ * the credential unchanged. A live lease held elsewhere is waited out, then the row is judged
+ * again: one provider call across processes. Every outcome is written to the row; none throws but
+ * a missing connection or a storage failure.
  */
 export async function refreshConnection(
 	deps: RefreshDependencies,
@@ -104,12 +108,14 @@ export async function refreshConnection(
 	serviceName: string,
 	isDue: DuePredicate,
 ): Promise<RefreshResult> {
-	return withConnectionLock(deps.db, clientId, serviceName, async (q) => {
-		const store = refreshStore(q);
-		const reread = async () => (await store.readForRefresh(clientId, serviceName)) ?? missing();
-		const missing = (): never => {
-			throw connectionNotFound(clientId, serviceName);
-		};
+	const leases = refreshLeaseStore(deps.db);
+	const store = refreshStore(deps.db);
+	const reread = async () => (await store.readForRefresh(clientId, serviceName)) ?? missing();
+	const missing = (): never => {
+		throw connectionNotFound(clientId, serviceName);
+	};
+	const leaseMs = leaseDurationMs(deps.timeoutMs);
+	for (;;) {
 		const connection = await reread();
 		const now = Date.now();
 		if (connection.status === 'needs_reauth')
@@ -126,19 +132,35 @@ export async function refreshConnection(
 				reason: 'expired and no refresh token',
 			};
 		}
-		const service = (await servicesStore(q).get(serviceName)) ?? missing();
-		try {
-			const grant = await grantFor(deps.keyring, connection, service);
-			const answer = await requestToken(
-				await tokenEndpointFor(service, deps.keyring, deps, connection.accounts_server),
-				grant.params,
-			);
-			const stored = await storeAnswer(deps, q, connection, service, answer, grant.refreshToken);
-			return { outcome: stored ? 'refreshed' : 'superseded', connection: await reread() };
-		} catch (error) {
-			if (!(error instanceof TokenEndpointError)) throw error;
-			const failure = await recordRefreshFailure(q, key, connection, error);
-			return { ...failure, connection: await reread() };
+		const owner = leaseOwner();
+		if (!(await leases.take(key, owner, leaseMs))) {
+			// another process is calling the provider: judge the row again once it is done
+			await awaitLeaseEnd(leases, key, leaseMs);
+			continue;
 		}
-	});
+		try {
+			const service = (await servicesStore(deps.db).get(serviceName)) ?? missing();
+			try {
+				const grant = await grantFor(deps.keyring, connection, service);
+				const answer = await requestToken(
+					await tokenEndpointFor(service, deps.keyring, deps, connection.accounts_server),
+					grant.params,
+				);
+				const stored = await deps.db.transaction(
+					async (tx) =>
+						(await refreshLeaseStore(tx).stillHeld(clientId, serviceName, owner)) &&
+						(await storeAnswer(deps, tx, connection, service, answer, grant.refreshToken)),
+				);
+				return { outcome: stored ? 'refreshed' : 'superseded', connection: await reread() };
+			} catch (error) {
+				if (!(error instanceof TokenEndpointError)) throw error;
+				const failure = await deps.db.transaction((tx) =>
+					recordRefreshFailure(tx, key, connection, error),
+				);
+				return { ...failure, connection: await reread() };
+			}
+		} finally {
+			await leases.release(clientId, serviceName, owner);
+		}
+	}
 }

@@ -20,7 +20,8 @@ export interface RefresherWiring {
 
 /**
  * The ConnectionRefresher the configuration describes: REFRESH_SKEW_SECONDS (seconds before
- * expiry a fetch refreshes), the token endpoint timeout in milliseconds and
+ * expiry a fetch refreshes), the token endpoint timeout in milliseconds, REFRESH_CONCURRENCY and
+ * REFRESH_QUEUE_LIMIT (provider calls callers wait on), MANUAL_REFRESH_INTERVAL_SECONDS and
  * ALLOW_INSECURE_OAUTH_URLS. The one place `serve`, `refresher`, `test-connections` and the
  * benchmark build it, so they cannot drift apart.
  */
@@ -32,6 +33,9 @@ export function refresherFromConfig(
 		...wiring,
 		skewSeconds: settings.refresher.skewSeconds,
 		timeoutMs: settings.refresher.timeoutMs,
+		callerConcurrency: settings.refresher.callerConcurrency,
+		callerQueueLimit: settings.refresher.callerQueueLimit,
+		manualIntervalMs: settings.refresher.manualIntervalMs,
 		allowInsecure: settings.allowInsecureOAuthUrls,
 	});
 }

@@ -61,7 +61,8 @@ export default fp(
 				toVaultError(error) ?? new VaultError('INTERNAL_ERROR', 'Internal server error');
 			request.errorCode = known.code;
 			if (known.statusCode >= 500) request.log.error({ err: error }, known.message);
-			if (known.retryAfterSeconds) reply.header('retry-after', known.retryAfterSeconds);
+			if (known.retryAfterSeconds !== undefined)
+				void reply.header('retry-after', String(known.retryAfterSeconds));
 			return reply.code(known.statusCode).send({
 				statusCode: known.statusCode,
 				code: known.code,

@@ -29,6 +29,15 @@ export const Credential = Type.Object({
 	metadata: Metadata,
 });
 
+const RefreshedCredential = Type.Object({
+	...Credential.properties,
+	refreshed: Type.Boolean({
+		description:
+			'false when the connection was renewed within MANUAL_REFRESH_INTERVAL_SECONDS (by any ' +
+			'caller or process): the stored, fresh credential is answered without a provider call',
+	}),
+});
+
 /** The route n8n calls on every execution: a client's current credential for a service. */
 const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 	const lookups = new FetchLookups(fastify.db, fastify.fetchCache);
@@ -81,6 +90,7 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 						'CONNECTION_NEEDS_REAUTH',
 						'VAULT_DECRYPTION_FAILED',
 						'REFRESH_FAILED',
+						'REFRESH_BUSY',
 					]),
 				},
 			},
@@ -113,10 +123,15 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 				description:
 					'Asks the provider for a new access token now, whatever its expiry (RFC 6749 §6), and ' +
 					'answers the new credential. Concurrent refreshes of one connection make one request ' +
-					'to the provider. An API key or a login cannot be refreshed.',
+					'to the provider, and a connection renewed less than MANUAL_REFRESH_INTERVAL_SECONDS ' +
+					'ago (30 s by default) is answered from storage with `refreshed: false`. An API key ' +
+					'or a login cannot be refreshed.',
 				params: ConnectionParams,
 				response: {
-					200: documented(Credential, 'The refreshed credential', CREDENTIAL),
+					200: documented(RefreshedCredential, 'The refreshed credential', {
+						...CREDENTIAL,
+						refreshed: true,
+					}),
 					...errorResponses([
 						...BODY_ERRORS,
 						'CLIENT_NOT_FOUND',
@@ -125,6 +140,7 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 						'CREDENTIAL_NOT_ALLOWED',
 						'VAULT_DECRYPTION_FAILED',
 						'REFRESH_FAILED',
+						'REFRESH_BUSY',
 					]),
 				},
 			},
@@ -134,7 +150,10 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 			const stored = await loadConnectionForFetch(lookups, clientId, service);
 			const renewed = await fastify.refresher.refreshOnDemand(stored, request.actor);
 			request.auditNote = { usedConnection: { clientId, service } };
-			return revealCredential(fastify.keyring, renewed, { includeRefreshToken: false });
+			const credential = await revealCredential(fastify.keyring, renewed.connection, {
+				includeRefreshToken: false,
+			});
+			return { ...credential, refreshed: renewed.refreshed };
 		},
 	);
 };
