@@ -546,6 +546,202 @@ CREATE TRIGGER services_announce_change
 
 INSERT INTO schema_migrations (version, name) VALUES (7, 'fetch_cache_notify');
 
+-- 0009_audit_keyed_chain
+-- A keyed audit chain (issue 13, item 5). Until now each row's hash was SHA-256 of
+-- "<previous hash hex>\n<id>\n<content>", computed here in SQL: anyone able to run SQL could edit
+-- a row and recompute every hash after it. From this migration on the vault computes each hash
+-- itself, as HMAC-SHA-256 under a key derived (HKDF) from a data key, which only the master key
+-- opens (domain/audit-chain.ts). The key never reaches the database: the statement below carries
+-- the hashes, never the key.
+--
+-- * chain_key_version: the data key version whose derived key made the row's HMAC; NULL for the
+--   SHA-256 rows written before this migration, which keep verifying as they are.
+-- * audit_chain_head.keyed_from: the first id that must be keyed. A SHA-256 row at or after it is
+--   a forgery. A fresh database starts keyed at row 1.
+-- * UPDATE, DELETE and TRUNCATE on audit_log are refused by triggers; the only way to remove rows
+--   is audit_remove_before(), which leaves a checkpoint the verifier starts from. The head never
+--   moves back. (A superuser can disable triggers: the HMAC, and a head exported elsewhere, are
+--   what catch that. docs/RELIABILITY.md says what the chain proves.)
+
+ALTER TABLE audit_log ADD COLUMN chain_key_version integer;
+ALTER TABLE audit_chain_head ADD COLUMN keyed_from bigint;
+UPDATE audit_chain_head SET keyed_from = last_id + 1 WHERE id = 1;
+ALTER TABLE audit_chain_head ALTER COLUMN keyed_from SET NOT NULL;
+
+-- Where retention cut the log: the last removed row's id and hash, so the rows after it verify.
+CREATE TABLE audit_checkpoints (
+	id bigint PRIMARY KEY,
+	hash bytea NOT NULL,
+	rows_removed bigint NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION audit_refuse_change() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'audit_log' AND TG_OP = 'DELETE'
+		AND current_setting('otobot.audit_remove', true) = 'on' THEN
+		RETURN OLD;
+	END IF;
+	RAISE EXCEPTION '% on % is refused: the audit log is append-only', TG_OP, TG_TABLE_NAME
+		USING ERRCODE = 'insufficient_privilege';
+END;
+$$;
+
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+	FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+	FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
+	FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+	FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
+CREATE FUNCTION audit_head_forward_only() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF NEW.last_id < OLD.last_id OR NEW.keyed_from IS DISTINCT FROM OLD.keyed_from
+		OR (NEW.last_id = OLD.last_id AND NEW.last_hash IS DISTINCT FROM OLD.last_hash) THEN
+		RAISE EXCEPTION 'the audit chain head only moves forward'
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER audit_chain_head_forward_only BEFORE UPDATE ON audit_chain_head
+	FOR EACH ROW EXECUTE FUNCTION audit_head_forward_only();
+CREATE TRIGGER audit_chain_head_no_delete BEFORE DELETE ON audit_chain_head
+	FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head
+	FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+
+-- Appends rows the vault has already chained. The head is locked first; when it is not where the
+-- vault believed (another process appended meanwhile, or the vault's own last append rolled
+-- back), nothing is written and the current head comes back for the vault to chain again.
+-- `hashes` holds one hex HMAC per content; `appended` tells which case happened.
+CREATE FUNCTION audit_append_keyed(expected_id bigint, expected_hash text, key_version integer,
+	contents json, hashes json, used_connections jsonb, used_tokens uuid[])
+RETURNS TABLE (last_id bigint, last_hash text, appended boolean)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	head_id bigint;
+	head_hash bytea;
+	new_hashes bytea[];
+BEGIN
+	SELECT h.last_id, h.last_hash INTO head_id, head_hash FROM audit_chain_head h WHERE h.id = 1 FOR UPDATE;
+	IF head_id <> expected_id OR encode(head_hash, 'hex') <> expected_hash THEN
+		RETURN QUERY SELECT head_id, encode(head_hash, 'hex'), false;
+		RETURN;
+	END IF;
+	new_hashes := ARRAY[head_hash] || ARRAY(SELECT decode(e.value, 'hex')
+		FROM json_array_elements_text(hashes) WITH ORDINALITY AS e(value, n) ORDER BY e.n);
+	INSERT INTO audit_log (id, occurred_at, request_id, actor_id, actor_name, action, client_id,
+		service, status_code, error_code, ip, user_agent, duration_ms, workflow_id, execution_id,
+		details, prev_hash, hash, chain_key_version)
+	SELECT head_id + e.n, r.occurred_at, r.request_id, r.actor_id, r.actor_name, r.action,
+		r.client_id, r.service, r.status_code, r.error_code, r.ip, r.user_agent, r.duration_ms,
+		r.workflow_id, r.execution_id, r.details, new_hashes[e.n], new_hashes[e.n + 1], key_version
+	FROM json_array_elements_text(contents) WITH ORDINALITY AS e(content, n),
+		jsonb_to_record(e.content::jsonb) AS r(occurred_at timestamptz, request_id text,
+			actor_id text, actor_name text, action text, client_id text, service text,
+			status_code integer, error_code text, ip text, user_agent text,
+			duration_ms double precision, workflow_id text, execution_id text, details jsonb);
+	head_id := head_id + cardinality(new_hashes) - 1;
+	head_hash := new_hashes[cardinality(new_hashes)];
+	UPDATE audit_chain_head SET last_id = head_id, last_hash = head_hash WHERE id = 1;
+
+	-- last-use marks: a row held by a refresh or a rewrap is skipped, never waited for
+	IF jsonb_array_length(used_connections) > 0 THEN
+		UPDATE connections k SET last_used_at = now()
+		FROM (SELECT c.client_id, c.service FROM connections c
+			JOIN jsonb_to_recordset(used_connections) AS u(client_id text, service text)
+			  ON c.client_id = u.client_id AND c.service = u.service
+			FOR UPDATE OF c SKIP LOCKED) AS l
+		WHERE k.client_id = l.client_id AND k.service = l.service;
+	END IF;
+	IF cardinality(used_tokens) > 0 THEN
+		UPDATE api_tokens SET last_used_at = now() WHERE id = ANY (used_tokens);
+	END IF;
+	RETURN QUERY SELECT head_id, encode(head_hash, 'hex'), true;
+END;
+$$;
+
+-- The SQL-hashed appenders of 0005 and 0006 would write unkeyed rows: a vault of a previous
+-- version still running during the upgrade now fails closed (503) instead.
+CREATE OR REPLACE FUNCTION audit_append(entries jsonb, used_connections jsonb, used_tokens uuid[])
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION 'audit_append is retired by migration 0009 (keyed audit chain): upgrade this vault';
+END;
+$$;
+CREATE OR REPLACE FUNCTION audit_append_contents(contents json, used_connections jsonb, used_tokens uuid[])
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	RAISE EXCEPTION 'audit_append_contents is retired by migration 0009 (keyed audit chain): upgrade this vault';
+END;
+$$;
+
+-- Retention's one way to delete: every row before `before_id` goes, and a checkpoint keeps the
+-- id and hash of the last one removed, so the chain after it still verifies. Not SECURITY
+-- DEFINER: it runs with the caller's rights. The setting lets the trigger through for this
+-- transaction only.
+CREATE FUNCTION audit_remove_before(before_id bigint) RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	cut_id bigint;
+	cut_hash bytea;
+	removed bigint;
+BEGIN
+	SELECT a.id, a.hash INTO cut_id, cut_hash FROM audit_log a WHERE a.id < before_id
+		ORDER BY a.id DESC LIMIT 1;
+	IF cut_id IS NULL THEN
+		RETURN 0;
+	END IF;
+	PERFORM set_config('otobot.audit_remove', 'on', true);
+	DELETE FROM audit_log WHERE id <= cut_id;
+	GET DIAGNOSTICS removed = ROW_COUNT;
+	PERFORM set_config('otobot.audit_remove', 'off', true);
+	INSERT INTO audit_checkpoints (id, hash, rows_removed) VALUES (cut_id, cut_hash, removed);
+	RETURN removed;
+END;
+$$;
+
+INSERT INTO schema_migrations (version, name) VALUES (9, 'audit_keyed_chain');
+
+-- 0011_link_revocation_bootstrap
+-- Otobot Vault: connect links can be revoked, and the bootstrap admin token is minted once.
+
+-- A revoked link opens nothing and completes nothing. Why it was revoked: 'revoked' (an admin
+-- asked), 'connection_deleted' or 'connection_stored' (its connection was deleted or replaced).
+ALTER TABLE connect_links ADD COLUMN revoked_at timestamptz;
+ALTER TABLE connect_links ADD COLUMN revoked_reason text;
+-- GET /v1/connect-links pages newest first by (created_at, id)
+CREATE INDEX connect_links_created ON connect_links (created_at, id);
+
+-- One row once the vault has minted its bootstrap admin token (or found admin tokens already
+-- there): a later start with no admin token left mints nothing, so revoking the last admin token
+-- is not undone by a restart.
+CREATE TABLE vault_bootstrap (
+	singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	-- the token minted (its id, never its value); NULL when admin tokens already existed
+	admin_token_id uuid,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+-- a database that already holds an admin token, active or revoked, was bootstrapped already
+INSERT INTO vault_bootstrap (admin_token_id)
+SELECT NULL WHERE EXISTS (SELECT 1 FROM api_tokens WHERE scope = 'admin');
+
+INSERT INTO schema_migrations (version, name) VALUES (11, 'link_revocation_bootstrap');
+
 -- 0012_refresh_lease
 -- A refresh calls the provider with no transaction open: the right to call it for one connection
 -- is a lease in the connection's row, taken with a compare-and-set and released when the answer is
@@ -566,5 +762,117 @@ CREATE TRIGGER connections_announce_update
 	EXECUTE FUNCTION announce_connection_change();
 
 INSERT INTO schema_migrations (version, name) VALUES (12, 'refresh_lease');
+
+-- 0013_service_error_codes
+-- Otobot Vault: how each service's token endpoint says no (docs/PROVIDERS.md).
+--
+-- Every service shares the defaults of RFC 6749 §5.2 and OpenID Connect Core §3.1.2.6 (in
+-- vault-server/src/oauth/token-error.ts): invalid_grant, interaction_required, ... mean the grant
+-- is dead (the client reconnects); invalid_client and unauthorized_client mean the agency's OAuth
+-- app is refused (the operator fixes the service). These columns add a provider's own codes, as
+-- data an operator can extend with SQL or PATCH /v1/services/:name. Each entry is an `error` (or
+-- HubSpot `status`) value, or `AADSTS<number>` for a Microsoft Entra error number. A listed code
+-- wins over the defaults; anything unlisted and not a default is transient (retried with backoff).
+--
+-- app_error / app_error_at: the provider refused the service's OAuth app itself. The service is
+-- then the one thing failing (one alert, no per-connection failures) until its OAuth app changes.
+
+ALTER TABLE services
+	ADD COLUMN reauth_error_codes text[] NOT NULL DEFAULT '{}'
+		CHECK (cardinality(reauth_error_codes) <= 64),
+	ADD COLUMN app_error_codes text[] NOT NULL DEFAULT '{}'
+		CHECK (cardinality(app_error_codes) <= 64),
+	ADD COLUMN app_error text,
+	ADD COLUMN app_error_at timestamptz;
+
+-- Catalog defaults, from each provider's documented token error answers.
+UPDATE services SET
+	reauth_error_codes = c.reauth,
+	app_error_codes = c.app
+FROM (VALUES
+	-- invalid_grant: revoked, expired (7 days for apps in testing), password change; an admin block
+	('google', ARRAY['admin_policy_enforced'], ARRAY['deleted_client', 'disabled_client']),
+	-- AADSTS: password changed or reset, inactivity, MFA or consent needed / secret expired or
+	-- wrong, app unknown or disabled, tenant unknown, app not multi-tenant
+	('microsoft',
+		ARRAY['AADSTS50173', 'AADSTS700082', 'AADSTS50076', 'AADSTS50079', 'AADSTS65001',
+			'AADSTS50078', 'AADSTS700084'],
+		ARRAY['AADSTS7000222', 'AADSTS7000215', 'AADSTS700016', 'AADSTS7000112', 'AADSTS90002',
+			'AADSTS50194', 'AADSTS700027']),
+	-- oauth.v2.access answers HTTP 200 {"ok": false, "error": ...}
+	('slack', ARRAY['invalid_refresh_token', 'token_revoked', 'token_expired', 'account_inactive'],
+		ARRAY['invalid_client_id', 'bad_client_secret', 'invalid_grant_type']),
+	-- errors carry {"status": "BAD_REFRESH_TOKEN", "message": ...} and no `error` field
+	('hubspot', ARRAY['BAD_REFRESH_TOKEN'], ARRAY['BAD_CLIENT_ID', 'BAD_CLIENT_SECRET']),
+	-- invalid_grant: expired access/refresh token, inactive user or org
+	('salesforce', ARRAY['inactive_user', 'inactive_org'], ARRAY['invalid_client_id', 'invalid_client_credentials']),
+	-- answers HTTP 200 {"error": ...}; a GitHub App user token's refresh token lives 6 months
+	('github', ARRAY['bad_refresh_token'], ARRAY['incorrect_client_credentials']),
+	-- Zoho answers HTTP 200 {"error": "invalid_code"} for a dead refresh token
+	('zoho', ARRAY['invalid_code'], ARRAY['invalid_client', 'invalid_client_secret']),
+	-- QuickBooks (Intuit) and Xero answer RFC 6749 codes; Xero adds unauthorized_client
+	('xero', ARRAY[]::text[], ARRAY['unauthorized_client']),
+	('quickbooks', ARRAY[]::text[], ARRAY['invalid_client'])
+) AS c(name, reauth, app)
+WHERE services.name = c.name AND services.reauth_error_codes = '{}' AND services.app_error_codes = '{}';
+
+ALTER TABLE alerts DROP CONSTRAINT alerts_rule_check;
+ALTER TABLE alerts ADD CONSTRAINT alerts_rule_check CHECK (rule IN (
+	'connection_expired', 'refresh_failing', 'connection_unused', 'critical_errors',
+	'service_app_refused'));
+
+INSERT INTO schema_migrations (version, name) VALUES (13, 'service_error_codes');
+
+-- 0014_provider_answers
+-- What a token answer carries beside the token, and regional authorization servers, as data on
+-- each service (with the catalog's defaults), so no code names a provider.
+--
+--   answer_fields     non-secret fields of token answers kept in the connection's metadata, as
+--                     dotted paths into the JSON answer ('instance_url', 'team.id'); each answer
+--                     that carries one updates it (connect flow and every refresh)
+--   user_token_field  an object of the answer that may carry a user token (Slack's
+--                     'authed_user'): used when the answer has no top-level access_token, or
+--                     always when prefer_user_token; the other token is not kept
+--   accounts_servers  origins a callback's `accounts-server` may name (Zoho's data centres); the
+--                     code is exchanged, and the connection refreshed, at that origin + the path
+--                     of oauth_token_url. Empty: a callback's accounts-server is ignored.
+--   callback_params   callback query parameters kept in the metadata: name -> the pattern its
+--                     value must match (a whole-value regular expression); a callback whose value
+--                     does not match is refused before the code is exchanged
+
+ALTER TABLE services
+	ADD COLUMN answer_fields text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN user_token_field text,
+	ADD COLUMN prefer_user_token boolean NOT NULL DEFAULT false,
+	ADD COLUMN accounts_servers text[] NOT NULL DEFAULT '{}',
+	ADD COLUMN callback_params jsonb NOT NULL DEFAULT '{}';
+
+-- the accounts server the connection was made at (one of its service's accounts_servers)
+ALTER TABLE connections ADD COLUMN accounts_server text;
+
+-- Catalog defaults, only on rows still at the column defaults (an operator's own settings stay).
+-- Each from the provider's documentation of its token answer; docs/PROVIDERS.md lists them.
+UPDATE services SET answer_fields = '{instance_url,id}'
+	WHERE name = 'salesforce' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{team.id,team.name,enterprise.id,app_id,bot_user_id,authed_user.id}',
+		user_token_field = 'authed_user'
+	WHERE name = 'slack' AND answer_fields = '{}' AND user_token_field IS NULL;
+UPDATE services SET answer_fields = '{workspace_id,workspace_name,bot_id}'
+	WHERE name = 'notion' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{account_id,team_id}'
+	WHERE name = 'dropbox' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{api_domain}'
+	WHERE name = 'pipedrive' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{owner,organization}'
+	WHERE name = 'calendly' AND answer_fields = '{}';
+UPDATE services SET answer_fields = '{x_refresh_token_expires_in}',
+		callback_params = '{"realmId": "[0-9]{1,32}"}'
+	WHERE name = 'quickbooks' AND answer_fields = '{}' AND callback_params = '{}';
+UPDATE services SET answer_fields = '{api_domain}',
+		callback_params = '{"location": "[a-z]{2,3}"}',
+		accounts_servers = '{https://accounts.zoho.com,https://accounts.zoho.eu,https://accounts.zoho.in,https://accounts.zoho.com.au,https://accounts.zoho.jp,https://accounts.zohocloud.ca,https://accounts.zoho.sa,https://accounts.zoho.uk,https://accounts.zoho.com.cn}'
+	WHERE name = 'zoho' AND answer_fields = '{}' AND callback_params = '{}' AND accounts_servers = '{}';
+
+INSERT INTO schema_migrations (version, name) VALUES (14, 'provider_answers');
 
 COMMIT;
