@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditWriter } from '../../domain/audit-writer.js';
 import type { AuditEntry } from '../../storage/audit-store.js';
+import { clipText as clip } from '../../domain/audit-values.js';
 
 declare module 'fastify' {
 	interface FastifyInstance {
@@ -26,12 +27,6 @@ const AUDIT_UNAVAILABLE = JSON.stringify({
 	code: 'AUDIT_UNAVAILABLE',
 	message: 'The audit log could not be written, so the response was withheld',
 });
-
-/** Request-supplied text, bounded and without NUL bytes (which PostgreSQL text refuses). */
-const clip = (value: unknown, length: number): string | null =>
-	typeof value === 'string' && value.length > 0
-		? value.slice(0, length).replaceAll('\u0000', '\ufffd')
-		: null;
 
 const isAudited = (url: string) =>
 	url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
