@@ -1,12 +1,15 @@
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditWriter } from '../../domain/audit-writer.js';
+import { AuthRefusals, type RefusalReason } from '../../domain/auth-refusals.js';
 import type { AuditEntry } from '../../storage/audit-store.js';
 import { clipText as clip } from '../../domain/audit-values.js';
 
 declare module 'fastify' {
 	interface FastifyInstance {
 		audit: AuditWriter;
+		/** Refusals before authentication, one audit row per address per minute. */
+		authRefusals: AuthRefusals;
 	}
 	interface FastifyRequest {
 		/** What the handler adds to its audit row (never a secret). */
@@ -33,6 +36,13 @@ const isAudited = (url: string) =>
 // connect links and OAuth callbacks are audited too, refusals included
 const isAuditedPage = (url: string) => url.startsWith('/connect/') || url.startsWith('/oauth/');
 
+/** Why an anonymous request was refused, when it was refused before authentication. */
+function refusalOf(request: FastifyRequest): RefusalReason | undefined {
+	if (request.actor) return undefined;
+	if (request.authRefusal) return request.authRefusal;
+	return request.errorCode === 'RATE_LIMITED' ? 'rate_limited' : undefined;
+}
+
 function entryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry {
 	const params = (request.params ?? {}) as { client_id?: string; service?: string };
 	const note = request.auditNote ?? {};
@@ -58,6 +68,8 @@ function entryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry {
 /**
  * One audit row per /v1 request, committed before the response leaves (onSend). When the row
  * cannot be written the response is replaced by a 503: no credential goes out unaudited.
+ * Refusals before authentication are the exception: counted, and written as one row per address
+ * per minute (auth-refusals.ts), since they disclose nothing and cost an attacker nothing.
  */
 export default fp(
 	async (fastify) => {
@@ -69,13 +81,24 @@ export default fp(
 			fastify.metrics.auditWrite.observe({ result: ok ? 'ok' : 'failed' }, seconds),
 		);
 		fastify.decorate('audit', writer);
+		const refusals = new AuthRefusals(writer, (error) =>
+			fastify.log.error({ err: error }, 'audit of refusals before authentication failed'),
+		);
+		fastify.decorate('authRefusals', refusals);
 		fastify.addHook('onClose', async () => {
+			await refusals.close();
 			await writer.drain();
 			await auditDb.close();
 		});
 
 		fastify.addHook('onSend', async (request, reply, payload) => {
 			if (!isAudited(request.url) && !isAuditedPage(request.url)) return payload;
+			const refusal = refusalOf(request);
+			if (refusal) {
+				fastify.metrics.authRefusals.inc({ reason: refusal });
+				refusals.count(request.ip, refusal);
+				return payload;
+			}
 			const ok = reply.statusCode < 400;
 			try {
 				await writer.record({
