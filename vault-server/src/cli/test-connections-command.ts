@@ -1,10 +1,6 @@
-import { pino } from 'pino';
-import { loggerOptions } from '../config/logger.js';
 import type { Config } from '../config/config.js';
-import type { Keyring } from '../crypto/keyring.js';
 import { openDatabase } from '../storage/open-database.js';
 import { AuditWriter } from '../domain/audit-writer.js';
-import { refresherFromConfig } from '../domain/refresh/refresher-from-config.js';
 import { checkApiHealth, type CheckResult } from '../domain/diagnostics/system-checks.js';
 import { runDiagnostics } from '../domain/diagnostics/run-diagnostics.js';
 import { COLOURS, PLAIN, type Paint } from './monitor-table.js';
@@ -67,10 +63,7 @@ async function checkEverything(config: Config, report: Report): Promise<number |
 	}
 	const audit = new AuditWriter(db);
 	try {
-		const log = pino({ ...loggerOptions('warn') }, pino.destination(2));
-		const refresherFor = (keyring: Keyring) =>
-			refresherFromConfig(config, { db, keyring, audit, log });
-		return (await runDiagnostics({ db, config, refresherFor }, report)).connections;
+		return (await runDiagnostics({ db, config, audit }, report)).connections;
 	} finally {
 		await audit.drain();
 		await db.close();

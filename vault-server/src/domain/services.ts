@@ -3,6 +3,7 @@ import type { Keyring } from '../crypto/keyring.js';
 import type { Database } from '../storage/database.js';
 import { servicesStore, type ServiceFields, type ServiceRow } from '../storage/services-store.js';
 import { parseProviderUrl } from '../oauth/provider-url.js';
+import { changedServiceFields } from './service-changes.js';
 
 export interface ServiceInput extends Omit<ServiceFields, 'oauth_client_secret_ciphertext'> {
 	oauth_client_secret?: string | null;
@@ -67,17 +68,27 @@ export async function createService(
 	return publicService(row);
 }
 
+/**
+ * Applies a PATCH. Resolves with the service as changed and the names of the fields whose value
+ * changed (for the audit row; the client secret by name only). SERVICE_NOT_FOUND when absent.
+ */
 export async function updateService(
 	db: Database,
 	keyring: Keyring,
 	name: string,
 	input: ServiceInput,
 	options: ServiceOptions,
-): Promise<PublicService> {
+): Promise<{ service: PublicService; changed: string[] }> {
 	checkUrls(input, options.allowInsecureUrls);
-	const row = await servicesStore(db).update(name, toFields(keyring, name, input));
+	const store = servicesStore(db);
+	const before = await store.get(name);
+	if (!before) throw serviceNotFound(name);
+	const changed = await changedServiceFields(before, input, (ciphertext) =>
+		keyring.decryptText(ciphertext, serviceSecretContext(name)),
+	);
+	const row = await store.update(name, toFields(keyring, name, input));
 	if (!row) throw serviceNotFound(name);
-	return publicService(row);
+	return { service: publicService(row), changed };
 }
 
 export async function getService(db: Database, name: string): Promise<PublicService> {
