@@ -49,15 +49,37 @@ function storableJson(value: unknown): unknown {
 	return value;
 }
 
+const TEXT_FIELDS = [
+	'occurred_at',
+	'request_id',
+	'actor_id',
+	'actor_name',
+	'action',
+	'client_id',
+	'service',
+	'error_code',
+	'ip',
+	'user_agent',
+	'workflow_id',
+	'execution_id',
+] as const satisfies readonly (keyof AuditEntry)[];
+
+const isStorable = (value: string): boolean =>
+	(value as unknown as { isWellFormed(): boolean }).isWellFormed() && !value.includes('\u0000');
+
 /**
  * The entry with every string field and every string (and key) inside `details` storable: what
  * the audit writer hashes and sends, so no caller's text can make PostgreSQL refuse the row.
+ * Every audited request passes here: an entry already storable without details is returned as
+ * it is, without a copy.
  */
 export function storableEntry(entry: AuditEntry): AuditEntry {
-	const out = { ...entry } as Record<string, unknown>;
-	for (const [field, value] of Object.entries(entry)) {
-		if (typeof value === 'string') out[field] = storableText(value);
+	let out: Record<string, unknown> | undefined;
+	for (const field of TEXT_FIELDS) {
+		const value = entry[field];
+		if (typeof value === 'string' && !isStorable(value))
+			(out ??= { ...entry })[field] = storableText(value);
 	}
-	out.details = storableJson(entry.details);
-	return out as unknown as AuditEntry;
+	if (entry.details != null) (out ??= { ...entry }).details = storableJson(entry.details);
+	return (out as AuditEntry | undefined) ?? entry;
 }
