@@ -174,4 +174,25 @@ describe.each(backends())('audit rows that cannot hurt other callers on %s', (ba
 		});
 		expect((await verifyAuditChain(vault.database.db)).ok).toBe(true);
 	});
+
+	it('when the database refuses every statement, a batch fails after one row and its minimal row, the rest untried', async () => {
+		const observed: boolean[] = [];
+		const writer = new AuditWriter(vault.database.db, (_seconds, ok) => observed.push(ok));
+		const { db } = vault.database;
+		await db.query(
+			'ALTER FUNCTION audit_append_contents(json, jsonb, uuid[]) RENAME TO audit_offline',
+		);
+		try {
+			const outcomes = await Promise.allSettled(
+				['r1', 'r2', 'r3', 'r4'].map((id) => writer.record({ entry: entry({ request_id: id }) })),
+			);
+			expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(4).fill('rejected'));
+			// the batch, its first row alone, that row's audit.row_unwritable row: no more
+			expect(observed).toEqual([false, false, false]);
+		} finally {
+			await db.query(
+				'ALTER FUNCTION audit_offline(json, jsonb, uuid[]) RENAME TO audit_append_contents',
+			);
+		}
+	});
 });
