@@ -23,7 +23,8 @@ type AuditRow = Record<string, unknown> & { id: number };
 /**
  * Requests the vault refuses before or outside a handler (body too large, wrong content type,
  * rate limited, server failures) are audited like the others: one row each, with the status and
- * the error code, and nothing secret the request carried.
+ * the error code, and nothing secret the request carried. Refusals before authentication are
+ * the exception: one aggregated row per address per minute.
  */
 describe.each(backends())('audit of refused requests on %s', (backend) => {
 	let vault: TestVault;
@@ -195,21 +196,40 @@ describe.each(backends())('audit of refused requests on %s', (backend) => {
 		});
 	});
 
-	it('429 RATE_LIMITED for an address past its failed authentications: one row each', async () => {
+	it('401 and the 429 for an address past its failed authentications: no row each, one aggregated row', async () => {
 		const statuses: number[] = [];
+		const since = await lastId();
 		for (let sent = 0; sent <= AUTH_FAILURE_LIMIT; sent += 1) {
 			const { response, rows } = await audited({
 				url: '/v1/credentials/acme/keys',
 				headers: bearer('wrong-token-5e1a'),
 			});
 			statuses.push(response.statusCode);
-			expect(rows).toHaveLength(1);
-			expect(rows[0]).toMatchObject({
-				status_code: response.statusCode,
-				error_code: response.statusCode === 429 ? 'RATE_LIMITED' : 'UNAUTHORIZED',
-				actor_id: null,
-			});
+			expect(response.json().code).toBe(
+				response.statusCode === 429 ? 'RATE_LIMITED' : 'UNAUTHORIZED',
+			);
+			// (a minute ending meanwhile writes the aggregate so far)
+			expect(rows.filter((row) => row.action !== 'auth.refusals')).toHaveLength(0);
 		}
 		expect(statuses).toEqual([...Array(AUTH_FAILURE_LIMIT).fill(401), 429]);
+		await vault.app.authRefusals.flush();
+		const rows = await vault.database.db.query<AuditRow>(
+			'SELECT * FROM audit_log WHERE id > $1 ORDER BY id',
+			[since],
+		);
+		for (const secret of NEVER_AUDITED) expect(JSON.stringify(rows)).not.toContain(secret);
+		expect(rows.every((row) => row.action === 'auth.refusals' && row.ip === '127.0.0.1')).toBe(
+			true,
+		);
+		expect(rows.length).toBeGreaterThanOrEqual(1);
+		expect(rows.length).toBeLessThanOrEqual(2);
+		const counted = (key: 'count' | 'invalid_token' | 'auth_blocked') =>
+			rows.reduce((sum, row) => {
+				const details = row.details as { count: number; reasons: Record<string, number> };
+				return sum + ((key === 'count' ? details.count : details.reasons[key]) ?? 0);
+			}, 0);
+		expect(counted('count')).toBe(AUTH_FAILURE_LIMIT + 1);
+		expect(counted('invalid_token')).toBe(AUTH_FAILURE_LIMIT);
+		expect(counted('auth_blocked')).toBe(1);
 	});
 });

@@ -117,13 +117,20 @@ describe.each(backends())('monitor and test-connections on %s', (backend) => {
 		expect(text.stdout + text.stderr).not.toContain('at-bad');
 	});
 
-	it('test-connections prints OK and FAILED per connection and exits 1', async () => {
+	it('test-connections prints its verdict per connection and exits 1 on a FAILED one', async () => {
+		// what a refresh refused with invalid_grant leaves (test-connections makes no refresh)
+		await withVault(({ db }) =>
+			db.query(
+				`UPDATE connections SET status = 'needs_reauth', last_error = 'invalid_grant' WHERE service = 'mail'`,
+			),
+		);
 		const result = await runCli(['test-connections'], env);
 		expect(result.stdout).toMatch(/^OK\s+database/m);
 		expect(result.stdout).toMatch(/^OK\s+migrations\s+.*none pending/m);
 		expect(result.stdout).toMatch(/^OK\s+master key/m);
 		expect(result.stdout).toMatch(/^SKIPPED\s+API health/m);
-		expect(result.stdout).toMatch(/^OK\s+acme\/crm\s+refreshed/m);
+		// no test_url on crm: not tested, and no refresh made in its place
+		expect(result.stdout).toMatch(/^NOT CHECKED\s+acme\/crm\s+not tested \(no test_url/m);
 		expect(result.stdout).toMatch(
 			/^FAILED\s+acme\/mail\s+needs re-authorisation \(invalid_grant\)/m,
 		);

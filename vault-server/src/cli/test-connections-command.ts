@@ -1,10 +1,7 @@
-import { pino } from 'pino';
-import { loggerOptions } from '../config/logger.js';
 import type { Config } from '../config/config.js';
-import type { Keyring } from '../crypto/keyring.js';
 import { openDatabase } from '../storage/open-database.js';
 import { AuditWriter } from '../domain/audit-writer.js';
-import { refresherFromConfig } from '../domain/refresh/refresher-from-config.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { checkApiHealth, type CheckResult } from '../domain/diagnostics/system-checks.js';
 import { runDiagnostics } from '../domain/diagnostics/run-diagnostics.js';
 import { COLOURS, PLAIN, type Paint } from './monitor-table.js';
@@ -65,23 +62,13 @@ async function checkEverything(config: Config, report: Report): Promise<number |
 		answer.checks.forEach(report);
 		return answer.connections;
 	}
-	// the diagnostics open the keyring; the audit rows are chained with its key
-	let opened: Keyring | undefined;
-	const audit = new AuditWriter(db, {
-		auditChainKey: () => {
-			if (!opened) throw new Error('the keyring is not open yet');
-			return opened.auditChainKey();
-		},
-	});
+	// the audit rows are chained with the key of the keyring the checks open
+	let audit: AuditWriter | undefined;
+	const auditFor = (keyring: Keyring) => (audit = new AuditWriter(db, keyring));
 	try {
-		const log = pino({ ...loggerOptions('warn') }, pino.destination(2));
-		const refresherFor = (keyring: Keyring) => {
-			opened = keyring;
-			return refresherFromConfig(config, { db, keyring, audit, log });
-		};
-		return (await runDiagnostics({ db, config, refresherFor }, report)).connections;
+		return (await runDiagnostics({ db, config, auditFor }, report)).connections;
 	} finally {
-		await audit.drain();
+		await audit?.drain();
 		await db.close();
 	}
 }

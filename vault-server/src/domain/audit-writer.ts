@@ -3,6 +3,7 @@ import type { AuditEntry } from '../storage/audit-store.js';
 import { auditContent } from './audit-chain.js';
 import { AuditChainAppender, type AuditChainKeySource } from './audit-chain-appender.js';
 import { MicroBatcher } from '../micro-batcher.js';
+import { clipText, storableEntry } from './audit-values.js';
 
 export interface AuditRecord {
 	entry: AuditEntry;
@@ -40,13 +41,53 @@ class RecentUse {
 const connectionKey = (used: { clientId: string; service: string }) =>
 	`${used.clientId}/${used.service}`;
 
+/** Undefined once the record's row is committed; the reason it is not otherwise. */
+type Outcome = { error: unknown } | undefined;
+
+/** The database's own error class (SQLSTATE, e.g. 22003), never its message or parameters. */
+const sqlState = (error: unknown): string | null => {
+	const code = (error as { code?: unknown } | null)?.code;
+	return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
+};
+
+/**
+ * The row that says a record's own row could not be written: who, what and where, clipped,
+ * without the fields that could have made the database refuse it (details, numbers, its time).
+ */
+function unwritableRecord({ entry }: AuditRecord, error: unknown): AuditRecord {
+	return {
+		entry: {
+			occurred_at: new Date().toISOString(),
+			request_id: clipText(entry.request_id, 128),
+			actor_id: clipText(entry.actor_id, 128),
+			actor_name: clipText(entry.actor_name, 128),
+			action: 'audit.row_unwritable',
+			client_id: clipText(entry.client_id, 128),
+			service: clipText(entry.service, 128),
+			status_code: null,
+			error_code: 'AUDIT_ROW_UNWRITABLE',
+			ip: clipText(entry.ip, 64),
+			user_agent: null,
+			duration_ms: null,
+			workflow_id: null,
+			execution_id: null,
+			details: { action: clipText(entry.action, 128), sqlstate: sqlState(error) },
+		},
+	};
+}
+
 /**
  * Group commit for the audit log. Each request awaits its row's commit (fail closed); the rows of
  * concurrent requests share one statement. The chain head's row lock, taken on the server by
  * audit_append_keyed, orders the writers of several processes.
+ *
+ * Every string is made storable first (audit-values.ts). A batch the database refuses is retried
+ * row by row, so one row it cannot store fails only its own request; that row is replaced by an
+ * `audit.row_unwritable` row saying so. When even that minimal row is refused, the database is
+ * the problem, not the rows: the rest of the batch fails without more tries.
  */
 export class AuditWriter {
-	#batcher: MicroBatcher<AuditRecord, void>;
+	#batcher: MicroBatcher<AuditRecord, Outcome>;
 	#recentConnections = new RecentUse();
 	#recentTokens = new RecentUse();
 	#chain: AuditChainAppender;
@@ -55,7 +96,7 @@ export class AuditWriter {
 		private readonly db: Database,
 		/** The keyring: the rows are chained with the key derived from its active data key. */
 		keys: AuditChainKeySource,
-		/** Told how long each batch took to commit, and whether it did (metrics). */
+		/** Told how long each statement (a batch, or one row of a retried batch) took, and whether it committed (metrics). */
 		private readonly observe?: (seconds: number, ok: boolean) => void,
 	) {
 		this.#batcher = new MicroBatcher((records) => this.#timed(records), {
@@ -66,8 +107,9 @@ export class AuditWriter {
 	}
 
 	/** Resolves once the row is committed; rejects when it could not be. */
-	record(record: AuditRecord): Promise<void> {
-		return this.#batcher.add(record);
+	async record(record: AuditRecord): Promise<void> {
+		const outcome = await this.#batcher.add({ ...record, entry: storableEntry(record.entry) });
+		if (outcome) throw outcome.error;
 	}
 
 	/**
@@ -75,7 +117,7 @@ export class AuditWriter {
 	 * group commit: the row commits with the write or neither does. Rejects when it cannot.
 	 */
 	async recordInTransaction(tx: Queryable, record: AuditRecord): Promise<void> {
-		await this.#chain.append(tx, [auditContent(record.entry)], {
+		await this.#chain.append(tx, [auditContent(storableEntry(record.entry))], {
 			connections: [],
 			tokens: record.usedTokenId ? [record.usedTokenId] : [],
 		});
@@ -86,14 +128,43 @@ export class AuditWriter {
 		return this.#batcher.drain();
 	}
 
-	async #timed(records: AuditRecord[]): Promise<void> {
+	async #timed(records: AuditRecord[]): Promise<Outcome[]> {
+		const error = await this.#statement(records);
+		if (error === undefined) return records.map(() => undefined);
+		return this.#rowByRow(records, records.length === 1 ? error : undefined);
+	}
+
+	/** Writes each record on its own; `knownError` is the first record's, already tried alone. */
+	async #rowByRow(records: AuditRecord[], knownError?: unknown): Promise<Outcome[]> {
+		const outcomes: Outcome[] = [];
+		for (const record of records) {
+			const error =
+				outcomes.length === 0 && knownError !== undefined
+					? knownError
+					: await this.#statement([record]);
+			if (error === undefined) {
+				outcomes.push(undefined);
+				continue;
+			}
+			outcomes.push({ error });
+			if ((await this.#statement([unwritableRecord(record, error)])) !== undefined) {
+				while (outcomes.length < records.length) outcomes.push({ error });
+				break;
+			}
+		}
+		return outcomes;
+	}
+
+	/** One commit, timed for the metrics: undefined when it committed, its error otherwise. */
+	async #statement(records: AuditRecord[]): Promise<unknown> {
 		const started = performance.now();
 		try {
 			await this.#write(records);
 			this.observe?.((performance.now() - started) / 1000, true);
+			return undefined;
 		} catch (error) {
 			this.observe?.((performance.now() - started) / 1000, false);
-			throw error;
+			return error ?? new Error('audit write failed');
 		}
 	}
 

@@ -9,6 +9,7 @@ import {
 } from '../storage/services-store.js';
 import { parseProviderUrl } from '../oauth/provider-url.js';
 import { checkProviderAnswerSettings } from './provider-answer-settings.js';
+import { changedServiceFields } from './service-changes.js';
 
 export interface ServiceInput extends Omit<ServiceFields, 'oauth_client_secret_ciphertext'> {
 	oauth_client_secret?: string | null;
@@ -74,25 +75,34 @@ export async function createService(
 	return publicService(row);
 }
 
+/**
+ * Applies a PATCH. Resolves with the service as changed and the names of the fields whose value
+ * changed (for the audit row; the client secret by name only). SERVICE_NOT_FOUND when absent.
+ */
 export async function updateService(
 	db: Database,
 	keyring: Keyring,
 	name: string,
 	input: ServiceInput,
 	options: ServiceOptions,
-): Promise<PublicService> {
+): Promise<{ service: PublicService; changed: string[] }> {
 	checkUrls(input, options.allowInsecureUrls);
 	checkProviderAnswerSettings(input, options.allowInsecureUrls);
 	const fields = toFields(keyring, name, input);
 	const changesApp = OAUTH_APP_COLUMNS.some((column) => fields[column] !== undefined);
-	const row = await db.transaction(async (q) => {
+	const { row, changed } = await db.transaction(async (q) => {
 		const store = servicesStore(q);
+		const before = await store.get(name);
+		if (!before) throw serviceNotFound(name);
+		const changed = await changedServiceFields(before, input, (ciphertext) =>
+			keyring.decryptText(ciphertext, serviceSecretContext(name)),
+		);
 		const updated = await store.update(name, fields);
 		if (updated && changesApp) await store.clearAppError(name);
-		return updated && changesApp ? store.get(name) : updated;
+		return { row: updated && changesApp ? await store.get(name) : updated, changed };
 	});
 	if (!row) throw serviceNotFound(name);
-	return publicService(row);
+	return { service: publicService(row), changed };
 }
 
 export async function getService(db: Database, name: string): Promise<PublicService> {

@@ -3,8 +3,8 @@ import type { Database } from '../../storage/database.js';
 import type { ConnectionRow } from '../../storage/connections-store.js';
 import type { ServiceRow } from '../../storage/services-store.js';
 import { openCredentialSecret } from '../connection-secrets.js';
-import type { ConnectionRefresher } from '../refresh/connection-refresher.js';
-import { isExpired, isRenewable } from '../refresh/refresh-policy.js';
+import type { AuditWriter } from '../audit-writer.js';
+import { isExpired } from '../refresh/refresh-policy.js';
 import { parseProviderUrl } from '../../oauth/provider-url.js';
 import type { Actor } from '../api-tokens.js';
 import type { CheckResult } from './system-checks.js';
@@ -12,12 +12,13 @@ import type { CheckResult } from './system-checks.js';
 export interface LivenessDependencies {
 	db: Database;
 	keyring: Keyring;
-	refresher: ConnectionRefresher;
+	/** Each test call is audited here as a use of the connection's credential. */
+	audit: AuditWriter;
 	timeoutMs: number;
 	allowInsecure: boolean;
 	/** The vault's own API (Config.apiUrl): a test_url there may be http, as the demo data's are. */
 	selfUrl: string;
-	/** Who the refreshes are audited as; the CLI's own actor when unset. */
+	/** Who the test calls are audited as; the CLI's own actor when unset. */
 	actor?: Actor;
 }
 
@@ -30,6 +31,45 @@ const CLI_ACTOR: Actor = {
 };
 
 type TestUrlOutcome = { status: 'OK' | 'FAILED' | 'SKIPPED'; detail: string };
+
+/** What the credential.test row says of a call: the answer's status, or why there was none. */
+interface CallOutcome {
+	httpStatus: number | null;
+	errorCode: string | null;
+	outcome: 'ok' | 'http_error' | 'timeout' | 'unreachable';
+}
+
+/**
+ * The `credential.test` audit row: the connection's credential was sent to its service's
+ * test_url. Awaited: a test whose use cannot be audited is reported FAILED.
+ */
+async function auditTestCall(
+	deps: LivenessDependencies,
+	connection: ConnectionRow,
+	call: CallOutcome,
+	startedAt: number,
+): Promise<void> {
+	const actor = deps.actor ?? CLI_ACTOR;
+	await deps.audit.record({
+		entry: {
+			occurred_at: new Date().toISOString(),
+			request_id: null,
+			actor_id: actor.id,
+			actor_name: actor.name,
+			action: 'credential.test',
+			client_id: connection.client_id,
+			service: connection.service,
+			status_code: call.httpStatus,
+			error_code: call.errorCode,
+			ip: null,
+			user_agent: null,
+			duration_ms: Date.now() - startedAt,
+			workflow_id: null,
+			execution_id: null,
+			details: { outcome: call.outcome },
+		},
+	});
+}
 
 /** GET the service's test_url with the connection's credential; only the status is kept. */
 async function callTestUrl(
@@ -58,6 +98,9 @@ async function callTestUrl(
 		secret.username !== undefined
 			? `Basic ${Buffer.from(`${secret.username}:${secret.password ?? ''}`).toString('base64')}`
 			: `${connection.token_type ?? 'Bearer'} ${secret.access_token ?? secret.api_key ?? ''}`;
+	const startedAt = Date.now();
+	let outcome: TestUrlOutcome;
+	let call: CallOutcome;
 	try {
 		const response = await fetch(url, {
 			headers: { authorization, accept: 'application/json' },
@@ -65,31 +108,45 @@ async function callTestUrl(
 			signal: AbortSignal.timeout(deps.timeoutMs),
 		});
 		await response.body?.cancel();
-		return response.ok
+		call = {
+			httpStatus: response.status,
+			errorCode: response.ok ? null : 'TEST_FAILED',
+			outcome: response.ok ? 'ok' : 'http_error',
+		};
+		outcome = response.ok
 			? {
 					status: 'OK',
 					detail: self ? "the vault's own test_url answered 2xx" : 'test_url answered 2xx',
 				}
 			: { status: 'FAILED', detail: `test_url answered HTTP ${response.status}` };
 	} catch (error) {
-		if (self)
-			return {
-				status: 'SKIPPED',
-				detail: `test_url is the vault's API, not running at ${url.origin}`,
-			};
-		return {
-			status: 'FAILED',
-			detail:
-				error instanceof Error && error.name === 'TimeoutError'
-					? `test_url timed out after ${deps.timeoutMs} ms`
-					: 'test_url unreachable',
+		const timedOut = error instanceof Error && error.name === 'TimeoutError';
+		call = {
+			httpStatus: null,
+			errorCode: timedOut ? 'TEST_TIMEOUT' : 'TEST_UNREACHABLE',
+			outcome: timedOut ? 'timeout' : 'unreachable',
 		};
+		outcome = self
+			? { status: 'SKIPPED', detail: `test_url is the vault's API, not running at ${url.origin}` }
+			: {
+					status: 'FAILED',
+					detail: timedOut
+						? `test_url timed out after ${deps.timeoutMs} ms`
+						: 'test_url unreachable',
+				};
 	}
+	try {
+		await auditTestCall(deps, connection, call, startedAt);
+	} catch {
+		return { status: 'FAILED', detail: `${outcome.detail}; its audit row could not be written` };
+	}
+	return outcome;
 }
 
 /**
- * Whether a connection works now: its service's test_url when defined; else, for OAuth2, a real
- * refresh through the refresher (trigger `manual`, audited); else it is not checked.
+ * Whether a connection works now: a GET of its service's test_url with its credential, audited
+ * as `credential.test` (actor, client, service, outcome); without a test_url it is not tested
+ * (no refresh is made in its place), unless it is plainly expired.
  */
 export async function checkConnection(
 	deps: LivenessDependencies,
@@ -106,43 +163,17 @@ export async function checkConnection(
 	if (connection.status === 'disabled') return { name, status: 'SKIPPED', detail: 'disabled' };
 	try {
 		if (service.test_url) return { name, ...(await callTestUrl(deps, connection, service)) };
-		if (isRenewable(connection)) {
-			const result = await deps.refresher.refresh(
-				connection.client_id,
-				connection.service,
-				'manual',
-				deps.actor ?? CLI_ACTOR,
-			);
-			if (result.outcome === 'refreshed' || result.outcome === 'superseded') {
-				const expires = result.connection.expires_at;
-				return {
-					name,
-					status: 'OK',
-					detail: `refreshed${expires ? `, expires ${expires.toISOString()}` : ''}`,
-				};
-			}
-			if (result.outcome === 'needs_reauth')
-				return {
-					name,
-					status: 'FAILED',
-					detail: `needs re-authorisation (${result.reason ?? 'refresh refused'})`,
-				};
-			return {
-				name,
-				status: 'FAILED',
-				detail: `refresh ${result.outcome}${result.reason ? `: ${result.reason}` : ''}`,
-			};
-		}
 		if (isExpired(connection))
 			return {
 				name,
 				status: 'FAILED',
 				detail: 'token expired and no refresh token: the client must reconnect',
 			};
+		// a refresh would be no test of the credential stored, and its failure no failure of it
 		return {
 			name,
 			status: 'NOT CHECKED',
-			detail: `${connection.type}: no test_url on service '${service.name}'`,
+			detail: `not tested (no test_url on service '${service.name}')`,
 		};
 	} catch (error) {
 		return {

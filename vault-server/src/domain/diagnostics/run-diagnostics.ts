@@ -1,7 +1,7 @@
 import type { Config } from '../../config/config.js';
-import type { Keyring } from '../../crypto/keyring.js';
 import type { Actor } from '../api-tokens.js';
-import type { ConnectionRefresher } from '../refresh/connection-refresher.js';
+import type { AuditWriter } from '../audit-writer.js';
+import type { Keyring } from '../../crypto/keyring.js';
 import type { Database } from '../../storage/database.js';
 import { connectionsStore } from '../../storage/connections-store.js';
 import { servicesStore } from '../../storage/services-store.js';
@@ -17,9 +17,9 @@ import {
 export interface DiagnosticsOptions {
 	db: Database;
 	config: Config;
-	/** The refresher that renews OAuth2 connections under test, given the keyring that opened. */
-	refresherFor(keyring: Keyring): ConnectionRefresher;
-	/** Who OAuth2 refreshes are audited as (the API's caller); the CLI's own actor when unset. */
+	/** Where each test call is audited (`credential.test`), given the keyring the checks opened. */
+	auditFor: (keyring: Keyring) => AuditWriter;
+	/** Who the test calls are audited as (the API's caller); the CLI's own actor when unset. */
 	actor?: Actor;
 }
 
@@ -48,7 +48,7 @@ export async function runDiagnostics(
 	const deps = {
 		db,
 		keyring: key.keyring,
-		refresher: options.refresherFor(key.keyring),
+		audit: options.auditFor(key.keyring),
 		timeoutMs: config.refresher.timeoutMs,
 		allowInsecure: config.allowInsecureOAuthUrls,
 		selfUrl: config.apiUrl,

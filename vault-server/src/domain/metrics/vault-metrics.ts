@@ -61,6 +61,12 @@ export function createVaultMetrics(db: Database, config: Pick<Config, 'monitorin
 			buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
 			registers,
 		}),
+		authRefusals: new Counter({
+			name: 'otobot_vault_auth_refusals_total',
+			help: 'Requests refused before authentication (no_token, invalid_token, auth_blocked, rate_limited)',
+			labelNames: ['reason'] as const,
+			registers,
+		}),
 		criticalErrors: new Counter({
 			name: 'otobot_vault_critical_errors_total',
 			help: 'Critical errors seen by this process, by kind',

@@ -2,13 +2,17 @@ import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditWriter, type AuditRecord } from '../../domain/audit-writer.js';
 import type { RequestTransaction } from '../../storage/request-transaction.js';
+import { AuthRefusals, type RefusalReason } from '../../domain/auth-refusals.js';
 import type { AuditEntry } from '../../storage/audit-store.js';
+import { clipText as clip } from '../../domain/audit-values.js';
 
 declare module 'fastify' {
 	interface FastifyInstance {
 		audit: AuditWriter;
 		/** The audit row of a request as it stands: a route writing rows of its own starts from it. */
 		auditEntryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry;
+		/** Refusals before authentication, one audit row per address per minute. */
+		authRefusals: AuthRefusals;
 	}
 	interface FastifyRequest {
 		/** What the handler adds to its audit row (never a secret). */
@@ -30,16 +34,17 @@ const AUDIT_UNAVAILABLE = JSON.stringify({
 	message: 'The audit log could not be written, so the response was withheld',
 });
 
-/** Request-supplied text, bounded and without NUL bytes (which PostgreSQL text refuses). */
-const clip = (value: unknown, length: number): string | null =>
-	typeof value === 'string' && value.length > 0
-		? value.slice(0, length).replaceAll('\u0000', '\ufffd')
-		: null;
-
 const isAudited = (url: string) =>
 	url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
 // connect links and OAuth callbacks are audited too, refusals included
 const isAuditedPage = (url: string) => url.startsWith('/connect/') || url.startsWith('/oauth/');
+
+/** Why an anonymous request was refused, when it was refused before authentication. */
+function refusalOf(request: FastifyRequest): RefusalReason | undefined {
+	if (request.actor) return undefined;
+	if (request.authRefusal) return request.authRefusal;
+	return request.errorCode === 'RATE_LIMITED' ? 'rate_limited' : undefined;
+}
 
 function entryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry {
 	const params = (request.params ?? {}) as { client_id?: string; service?: string };
@@ -83,6 +88,8 @@ async function commitWithRow(
  * cannot be written the response is replaced by a 503: no credential goes out unaudited. A
  * successful write (`config.writes`) commits its row in its own transaction, so a 503 there
  * leaves nothing changed.
+ * Refusals before authentication are the exception: counted, and written as one row per address
+ * per minute (auth-refusals.ts), since they disclose nothing and cost an attacker nothing.
  */
 export default fp(
 	async (fastify) => {
@@ -95,13 +102,24 @@ export default fp(
 		);
 		fastify.decorate('audit', writer);
 		fastify.decorate('auditEntryOf', entryOf);
+		const refusals = new AuthRefusals(writer, (error) =>
+			fastify.log.error({ err: error }, 'audit of refusals before authentication failed'),
+		);
+		fastify.decorate('authRefusals', refusals);
 		fastify.addHook('onClose', async () => {
+			await refusals.close();
 			await writer.drain();
 			await auditDb.close();
 		});
 
 		fastify.addHook('onSend', async (request, reply, payload) => {
 			if (!isAudited(request.url) && !isAuditedPage(request.url)) return payload;
+			const refusal = refusalOf(request);
+			if (refusal) {
+				fastify.metrics.authRefusals.inc({ reason: refusal });
+				refusals.count(request.ip, refusal);
+				return payload;
+			}
 			const ok = reply.statusCode < 400;
 			try {
 				const record = {

@@ -4,10 +4,13 @@ import { VaultError } from '../../errors.js';
 import { TokenAuthenticator, type Actor } from '../../domain/api-tokens.js';
 import type { Secret } from '../../config/secret.js';
 import { AuthFailureGuard } from './auth-failure-guard.js';
+import type { RefusalReason } from '../../domain/auth-refusals.js';
 
 declare module 'fastify' {
 	interface FastifyRequest {
 		actor?: Actor;
+		/** Why the request was refused before authentication, when it was (audit, metrics). */
+		authRefusal?: RefusalReason;
 	}
 	interface FastifyInstance {
 		tokens: TokenAuthenticator;
@@ -64,12 +67,14 @@ export default fp<AuthOptions>(
 			const blockedMs = guard.blockedFor(request.ip);
 			if (blockedMs > 0) {
 				reply.header('retry-after', Math.ceil(blockedMs / 1000));
+				request.authRefusal = 'auth_blocked';
 				throw new VaultError('RATE_LIMITED', 'Too many failed authentications from this address');
 			}
 			const token = presentedToken(request);
 			const actor = token === undefined ? undefined : await tokens.authenticate(token);
 			if (!actor) {
 				guard.recordFailure(request.ip);
+				request.authRefusal = token === undefined ? 'no_token' : 'invalid_token';
 				reply.header('www-authenticate', 'Bearer');
 				throw new VaultError('UNAUTHORIZED', 'A valid bearer token is required');
 			}

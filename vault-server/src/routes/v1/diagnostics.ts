@@ -38,8 +38,10 @@ const diagnostics: FastifyPluginAsyncTypebox = async (fastify) => {
 				summary: 'Test every connection',
 				description:
 					'What `otobot-vault test-connections` does, run in this vault process. ' +
-					'Checks the database, migrations, master key, API health and every connection (a real ' +
-					'refresh for OAuth2 without test_url). Answers statuses and reasons, never a credential.',
+					'Checks the database, migrations, master key, API health and every connection: a GET of ' +
+					"its service's test_url with its credential, audited as `credential.test`; a connection " +
+					'whose service has no test_url is NOT CHECKED. Answers statuses and reasons, never a ' +
+					'credential.',
 				body: NoOptions,
 				response: {
 					200: documented(
@@ -68,7 +70,7 @@ const diagnostics: FastifyPluginAsyncTypebox = async (fastify) => {
 				{
 					db: fastify.db,
 					config: fastify.config,
-					refresherFor: () => fastify.refresher,
+					auditFor: () => fastify.audit,
 					actor: request.actor,
 				},
 				(result) => checks.push(result),

@@ -237,7 +237,16 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 		},
 		async (request) => {
 			request.auditNote = { service: request.params.name };
-			return updateService(request.db, fastify.keyring, request.params.name, request.body, options);
+			const { service, changed } = await updateService(
+				request.db,
+				fastify.keyring,
+				request.params.name,
+				request.body,
+				options,
+			);
+			// names only: never a value, the client secret included
+			request.auditNote.details = { changed };
+			return service;
 		},
 	);
 

@@ -1,0 +1,214 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditWriter } from '../src/domain/audit-writer.js';
+import { verifyAuditChain } from '../src/domain/audit-chain-verify.js';
+import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
+import type { Queryable } from '../src/storage/database.js';
+import type { AuditEntry } from '../src/storage/audit-store.js';
+import { backends } from './helpers/databases.js';
+import {
+	asAdmin,
+	asInternal,
+	startTestVault,
+	TEST_MASTER_KEY,
+	type TestVault,
+} from './helpers/vault-app.js';
+
+/** The chain verified with the keys the test master key opens. */
+const verifyChain = async (db: Queryable) =>
+	verifyAuditChain(db, await loadAuditChainKeys(db, Buffer.from(TEST_MASTER_KEY, 'hex')));
+
+/** 63 ASCII letters and an emoji: cut at 64 UTF-16 units it leaves half a surrogate pair. */
+const SPLIT_PAIR_URL = `/v1/clients/${'a'.repeat(63)}%F0%9F%98%80/connections`;
+const ATTACKER = { remoteAddress: '203.0.113.66' };
+const FETCHES = 1000;
+
+type Row = Record<string, unknown> & { id: number };
+
+const entry = (fields: Partial<AuditEntry>): AuditEntry => ({
+	occurred_at: new Date().toISOString(),
+	request_id: null,
+	actor_id: 'test',
+	actor_name: 'test',
+	action: 'test.row',
+	client_id: null,
+	service: null,
+	status_code: 200,
+	error_code: null,
+	ip: null,
+	user_agent: null,
+	duration_ms: 1,
+	workflow_id: null,
+	execution_id: null,
+	details: null,
+	...fields,
+});
+
+/**
+ * Issue 13 item 1: text a caller chooses can never make PostgreSQL refuse an audit row, and a row
+ * it refuses for any other reason fails only its own request, never the rest of the group commit.
+ */
+describe.each(backends())('audit rows that cannot hurt other callers on %s', (backend) => {
+	let vault: TestVault;
+	const rowsAfter = (id: number) =>
+		vault.database.db.query<Row>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id', [id]);
+	const lastId = async () =>
+		(
+			await vault.database.db.query<{ id: number }>(
+				'SELECT coalesce(max(id), 0)::int AS id FROM audit_log',
+			)
+		)[0]!.id;
+
+	beforeAll(async () => {
+		vault = await startTestVault(backend, { RATE_LIMIT_MAX: '1000000' });
+		for (const request of [
+			{ method: 'POST', url: '/v1/clients', payload: { id: 'acme', name: 'Acme' } },
+			{
+				method: 'POST',
+				url: '/v1/services',
+				payload: { name: 'keys', display_name: 'Keys', oauth_type: 'api_key' },
+			},
+			{ method: 'PUT', url: '/v1/clients/acme/connections/keys', payload: { api_key: 'sk-iso' } },
+		] as const) {
+			const response = await vault.app.inject({ ...request, headers: asAdmin });
+			expect(`${request.url} ${response.statusCode}`).toMatch(/ 2\d\d$/);
+		}
+	});
+	afterAll(async () => vault?.close());
+
+	it('an anonymous request whose client id splits a surrogate pair is refused with 401, not 503', async () => {
+		const response = await vault.app.inject({ url: SPLIT_PAIR_URL, ...ATTACKER });
+		expect(response.statusCode).toBe(401);
+		expect(response.json().code).toBe('UNAUTHORIZED');
+	});
+
+	it("a read token's request with that client id is refused 400 with its own row, the id cut at a code point", async () => {
+		const since = await lastId();
+		const response = await vault.app.inject({ url: SPLIT_PAIR_URL, headers: asInternal });
+		expect(response.statusCode).toBe(400);
+		expect(await rowsAfter(since)).toMatchObject([
+			{
+				status_code: 400,
+				error_code: 'VALIDATION_FAILED',
+				client_id: `${'a'.repeat(63)}\u{1f600}`,
+			},
+		]);
+	});
+
+	it(`${FETCHES} concurrent read fetches all answer 200 while an anonymous caller sends that request at full speed`, async () => {
+		let attacking = true;
+		const attackerStatuses = new Map<number, number>();
+		// the refusals before authentication are aggregated (audit-refusal-rows.test.ts): every other
+		// request carries a read token, refused 400 (the id's pattern) with a row of its own
+		let sent = 0;
+		const attacker = (async () => {
+			while (attacking) {
+				sent += 1;
+				const { statusCode } = await vault.app.inject(
+					sent % 2 === 0
+						? { url: SPLIT_PAIR_URL, headers: asInternal }
+						: { url: SPLIT_PAIR_URL, ...ATTACKER },
+				);
+				attackerStatuses.set(statusCode, (attackerStatuses.get(statusCode) ?? 0) + 1);
+			}
+		})();
+		// the attacker's first requests are in the group commits before the fetches start
+		while (sent < 10) await new Promise((resolve) => setImmediate(resolve));
+		const fetches = await Promise.all(
+			Array.from({ length: FETCHES }, () =>
+				vault.app.inject({ url: '/v1/credentials/acme/keys', headers: asInternal }),
+			),
+		);
+		attacking = false;
+		await attacker;
+		const statuses = new Map<number, number>();
+		for (const { statusCode } of fetches)
+			statuses.set(statusCode, (statuses.get(statusCode) ?? 0) + 1);
+		expect(Object.fromEntries(statuses)).toEqual({ 200: FETCHES });
+		expect([...attackerStatuses.keys()].sort()).toEqual([400, 401]);
+		expect((await verifyChain(vault.database.db)).ok).toBe(true);
+	});
+
+	it('lone surrogates and NUL anywhere in an entry are stored as U+FFFD, and the chain verifies', async () => {
+		const writer = new AuditWriter(vault.database.db, vault.app.keyring);
+		const since = await lastId();
+		await writer.record({
+			entry: entry({
+				client_id: `${'a'.repeat(63)}\ud83d`,
+				service: 'x\u0000y',
+				user_agent: '\udc00agent',
+				details: { 'k\u0000': ['\ud800', { deep: 'nul\u0000' }], n: 1 },
+			}),
+		});
+		const [row] = await rowsAfter(since);
+		expect(row).toMatchObject({
+			client_id: `${'a'.repeat(63)}\ufffd`,
+			service: 'x\ufffdy',
+			user_agent: '\ufffdagent',
+			details: { 'k\ufffd': ['\ufffd', { deep: 'nul\ufffd' }], n: 1 },
+		});
+		expect((await verifyChain(vault.database.db)).ok).toBe(true);
+	});
+
+	it('a batch with one row the database refuses commits the others and records the refused one as unwritable', async () => {
+		const observed: boolean[] = [];
+		const writer = new AuditWriter(vault.database.db, vault.app.keyring, (_seconds, ok) =>
+			observed.push(ok),
+		);
+		const since = await lastId();
+		// a status code beyond PostgreSQL's integer survives sanitising: the row itself is refused
+		const outcomes = await Promise.allSettled(
+			['before', 'poisoned', 'after'].map((name) =>
+				writer.record({
+					entry: entry({
+						request_id: name,
+						action: `test.${name}`,
+						client_id: 'acme',
+						status_code: name === 'poisoned' ? 2 ** 40 : 200,
+					}),
+				}),
+			),
+		);
+		expect(outcomes.map((outcome) => outcome.status)).toEqual([
+			'fulfilled',
+			'rejected',
+			'fulfilled',
+		]);
+		// one batch refused, then each row on its own: before, poisoned (refused), its minimal row, after
+		expect(observed).toEqual([false, true, false, true, true]);
+		const rows = await rowsAfter(since);
+		expect(rows.map(({ request_id, action }) => [request_id, action])).toEqual([
+			['before', 'test.before'],
+			['poisoned', 'audit.row_unwritable'],
+			['after', 'test.after'],
+		]);
+		expect(rows[1]).toMatchObject({
+			error_code: 'AUDIT_ROW_UNWRITABLE',
+			client_id: 'acme',
+			details: { action: 'test.poisoned', sqlstate: '22003' },
+		});
+		expect((await verifyChain(vault.database.db)).ok).toBe(true);
+	});
+
+	it('when the database refuses every statement, a batch fails after one row and its minimal row, the rest untried', async () => {
+		const observed: boolean[] = [];
+		const writer = new AuditWriter(vault.database.db, vault.app.keyring, (_seconds, ok) =>
+			observed.push(ok),
+		);
+		const { db } = vault.database;
+		await db.query(
+			'ALTER FUNCTION audit_append_keyed(bigint, text, integer, json, json, jsonb, uuid[]) RENAME TO audit_offline',
+		);
+		try {
+			const outcomes = await Promise.allSettled(
+				['r1', 'r2', 'r3', 'r4'].map((id) => writer.record({ entry: entry({ request_id: id }) })),
+			);
+			expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(4).fill('rejected'));
+			// the batch, its first row alone, that row's audit.row_unwritable row: no more
+			expect(observed).toEqual([false, false, false]);
+		} finally {
+			await db.query(
+				'ALTER FUNCTION audit_offline(bigint, text, integer, json, json, jsonb, uuid[]) RENAME TO audit_append_keyed',
+			);
+		}
+	});
+});
