@@ -3,7 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { Config } from './config/config.js';
+import type { Config, HttpLimits } from './config/config.js';
+import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { lazyChildLoggerFactory, loggerOptions } from './config/logger.js';
 import type { Keyring } from './crypto/keyring.js';
 import type { Database } from './storage/database.js';
@@ -18,6 +19,7 @@ import fetchCachePlugin from './plugins/app/fetch-cache.js';
 import keyringReloadPlugin from './plugins/app/keyring-reload.js';
 import metricsPlugin from './plugins/app/metrics.js';
 import criticalErrorsPlugin from './plugins/app/critical-errors.js';
+import securityHeadersPlugin from './plugins/app/security-headers.js';
 import errorHandlerPlugin, { frameworkError } from './plugins/app/error-handler.js';
 import healthRoutes from './routes/health.js';
 import clientRoutes from './routes/v1/clients.js';
@@ -64,6 +66,25 @@ function ajvFor(part: 'body' | 'other') {
 	return ajv;
 }
 
+/**
+ * Fastify's server limits from HTTP_* config: a request that trickles its headers or body is cut
+ * once REQUEST_TIMEOUT_SECONDS have passed (Node checks every `connectionsCheckingInterval`, so at
+ * most a quarter of the timeout, and never more than 5 s, later), a silent socket after
+ * CONNECTION_IDLE_SECONDS, an idle keep-alive socket after KEEP_ALIVE_SECONDS.
+ */
+function httpServerOptions(limits: HttpLimits) {
+	return {
+		requestTimeout: limits.requestTimeoutMs,
+		connectionTimeout: limits.connectionIdleMs,
+		keepAliveTimeout: limits.keepAliveMs,
+		http: {
+			requestTimeout: limits.requestTimeoutMs,
+			headersTimeout: limits.requestTimeoutMs,
+			connectionsCheckingInterval: Math.min(5_000, Math.ceil(limits.requestTimeoutMs / 4)),
+		},
+	};
+}
+
 /** The vault as a Fastify instance, ready to listen or to be called with `inject`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	const { config } = options;
@@ -77,7 +98,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		genReqId: () => randomUUID(),
 		routerOptions: { maxParamLength: 256 },
 		frameworkErrors: frameworkError,
+		...httpServerOptions(config.http),
 	}).withTypeProvider<TypeBoxTypeProvider>();
+	capConnectionsPerAddress(fastify.server, config.http.maxConnectionsPerAddress);
 
 	const validators = { body: ajvFor('body'), other: ajvFor('other') };
 	fastify.setValidatorCompiler(({ schema, httpPart }) =>
@@ -87,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	fastify.decorate('keyring', options.keyring);
 
 	await fastify.register(errorHandlerPlugin);
+	await fastify.register(securityHeadersPlugin);
 	await fastify.register(databasePlugin, {
 		db: options.db,
 		closeOnExit: options.closeDatabase ?? false,

@@ -30,6 +30,8 @@ export interface Config {
 	internalTokens: Secret[];
 	rateLimit: { max: number; windowMs: number; authFailures: number };
 	bodyLimitBytes: number;
+	/** The HTTP server's limits against slow or hoarding callers; see httpServerOptions (app.ts). */
+	http: HttpLimits;
 	tokenCacheSeconds: number;
 	/** How long a fetched connection row is kept in memory at most (0: never); see fetch-cache.ts. */
 	fetchCacheSeconds: number;
@@ -49,6 +51,17 @@ export interface Config {
 	metricsPort: number | undefined;
 	/** Where each variable that was set came from: "the environment" or a `.env` file's path. */
 	sources: Readonly<Record<string, string>>;
+}
+
+export interface HttpLimits {
+	/** A request's headers and body must have arrived within this, or its socket is closed. */
+	requestTimeoutMs: number;
+	/** A socket with no traffic either way for this long is closed. */
+	connectionIdleMs: number;
+	/** How long an idle keep-alive socket is kept for its next request. */
+	keepAliveMs: number;
+	/** Sockets one peer address may hold open; 0: no cap. */
+	maxConnectionsPerAddress: number;
 }
 
 export interface AlertSettings {
@@ -127,6 +140,12 @@ export function loadConfig(
 			authFailures: parsed.AUTH_FAILURE_LIMIT,
 		},
 		bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+		http: {
+			requestTimeoutMs: parsed.REQUEST_TIMEOUT_SECONDS * 1000,
+			connectionIdleMs: parsed.CONNECTION_IDLE_SECONDS * 1000,
+			keepAliveMs: parsed.KEEP_ALIVE_SECONDS * 1000,
+			maxConnectionsPerAddress: parsed.MAX_CONNECTIONS_PER_ADDRESS,
+		},
 		tokenCacheSeconds: parsed.TOKEN_CACHE_SECONDS,
 		fetchCacheSeconds: parsed.FETCH_CACHE_SECONDS,
 		refresher: {

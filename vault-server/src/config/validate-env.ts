@@ -70,6 +70,14 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 				'For a development run, leave NODE_ENV unset',
 		);
 	}
+	if (env.CONNECTION_IDLE_SECONDS * 1000 <= env.REFRESH_TIMEOUT_MS) {
+		problems.push(
+			problem(
+				'CONNECTION_IDLE_SECONDS',
+				'must be longer than REFRESH_TIMEOUT_MS, or a fetch that waits for a refresh is cut',
+			),
+		);
+	}
 	for (const variable of ['RATE_LIMIT_WINDOW', 'ALERT_CRITICAL_WINDOW'] as const) {
 		if (!DURATION.test(env[variable].trim())) {
 			problems.push(problem(variable, "must be a duration such as '1 minute', '30s' or 500"));
