@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { Config, HttpLimits } from './config/config.js';
+import type { TrustProxy } from './config/trust-proxy.js';
 import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { lazyChildLoggerFactory, loggerOptions } from './config/logger.js';
 import type { Keyring } from './crypto/keyring.js';
@@ -85,13 +86,22 @@ function httpServerOptions(limits: HttpLimits) {
 	};
 }
 
+/**
+ * TRUST_PROXY as Fastify's types take it: a hop count as the function Fastify itself builds from
+ * one (believe the `hops` addresses nearest the vault), since its types omit the number form.
+ */
+function fastifyTrustProxy(trust: TrustProxy) {
+	if (typeof trust !== 'number') return trust;
+	return (_address: string, hop: number) => hop < trust;
+}
+
 /** The vault as a Fastify instance, ready to listen or to be called with `inject`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	const { config } = options;
 	const logger = loggerOptions(config.logLevel);
 	const fastify = Fastify({
 		logger: options.logStream ? { ...logger, stream: options.logStream } : logger,
-		trustProxy: config.trustProxy,
+		trustProxy: fastifyTrustProxy(config.trustProxy),
 		logController: new LogController({ disableRequestLogging: !config.logRequests }),
 		childLoggerFactory: lazyChildLoggerFactory,
 		bodyLimit: config.bodyLimitBytes,

@@ -3,6 +3,7 @@ import { ConfigError } from './config-error.js';
 import { EnvSchema, type Env } from './env-schema.js';
 import { PROCESS_ENVIRONMENT } from './environment.js';
 import { Secret } from './secret.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { DURATION, validateEnv } from './validate-env.js';
 
 export { ConfigError } from './config-error.js';
@@ -15,7 +16,8 @@ export interface Config {
 	logLevel: Env['LOG_LEVEL'];
 	/** `auto`: readable lines on a terminal, JSON lines otherwise (LOG_FORMAT forces one). */
 	logFormat: 'json' | 'pretty' | 'auto';
-	trustProxy: boolean;
+	/** Whose X-Forwarded-For is believed: no one, a hop count or proxy addresses (trust-proxy.ts). */
+	trustProxy: TrustProxy;
 	/** A log line per request (the audit log records every /v1 request either way). */
 	logRequests: boolean;
 	databaseUrl: Secret | undefined;
@@ -87,6 +89,13 @@ export function parseDuration(value: string, variable: string): number {
 	return Number(match[1]) * UNIT_MS[key]!;
 }
 
+/** TRUST_PROXY as Fastify takes it; validateEnv has refused every value this cannot parse. */
+function trustProxyOf(value: string): TrustProxy {
+	const parsed = parseTrustProxy(value);
+	if ('problem' in parsed) throw new ConfigError(`TRUST_PROXY ${parsed.problem}`);
+	return parsed.value;
+}
+
 const splitTokens = (value: string | undefined): Secret[] =>
 	(value ?? '')
 		.split(',')
@@ -120,7 +129,7 @@ export function loadConfig(
 		publicUrl: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
 		logLevel: parsed.LOG_LEVEL,
 		logFormat: parsed.LOG_FORMAT ?? 'auto',
-		trustProxy: parsed.TRUST_PROXY,
+		trustProxy: trustProxyOf(parsed.TRUST_PROXY),
 		logRequests: parsed.LOG_REQUESTS,
 		databaseUrl: parsed.DATABASE_URL ? new Secret(parsed.DATABASE_URL) : undefined,
 		databasePoolSize: parsed.DATABASE_POOL_SIZE,

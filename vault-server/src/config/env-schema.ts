@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { TRUST_PROXY_FORM } from './trust-proxy.js';
 
 const url = (...schemes: string[]) =>
 	Type.String({
@@ -17,7 +18,7 @@ export const EnvSchema = Type.Object({
 		{ default: 'info' },
 	),
 	LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
-	TRUST_PROXY: Type.Boolean({ default: false }),
+	TRUST_PROXY: Type.String({ default: 'false', description: TRUST_PROXY_FORM }),
 	LOG_REQUESTS: Type.Boolean({ default: false }),
 	DATABASE_URL: Type.Optional(url('postgres', 'postgresql')),
 	DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
