@@ -1,8 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import type { Config, HttpLimits } from './config/config.js';
 import type { TrustProxy } from './config/trust-proxy.js';
 import { capConnectionsPerAddress } from './http/connection-cap.js';
@@ -22,6 +20,7 @@ import metricsPlugin from './plugins/app/metrics.js';
 import criticalErrorsPlugin from './plugins/app/critical-errors.js';
 import securityHeadersPlugin from './plugins/app/security-headers.js';
 import errorHandlerPlugin, { frameworkError } from './plugins/app/error-handler.js';
+import { requestValidatorCompiler } from './routes/request-validator.js';
 import healthRoutes from './routes/health.js';
 import clientRoutes from './routes/v1/clients.js';
 import serviceRoutes from './routes/v1/services.js';
@@ -52,19 +51,6 @@ export interface AppOptions {
 	closeDatabase?: boolean;
 	/** Where log lines go; tests pass a stream to search them for secrets. */
 	logStream?: NodeJS.WritableStream;
-}
-
-function ajvFor(part: 'body' | 'other') {
-	const ajv = new Ajv({
-		// bodies are JSON and must have the right types; query strings and params are text
-		coerceTypes: part === 'other',
-		removeAdditional: false,
-		useDefaults: true,
-		allErrors: false,
-		strict: false,
-	});
-	addFormats.default(ajv);
-	return ajv;
 }
 
 /**
@@ -112,10 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	}).withTypeProvider<TypeBoxTypeProvider>();
 	capConnectionsPerAddress(fastify.server, config.http.maxConnectionsPerAddress);
 
-	const validators = { body: ajvFor('body'), other: ajvFor('other') };
-	fastify.setValidatorCompiler(({ schema, httpPart }) =>
-		(httpPart === 'body' ? validators.body : validators.other).compile(schema),
-	);
+	fastify.setValidatorCompiler(requestValidatorCompiler());
 	fastify.decorate('config', config);
 	fastify.decorate('keyring', options.keyring);
 
