@@ -1,9 +1,9 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
-import type { Config } from './config/config.js';
+import type { Config, HttpLimits } from './config/config.js';
+import type { TrustProxy } from './config/trust-proxy.js';
+import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { lazyChildLoggerFactory, loggerOptions } from './config/logger.js';
 import type { Keyring } from './crypto/keyring.js';
 import type { Database } from './storage/database.js';
@@ -19,7 +19,9 @@ import fetchCachePlugin from './plugins/app/fetch-cache.js';
 import keyringReloadPlugin from './plugins/app/keyring-reload.js';
 import metricsPlugin from './plugins/app/metrics.js';
 import criticalErrorsPlugin from './plugins/app/critical-errors.js';
+import securityHeadersPlugin from './plugins/app/security-headers.js';
 import errorHandlerPlugin, { frameworkError } from './plugins/app/error-handler.js';
+import { requestValidatorCompiler } from './routes/request-validator.js';
 import healthRoutes from './routes/health.js';
 import clientRoutes from './routes/v1/clients.js';
 import serviceRoutes from './routes/v1/services.js';
@@ -53,17 +55,32 @@ export interface AppOptions {
 	logStream?: NodeJS.WritableStream;
 }
 
-function ajvFor(part: 'body' | 'other') {
-	const ajv = new Ajv({
-		// bodies are JSON and must have the right types; query strings and params are text
-		coerceTypes: part === 'other',
-		removeAdditional: false,
-		useDefaults: true,
-		allErrors: false,
-		strict: false,
-	});
-	addFormats.default(ajv);
-	return ajv;
+/**
+ * Fastify's server limits from HTTP_* config: a request that trickles its headers or body is cut
+ * once REQUEST_TIMEOUT_SECONDS have passed (Node checks every `connectionsCheckingInterval`, so at
+ * most a quarter of the timeout, and never more than 5 s, later), a silent socket after
+ * CONNECTION_IDLE_SECONDS, an idle keep-alive socket after KEEP_ALIVE_SECONDS.
+ */
+function httpServerOptions(limits: HttpLimits) {
+	return {
+		requestTimeout: limits.requestTimeoutMs,
+		connectionTimeout: limits.connectionIdleMs,
+		keepAliveTimeout: limits.keepAliveMs,
+		http: {
+			requestTimeout: limits.requestTimeoutMs,
+			headersTimeout: limits.requestTimeoutMs,
+			connectionsCheckingInterval: Math.min(5_000, Math.ceil(limits.requestTimeoutMs / 4)),
+		},
+	};
+}
+
+/**
+ * TRUST_PROXY as Fastify's types take it: a hop count as the function Fastify itself builds from
+ * one (believe the `hops` addresses nearest the vault), since its types omit the number form.
+ */
+function fastifyTrustProxy(trust: TrustProxy) {
+	if (typeof trust !== 'number') return trust;
+	return (_address: string, hop: number) => hop < trust;
 }
 
 /** The vault as a Fastify instance, ready to listen or to be called with `inject`. */
@@ -72,23 +89,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	const logger = loggerOptions(config.logLevel);
 	const fastify = Fastify({
 		logger: options.logStream ? { ...logger, stream: options.logStream } : logger,
-		trustProxy: config.trustProxy,
+		trustProxy: fastifyTrustProxy(config.trustProxy),
 		logController: new LogController({ disableRequestLogging: !config.logRequests }),
 		childLoggerFactory: lazyChildLoggerFactory,
 		bodyLimit: config.bodyLimitBytes,
 		genReqId: () => randomUUID(),
 		routerOptions: { maxParamLength: 256 },
 		frameworkErrors: frameworkError,
+		...httpServerOptions(config.http),
 	}).withTypeProvider<TypeBoxTypeProvider>();
+	capConnectionsPerAddress(fastify.server, config.http.maxConnectionsPerAddress);
 
-	const validators = { body: ajvFor('body'), other: ajvFor('other') };
-	fastify.setValidatorCompiler(({ schema, httpPart }) =>
-		(httpPart === 'body' ? validators.body : validators.other).compile(schema),
-	);
+	fastify.setValidatorCompiler(requestValidatorCompiler());
 	fastify.decorate('config', config);
 	fastify.decorate('keyring', options.keyring);
 
 	await fastify.register(errorHandlerPlugin);
+	await fastify.register(securityHeadersPlugin);
 	await fastify.register(databasePlugin, {
 		db: options.db,
 		closeOnExit: options.closeDatabase ?? false,

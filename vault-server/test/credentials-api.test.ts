@@ -468,6 +468,50 @@ describe.each(backends())('API tokens on %s', (backend) => {
 	});
 });
 
+describe.each(backends())('a shared address on %s', (backend) => {
+	let vault: TestVault;
+	beforeAll(async () => {
+		vault = await startTestVault(backend, { AUTH_FAILURE_LIMIT: '20' });
+	});
+	afterAll(async () => vault?.close());
+
+	it('20 wrong tokens from an address, then a valid read-token fetch from it: 200', async () => {
+		const inject = (options: InjectOptions) =>
+			vault.app.inject({ ...options, remoteAddress: '10.20.30.40' });
+		await vault.app.inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asAdmin,
+			payload: { id: 'acme', name: 'Acme' },
+		});
+		await vault.app.inject({
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/openai',
+			headers: asAdmin,
+			payload: { api_key: 'sk-shared-address-0123456789' },
+		});
+		const { token } = (
+			await vault.app.inject({
+				method: 'POST',
+				url: '/v1/tokens',
+				headers: asAdmin,
+				payload: { name: 'n8n', scope: 'read' },
+			})
+		).json();
+		for (let i = 0; i < 20; i += 1) {
+			expect(
+				(await inject({ url: '/v1/credentials/acme/openai', headers: bearer(`ovt_wrong${i}`) }))
+					.statusCode,
+			).toBe(401);
+		}
+		const wrong = await inject({ url: '/v1/credentials/acme/openai', headers: bearer('ovt_x') });
+		expect(wrong.statusCode).toBe(429);
+		const valid = await inject({ url: '/v1/credentials/acme/openai', headers: bearer(token) });
+		expect(valid.statusCode).toBe(200);
+		expect(valid.json().api_key).toBe('sk-shared-address-0123456789');
+	});
+});
+
 describe('rate limits', () => {
 	let vault: TestVault;
 	beforeAll(async () => {
@@ -492,7 +536,7 @@ describe('rate limits', () => {
 		expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
 	});
 
-	it('blocks an IP after repeated failed authentications, even for a right token', async () => {
+	it('blocks wrong tokens from an IP after repeated failed authentications, never a valid one', async () => {
 		const from = { remoteAddress: '10.9.8.7' };
 		for (let i = 0; i < 3; i += 1) {
 			expect(
@@ -507,12 +551,19 @@ describe('rate limits', () => {
 		});
 		expect(blocked.statusCode).toBe(429);
 		expect(blocked.headers['retry-after']).toBeDefined();
-		const rightButBlocked = await vault.app.inject({
-			url: '/v1/clients',
+		// another program on the same address (n8n behind one NAT) keeps working
+		const rightFromBlocked = await vault.app.inject({
+			url: '/v1/clients/x/connections',
 			headers: asInternal,
 			...from,
 		});
-		expect(rightButBlocked.statusCode).toBe(429);
+		expect(rightFromBlocked.statusCode).toBe(404);
+		const wrongAgain = await vault.app.inject({
+			url: '/v1/clients',
+			headers: bearer('wrong-guess'),
+			...from,
+		});
+		expect(wrongAgain.statusCode).toBe(429);
 		const otherIp = await vault.app.inject({
 			url: '/v1/clients/x/connections',
 			headers: asInternal,

@@ -3,6 +3,7 @@ import { ConfigError } from './config-error.js';
 import { EnvSchema, type Env } from './env-schema.js';
 import { PROCESS_ENVIRONMENT } from './environment.js';
 import { Secret } from './secret.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { DURATION, validateEnv } from './validate-env.js';
 
 export { ConfigError } from './config-error.js';
@@ -15,7 +16,8 @@ export interface Config {
 	logLevel: Env['LOG_LEVEL'];
 	/** `auto`: readable lines on a terminal, JSON lines otherwise (LOG_FORMAT forces one). */
 	logFormat: 'json' | 'pretty' | 'auto';
-	trustProxy: boolean;
+	/** Whose X-Forwarded-For is believed: no one, a hop count or proxy addresses (trust-proxy.ts). */
+	trustProxy: TrustProxy;
 	/** A log line per request (the audit log records every /v1 request either way). */
 	logRequests: boolean;
 	databaseUrl: Secret | undefined;
@@ -30,6 +32,8 @@ export interface Config {
 	internalTokens: Secret[];
 	rateLimit: { max: number; windowMs: number; authFailures: number };
 	bodyLimitBytes: number;
+	/** The HTTP server's limits against slow or hoarding callers; see httpServerOptions (app.ts). */
+	http: HttpLimits;
 	tokenCacheSeconds: number;
 	/** How long a fetched connection row is kept in memory at most (0: never); see fetch-cache.ts. */
 	fetchCacheSeconds: number;
@@ -60,6 +64,17 @@ export interface Config {
 	sources: Readonly<Record<string, string>>;
 }
 
+export interface HttpLimits {
+	/** A request's headers and body must have arrived within this, or its socket is closed. */
+	requestTimeoutMs: number;
+	/** A socket with no traffic either way for this long is closed. */
+	connectionIdleMs: number;
+	/** How long an idle keep-alive socket is kept for its next request. */
+	keepAliveMs: number;
+	/** Sockets one peer address may hold open; 0: no cap. */
+	maxConnectionsPerAddress: number;
+}
+
 export interface AlertSettings {
 	expiredDays: number;
 	/** An alert opens when refresh_failures is more than this. */
@@ -81,6 +96,13 @@ export function parseDuration(value: string, variable: string): number {
 	const unit = (match[2] ?? 'ms').toLowerCase();
 	const key = unit === 'ms' ? 'ms' : unit[0]!;
 	return Number(match[1]) * UNIT_MS[key]!;
+}
+
+/** TRUST_PROXY as Fastify takes it; validateEnv has refused every value this cannot parse. */
+function trustProxyOf(value: string): TrustProxy {
+	const parsed = parseTrustProxy(value);
+	if ('problem' in parsed) throw new ConfigError(`TRUST_PROXY ${parsed.problem}`);
+	return parsed.value;
 }
 
 const splitTokens = (value: string | undefined): Secret[] =>
@@ -116,7 +138,7 @@ export function loadConfig(
 		publicUrl: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
 		logLevel: parsed.LOG_LEVEL,
 		logFormat: parsed.LOG_FORMAT ?? 'auto',
-		trustProxy: parsed.TRUST_PROXY,
+		trustProxy: trustProxyOf(parsed.TRUST_PROXY),
 		logRequests: parsed.LOG_REQUESTS,
 		databaseUrl: parsed.DATABASE_URL ? new Secret(parsed.DATABASE_URL) : undefined,
 		databasePoolSize: parsed.DATABASE_POOL_SIZE,
@@ -136,6 +158,12 @@ export function loadConfig(
 			authFailures: parsed.AUTH_FAILURE_LIMIT,
 		},
 		bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
+		http: {
+			requestTimeoutMs: parsed.REQUEST_TIMEOUT_SECONDS * 1000,
+			connectionIdleMs: parsed.CONNECTION_IDLE_SECONDS * 1000,
+			keepAliveMs: parsed.KEEP_ALIVE_SECONDS * 1000,
+			maxConnectionsPerAddress: parsed.MAX_CONNECTIONS_PER_ADDRESS,
+		},
 		tokenCacheSeconds: parsed.TOKEN_CACHE_SECONDS,
 		fetchCacheSeconds: parsed.FETCH_CACHE_SECONDS,
 		refresher: {

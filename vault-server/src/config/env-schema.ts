@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { TRUST_PROXY_FORM } from './trust-proxy.js';
 
 const url = (...schemes: string[]) =>
 	Type.String({
@@ -17,7 +18,7 @@ export const EnvSchema = Type.Object({
 		{ default: 'info' },
 	),
 	LOG_FORMAT: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('pretty')])),
-	TRUST_PROXY: Type.Boolean({ default: false }),
+	TRUST_PROXY: Type.String({ default: 'false', description: TRUST_PROXY_FORM }),
 	LOG_REQUESTS: Type.Boolean({ default: false }),
 	DATABASE_URL: Type.Optional(url('postgres', 'postgresql')),
 	DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
@@ -31,6 +32,10 @@ export const EnvSchema = Type.Object({
 	RATE_LIMIT_WINDOW: Type.String({ default: '1 minute' }),
 	AUTH_FAILURE_LIMIT: Type.Integer({ default: 20, minimum: 1 }),
 	BODY_LIMIT_BYTES: Type.Integer({ default: 65_536, minimum: 1024, maximum: 10_485_760 }),
+	REQUEST_TIMEOUT_SECONDS: Type.Integer({ default: 20, minimum: 1, maximum: 600 }),
+	CONNECTION_IDLE_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),
+	KEEP_ALIVE_SECONDS: Type.Integer({ default: 72, minimum: 1, maximum: 3600 }),
+	MAX_CONNECTIONS_PER_ADDRESS: Type.Integer({ default: 256, minimum: 0, maximum: 1_000_000 }),
 	TOKEN_CACHE_SECONDS: Type.Integer({ default: 5, minimum: 0, maximum: 300 }),
 	FETCH_CACHE_SECONDS: Type.Integer({ default: 30, minimum: 0, maximum: 3600 }),
 	REFRESHER_ENABLED: Type.Boolean({ default: true }),

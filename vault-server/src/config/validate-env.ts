@@ -2,6 +2,7 @@ import Value from 'typebox/value';
 import { ConfigError } from './config-error.js';
 import { EnvSchema, expectedValue, type Env } from './env-schema.js';
 import { PROCESS_ENVIRONMENT } from './environment.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 const MASTER_KEY = /^[0-9a-fA-F]{64}$/;
 const MASTER_KEY_FORM =
@@ -68,6 +69,22 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 			`ENCRYPTION_MASTER_KEY is not set, and NODE_ENV=production (set in ` +
 				`${files.NODE_ENV ?? PROCESS_ENVIRONMENT}) requires it: it must be ${MASTER_KEY_FORM}. ` +
 				'For a development run, leave NODE_ENV unset',
+		);
+	}
+	const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+	if ('problem' in trustProxy) {
+		problems.push(
+			trustProxy.problem.startsWith('=')
+				? `TRUST_PROXY${trustProxy.problem} (set in ${files.TRUST_PROXY ?? PROCESS_ENVIRONMENT})`
+				: problem('TRUST_PROXY', trustProxy.problem),
+		);
+	}
+	if (env.CONNECTION_IDLE_SECONDS * 1000 <= env.REFRESH_TIMEOUT_MS) {
+		problems.push(
+			problem(
+				'CONNECTION_IDLE_SECONDS',
+				'must be longer than REFRESH_TIMEOUT_MS, or a fetch that waits for a refresh is cut',
+			),
 		);
 	}
 	for (const variable of ['RATE_LIMIT_WINDOW', 'ALERT_CRITICAL_WINDOW'] as const) {

@@ -2,8 +2,10 @@
  * Why a provider URL (authorization, token or test URL) is refused: `invalid` when it does not
  * parse (WHATWG URL), `not_https` when its scheme is not https. RFC 6749 §3.1 and §3.2 require TLS
  * for both OAuth endpoints; plain http passes only with `allowInsecure`
- * (ALLOW_INSECURE_OAUTH_URLS, for local testing), so a service row cannot point the vault at an
- * internal host in clear text.
+ * (ALLOW_INSECURE_OAUTH_URLS, for local testing), so tokens and client secrets never travel in
+ * clear text. The scheme says nothing about where the host is: an admin can still register
+ * `https://169.254.169.254/...`, `https://127.0.0.1:5432` or a name that resolves to an internal
+ * address, and the vault will call it (see docs/RELIABILITY.md, "What the vault cannot promise").
  */
 export type ProviderUrlProblem = 'invalid' | 'not_https';
 

@@ -108,3 +108,24 @@ export function injectOptions(
 		...(hasBody ? { payload: request.body } : {}),
 	};
 }
+
+/** Known path values per parameter, so an odd body reaches a route's handler, not a 404. */
+const PATH_VALUES: Record<string, string> = {
+	client_id: 'acme',
+	service: 'fuzz-key',
+	name: 'fuzz-key',
+};
+
+/** An admin request to `route` with `body` as JSON, its path parameters filled with seeded ids. */
+export function oddBodyOptions(route: RouteSpec, body: unknown): InjectOptions {
+	const path = route.template.replace(
+		/\{(\w+)\}/g,
+		(_m, name: string) => PATH_VALUES[name] ?? 'acme',
+	);
+	return {
+		method: route.method as InjectOptions['method'],
+		url: path,
+		headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+		payload: JSON.stringify(body),
+	};
+}

@@ -42,11 +42,40 @@ export const HOSTILE_TEXT = [
 	'{}',
 ];
 
+/**
+ * Text a database cannot store: NUL (`text` and `jsonb` refuse it) and unpaired UTF-16
+ * surrogates (no UTF-8 form), alone or inside ordinary text, in keys as in values.
+ */
+export const unstorableText = fc
+	.tuple(
+		fc.string({ maxLength: 8 }),
+		fc.constantFrom('\u0000', '\ud800', '\udfff', '\udc00\ud800', '\ud83d'),
+		fc.string({ maxLength: 8 }),
+	)
+	.map(([before, odd, after]) => `${before}${odd}${after}`);
+
+/** RFC 3339 date-times that are no instant JavaScript can hold: leap seconds. */
+export const leapSecond = fc.constantFrom(
+	'2026-12-31T23:59:60Z',
+	'2026-06-30T23:59:60+00:00',
+	'2016-12-31T23:59:60.5Z',
+);
+
+/** An object or array nested from 33 to 4,000 levels deep (the vault takes 32). */
+export const deepJson = fc
+	.tuple(fc.integer({ min: 33, max: 4000 }), fc.boolean())
+	.map(([levels, arrays]) => {
+		let value: unknown = 1;
+		for (let level = 0; level < levels; level += 1) value = arrays ? [value] : { a: value };
+		return value;
+	});
+
 export const hostileText = fc.oneof(
 	{ weight: 3, arbitrary: fc.constantFrom(...HOSTILE_TEXT) },
 	{ weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
 	{ weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
 	{ weight: 1, arbitrary: fc.string({ maxLength: 20 }).map((s) => s.repeat(500)) },
+	{ weight: 1, arbitrary: unstorableText },
 );
 
 export const hostileNumber = fc.oneof(
@@ -77,7 +106,11 @@ export const hostileJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 		fc.constant(null),
 		fc.array(tie('value'), { maxLength: 4 }),
 		fc.dictionary(
-			fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype'), fc.string()),
+			fc.oneof(
+				fc.constantFrom('__proto__', 'constructor', 'prototype'),
+				fc.string(),
+				unstorableText,
+			),
 			tie('value'),
 			{
 				maxKeys: 4,

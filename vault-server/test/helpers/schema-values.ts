@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { hostileJson, hostileNumber, hostileText } from './hostile-values.js';
+import {
+	deepJson,
+	hostileJson,
+	hostileNumber,
+	hostileText,
+	leapSecond,
+	unstorableText,
+} from './hostile-values.js';
 import type { JsonSchema } from './route-catalog.js';
 
 /** A value for a schema: usually valid-looking, often not. */
@@ -14,9 +21,17 @@ export function valueFor(schema: JsonSchema | undefined): fc.Arbitrary<unknown> 
 		case 'string':
 			if (schema.pattern) options.push(fc.stringMatching(new RegExp(schema.pattern)));
 			else if (schema.format === 'date-time')
-				options.push(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()));
+				options.push(
+					fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+					leapSecond,
+				);
 			else if (schema.format === 'uuid') options.push(fc.uuid());
-			else options.push(fc.string({ maxLength: (schema.maxLength ?? 40) + 2 }), hostileText);
+			else
+				options.push(
+					fc.string({ maxLength: (schema.maxLength ?? 40) + 2 }),
+					hostileText,
+					unstorableText,
+				);
 			break;
 		case 'integer':
 		case 'number':
@@ -36,6 +51,13 @@ export function valueFor(schema: JsonSchema | undefined): fc.Arbitrary<unknown> 
 			break;
 		case 'object':
 			if (schema.properties) options.push(objectFor(schema));
+			// a record (metadata): odd keys and values, and nesting past the limit
+			else
+				options.push(
+					fc.dictionary(unstorableText, hostileJson, { maxKeys: 2 }),
+					fc.dictionary(fc.string({ maxLength: 8 }), unstorableText, { maxKeys: 2 }),
+					deepJson.map((value) => ({ nested: value })),
+				);
 			break;
 	}
 	// a valid-looking value four times in five, so requests get past validation too
@@ -128,4 +150,36 @@ export function rawBody(schema: JsonSchema | undefined): fc.Arbitrary<string | u
 			),
 		},
 	);
+}
+
+/**
+ * A body the schema accepts but for one field made odd: NUL or an unpaired surrogate in a string,
+ * a leap second in a date-time, a record (metadata) nested past the limit. Undefined when the
+ * schema has no such field. The vault must refuse each with a 4xx, whatever the field.
+ */
+export function oddBodyFor(schema: JsonSchema | undefined): fc.Arbitrary<unknown> | undefined {
+	const fields = Object.entries<JsonSchema>(schema?.properties ?? {}).flatMap(
+		([key, sub]): [string, fc.Arbitrary<unknown>][] => {
+			if (sub.type === 'string' && sub.format === 'date-time') return [[key, leapSecond]];
+			if (sub.type === 'string' && !sub.pattern && !sub.enum) return [[key, unstorableText]];
+			if (sub.type === 'object' && !sub.properties) {
+				return [
+					[
+						key,
+						fc.oneof(
+							deepJson.map((value) => ({ nested: value })),
+							fc.dictionary(unstorableText, fc.constant(1), { minKeys: 1, maxKeys: 1 }),
+						),
+					],
+				];
+			}
+			return [];
+		},
+	);
+	if (fields.length === 0) return undefined;
+	return fc
+		.tuple(validValueFor(schema), fc.constantFrom(...fields))
+		.chain(([body, [key, odd]]) =>
+			odd.map((value) => ({ ...(body as Record<string, unknown>), [key]: value })),
+		);
 }

@@ -1,7 +1,10 @@
 /**
  * Counts failed authentications per IP in fixed windows. Once an IP reaches the limit, every
- * request from it that is not already authenticated is refused until the window ends, before its
- * token is even checked, so a right guess cannot be told from a wrong one while blocked.
+ * wrong token from it is answered 429 instead of 401 until the window ends, and no longer counted.
+ * A valid token from a blocked IP still passes (auth.ts checks it first): the IP may be shared
+ * with other software (n8n behind one NAT), whose mistakes must not lock n8n out. What a blocked
+ * guesser could learn is only that a guess was right, and guessing is hopeless anyway: database
+ * tokens carry 256 random bits, environment tokens at least 16 characters.
  */
 export class AuthFailureGuard {
 	#windows = new Map<string, { failures: number; resetAt: number }>();

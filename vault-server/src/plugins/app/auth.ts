@@ -53,7 +53,9 @@ function checkScope(request: FastifyRequest): void {
 
 /**
  * Bearer authentication for every route that declares a scope. Runs first (onRequest): a request
- * without a valid token goes no further, and the IP's failures are counted. The scope and client
+ * without a valid token goes no further, and the IP's failures are counted. The token is checked
+ * before the failure guard, so a valid token is never refused for what other software sharing its
+ * address (n8n behind one NAT) got wrong; a wrong token from a blocked address gets 429. The scope and client
  * check runs before parsing, on the router's raw params.
  */
 export default fp<AuthOptions>(
@@ -64,15 +66,15 @@ export default fp<AuthOptions>(
 
 		fastify.addHook('onRequest', async (request, reply) => {
 			if (!request.routeOptions.config.scope) return;
-			const blockedMs = guard.blockedFor(request.ip);
-			if (blockedMs > 0) {
-				reply.header('retry-after', Math.ceil(blockedMs / 1000));
-				request.authRefusal = 'auth_blocked';
-				throw new VaultError('RATE_LIMITED', 'Too many failed authentications from this address');
-			}
 			const token = presentedToken(request);
 			const actor = token === undefined ? undefined : await tokens.authenticate(token);
 			if (!actor) {
+				const blockedMs = guard.blockedFor(request.ip);
+				if (blockedMs > 0) {
+					reply.header('retry-after', Math.ceil(blockedMs / 1000));
+					request.authRefusal = 'auth_blocked';
+					throw new VaultError('RATE_LIMITED', 'Too many failed authentications from this address');
+				}
 				guard.recordFailure(request.ip);
 				request.authRefusal = token === undefined ? 'no_token' : 'invalid_token';
 				reply.header('www-authenticate', 'Bearer');

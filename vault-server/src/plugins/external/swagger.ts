@@ -74,6 +74,13 @@ export default fp(
 		});
 		await fastify.register(swaggerUi, {
 			routePrefix: '/docs',
+			// the plugin's policy (its scripts' hashes) minus framing by anyone and minus the upgrade
+			// to https, which would break /docs on a plain-http vault on localhost
+			staticCSP: true,
+			transformStaticCSP: (policy) =>
+				policy
+					.replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+					.replace(/\s*upgrade-insecure-requests;?/, ''),
 			// the vault's name in the top bar, where the plugin puts Fastify's logo by default
 			logo: { type: 'image/svg+xml', content: WORDMARK, href: '/docs' },
 			theme: {
