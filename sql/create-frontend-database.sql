@@ -546,7 +546,7 @@ CREATE TRIGGER services_announce_change
 
 INSERT INTO schema_migrations (version, name) VALUES (7, 'fetch_cache_notify');
 
--- 0009_audit_keyed_chain
+-- 0008_audit_keyed_chain
 -- A keyed audit chain (issue 13, item 5). Until now each row's hash was SHA-256 of
 -- "<previous hash hex>\n<id>\n<content>", computed here in SQL: anyone able to run SQL could edit
 -- a row and recompute every hash after it. From this migration on the vault computes each hash
@@ -677,7 +677,7 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 BEGIN
-	RAISE EXCEPTION 'audit_append is retired by migration 0009 (keyed audit chain): upgrade this vault';
+	RAISE EXCEPTION 'audit_append is retired by migration 0008 (keyed audit chain): upgrade this vault';
 END;
 $$;
 CREATE OR REPLACE FUNCTION audit_append_contents(contents json, used_connections jsonb, used_tokens uuid[])
@@ -685,7 +685,7 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 BEGIN
-	RAISE EXCEPTION 'audit_append_contents is retired by migration 0009 (keyed audit chain): upgrade this vault';
+	RAISE EXCEPTION 'audit_append_contents is retired by migration 0008 (keyed audit chain): upgrade this vault';
 END;
 $$;
 
@@ -715,9 +715,9 @@ BEGIN
 END;
 $$;
 
-INSERT INTO schema_migrations (version, name) VALUES (9, 'audit_keyed_chain');
+INSERT INTO schema_migrations (version, name) VALUES (8, 'audit_keyed_chain');
 
--- 0011_link_revocation_bootstrap
+-- 0009_link_revocation_bootstrap
 -- Otobot Vault: connect links can be revoked, and the bootstrap admin token is minted once.
 
 -- A revoked link opens nothing and completes nothing. Why it was revoked: 'revoked' (an admin
@@ -740,9 +740,9 @@ CREATE TABLE vault_bootstrap (
 INSERT INTO vault_bootstrap (admin_token_id)
 SELECT NULL WHERE EXISTS (SELECT 1 FROM api_tokens WHERE scope = 'admin');
 
-INSERT INTO schema_migrations (version, name) VALUES (11, 'link_revocation_bootstrap');
+INSERT INTO schema_migrations (version, name) VALUES (9, 'link_revocation_bootstrap');
 
--- 0012_refresh_lease
+-- 0010_refresh_lease
 -- A refresh calls the provider with no transaction open: the right to call it for one connection
 -- is a lease in the connection's row, taken with a compare-and-set and released when the answer is
 -- stored. A holder that crashes leaves a lease that expires on its own (the token endpoint's
@@ -761,9 +761,9 @@ CREATE TRIGGER connections_announce_update
 		IS DISTINCT FROM (to_jsonb(NEW) - 'last_used_at' - 'refresh_lease_until' - 'refresh_lease_owner'))
 	EXECUTE FUNCTION announce_connection_change();
 
-INSERT INTO schema_migrations (version, name) VALUES (12, 'refresh_lease');
+INSERT INTO schema_migrations (version, name) VALUES (10, 'refresh_lease');
 
--- 0013_service_error_codes
+-- 0011_service_error_codes
 -- Otobot Vault: how each service's token endpoint says no (docs/PROVIDERS.md).
 --
 -- Every service shares the defaults of RFC 6749 §5.2 and OpenID Connect Core §3.1.2.6 (in
@@ -821,9 +821,9 @@ ALTER TABLE alerts ADD CONSTRAINT alerts_rule_check CHECK (rule IN (
 	'connection_expired', 'refresh_failing', 'connection_unused', 'critical_errors',
 	'service_app_refused'));
 
-INSERT INTO schema_migrations (version, name) VALUES (13, 'service_error_codes');
+INSERT INTO schema_migrations (version, name) VALUES (11, 'service_error_codes');
 
--- 0014_provider_answers
+-- 0012_provider_answers
 -- What a token answer carries beside the token, and regional authorization servers, as data on
 -- each service (with the catalog's defaults), so no code names a provider.
 --
@@ -873,6 +873,6 @@ UPDATE services SET answer_fields = '{api_domain}',
 		accounts_servers = '{https://accounts.zoho.com,https://accounts.zoho.eu,https://accounts.zoho.in,https://accounts.zoho.com.au,https://accounts.zoho.jp,https://accounts.zohocloud.ca,https://accounts.zoho.sa,https://accounts.zoho.uk,https://accounts.zoho.com.cn}'
 	WHERE name = 'zoho' AND answer_fields = '{}' AND callback_params = '{}' AND accounts_servers = '{}';
 
-INSERT INTO schema_migrations (version, name) VALUES (14, 'provider_answers');
+INSERT INTO schema_migrations (version, name) VALUES (12, 'provider_answers');
 
 COMMIT;

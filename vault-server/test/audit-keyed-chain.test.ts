@@ -199,13 +199,13 @@ describe.each(backends())('keyed audit chain on %s', (backend) => {
 });
 
 describe.each(backends())('keyed audit chain across changes on %s', (backend) => {
-	it('keeps the SHA-256 rows written before migration 0009 verifying, then keys the rest', async () => {
+	it('keeps the SHA-256 rows written before migration 0008 verifying, then keys the rest', async () => {
 		const database = await openTestDatabase(backend);
 		try {
 			const all = readMigrations(migrationsDirectory());
 			await migrate(
 				database.db,
-				all.filter((m) => m.version < 9),
+				all.filter((m) => m.version < 8),
 			);
 			const entry = (n: number) =>
 				auditContent({
@@ -245,7 +245,7 @@ describe.each(backends())('keyed audit chain across changes on %s', (backend) =>
 				database.db.query(`SELECT audit_append_contents($1::json, '[]'::jsonb, '{}'::uuid[])`, [
 					[entry(6)],
 				]),
-			).rejects.toThrow(/retired by migration 0009/);
+			).rejects.toThrow(/retired by migration 0008/);
 		} finally {
 			await database.dispose();
 		}

@@ -218,7 +218,7 @@ describe.each(backends())('data key rotation on %s', (backend) => {
 		const cli = await Keyring.open(encryptionKeysStore(db), vault.vault.masterKey.key);
 		const connections = CIPHERTEXT_LOCATIONS.find((place) => place.name === 'connections')!;
 		const key = [CLIENTS[0], 'rot-google'];
-		// a refresh calling the provider: its lease in the row (migration 0012), no transaction open
+		// a refresh calling the provider: its lease in the row (migration 0010), no transaction open
 		await db.query(
 			`UPDATE connections SET refresh_lease_owner = 'test', refresh_lease_until = now() + interval '1 minute'
 			 WHERE client_id = $1 AND service = $2`,

@@ -48,7 +48,7 @@ export async function auditVerifyCommand(
 			);
 			if (verdict.unkeyedRows > 0) {
 				console.log(
-					`${verdict.unkeyedRows} of them predate the keyed chain (SHA-256 only, migration 0009): ` +
+					`${verdict.unkeyedRows} of them predate the keyed chain (SHA-256 only, migration 0008): ` +
 						'only a head kept outside the database proves they were not rewritten.',
 				);
 			}

@@ -30,7 +30,7 @@ export interface ChainVerdict {
 	checkpointId?: number;
 	/** Whether `expectHead` was compared (false when retention removed it). */
 	expectedHeadChecked?: boolean;
-	/** Rows verified with the unkeyed SHA-256 of before migration 0009 (weaker: say so). */
+	/** Rows verified with the unkeyed SHA-256 of before migration 0008 (weaker: say so). */
 	unkeyedRows: number;
 }
 

@@ -50,7 +50,7 @@ export function auditContent(row: AuditEntry): string {
 
 /**
  * SHA-256 of "<previous hash in hex>\n<id>\n<content>": the unkeyed hash of the rows written
- * before the keyed chain (sql/migrations/0006 computed it; 0009 replaced it by an HMAC,
+ * before the keyed chain (sql/migrations/0006 computed it; 0008 replaced it by an HMAC,
  * crypto/audit-chain-key.ts). The verifier still checks those rows with it.
  */
 export function hashAuditRow(prevHashHex: string, row: AuditEntry & { id: number }): string {

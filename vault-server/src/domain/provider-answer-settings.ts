@@ -49,7 +49,7 @@ function checkAccountsServers(servers: string[] | undefined, allowInsecure: bool
 }
 
 /**
- * Checks a service's answer and callback settings (migration 0014): kept answer fields name no
+ * Checks a service's answer and callback settings (migration 0012): kept answer fields name no
  * secret, callback parameter patterns compile, accounts servers are bare origins. Throws
  * VALIDATION_FAILED naming the field.
  */

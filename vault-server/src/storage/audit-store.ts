@@ -77,7 +77,7 @@ export function auditStore(db: Queryable) {
 
 		/**
 		 * Appends rows the vault chained from the head (`expectedId`, `expectedHashHex`), in one
-		 * statement (audit_append_keyed, sql/migrations/0009): locks the head and, when it is still
+		 * statement (audit_append_keyed, sql/migrations/0008): locks the head and, when it is still
 		 * there, inserts the rows with their hex `hashes`, moves the head and marks the connections
 		 * and tokens used. The statement carries hashes, never the key.
 		 */

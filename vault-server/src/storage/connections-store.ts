@@ -15,7 +15,7 @@ export interface ConnectionRow {
 	scopes: string[];
 	expires_at: Date | null;
 	metadata: Record<string, unknown>;
-	/** The regional accounts server the connection was made at (migration 0014), or null. */
+	/** The regional accounts server the connection was made at (migration 0012), or null. */
 	accounts_server: string | null;
 	last_used_at: Date | null;
 	last_refreshed_at: Date | null;

@@ -2,7 +2,7 @@ import type { Queryable } from './database.js';
 import type { ConnectionKey } from './refresh-store.js';
 
 /**
- * The refresh lease of connections (migration 0012): who may call the provider for a connection
+ * The refresh lease of connections (migration 0010): who may call the provider for a connection
  * now, recorded in its row so that no pooled connection is held while the provider answers. Each
  * statement here is a single short compare-and-set; the database clock decides expiry.
  */

@@ -96,7 +96,7 @@ async function storeAnswer(
 /**
  * Renews one connection's access token. The row is read; when `isDue` says another process already
  * did the work, no provider call is made. Otherwise the refresh lease in the row is taken with a
- * compare-and-set (migration 0012) and the provider is called with no transaction open, so a slow
+ * compare-and-set (migration 0010) and the provider is called with no transaction open, so a slow
  * provider holds no pooled connection; the answer is stored only while the lease is still ours and
  * the credential unchanged. A live lease held elsewhere is waited out, then the row is judged
  * again: one provider call across processes. Every outcome is written to the row; none throws but

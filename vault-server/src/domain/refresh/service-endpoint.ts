@@ -9,7 +9,7 @@ export interface EndpointOptions {
 	allowInsecure: boolean;
 }
 
-/** How the service's token answers are read (services columns of migration 0014). */
+/** How the service's token answers are read (services columns of migration 0012). */
 export function answerRulesOf(service: ServiceRow): AnswerRules {
 	return {
 		fields: service.answer_fields ?? [],

@@ -128,7 +128,7 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 BEGIN
-	RAISE EXCEPTION 'audit_append is retired by migration 0009 (keyed audit chain): upgrade this vault';
+	RAISE EXCEPTION 'audit_append is retired by migration 0008 (keyed audit chain): upgrade this vault';
 END;
 $$;
 CREATE OR REPLACE FUNCTION audit_append_contents(contents json, used_connections jsonb, used_tokens uuid[])
@@ -136,7 +136,7 @@ RETURNS bigint
 LANGUAGE plpgsql
 AS $$
 BEGIN
-	RAISE EXCEPTION 'audit_append_contents is retired by migration 0009 (keyed audit chain): upgrade this vault';
+	RAISE EXCEPTION 'audit_append_contents is retired by migration 0008 (keyed audit chain): upgrade this vault';
 END;
 $$;
 
