@@ -321,14 +321,19 @@ describe.each(backends())('provider answers and regions on %s', (backend) => {
 		});
 
 		it.each([
-			['an accounts server not in the list', { 'accounts-server': 'https://evil.example' }],
-			['a location of another form', { location: 'eu.evil' }],
-			['a NUL location', { location: '\u0000' }],
-		])('refuses %s before any exchange: 400, nothing stored', async (_what, extra) => {
+			[
+				'an accounts server not in the list',
+				{ 'accounts-server': 'https://evil.example' },
+				'nothing was connected',
+			],
+			['a location of another form', { location: 'eu.evil' }, 'nothing was connected'],
+			// refused with every other unstorable query value, before the callback runs
+			['a NUL location', { location: '\u0000' }, 'This address is not valid'],
+		])('refuses %s before any exchange: 400, nothing stored', async (_what, extra, page) => {
 			const service = await zoho();
 			const done = await callback(service, extra);
 			expect(done.status).toBe(400);
-			expect(done.page).toContain('nothing was connected');
+			expect(done.page).toContain(page);
 			expect(done.page).not.toContain('evil');
 			expect((await provider.stats()).tokenCalls).toBe(0);
 			expect((await eu.stats()).tokenCalls).toBe(0);
@@ -346,10 +351,10 @@ describe.each(backends())('provider answers and regions on %s', (backend) => {
 		});
 	});
 
-	it('a service that declares no callback parameters keeps none (accounts-server, NUL location)', async () => {
+	it('a service that declares no callback parameters keeps none (accounts-server, location, realmId)', async () => {
 		const callbackUrl = await approve(await openLink(await createLink(rig, 'acme')));
 		callbackUrl.searchParams.set('accounts-server', 'https://evil.example');
-		callbackUrl.searchParams.set('location', '\u0000');
+		callbackUrl.searchParams.set('location', 'eu');
 		callbackUrl.searchParams.set('realmId', '1');
 		const answer = await browse(callbackUrl);
 		expect(answer.status).toBe(200);
