@@ -6,6 +6,7 @@ import {
 	getService,
 	listServices,
 	updateService,
+	type ServiceOptions,
 } from '../../domain/services.js';
 import {
 	NullableString,
@@ -128,10 +129,7 @@ const Service = Type.Object({
 	updated_at: Timestamp,
 });
 
-const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = async (
-	fastify,
-	options,
-) => {
+const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, options) => {
 	const admin = (action: string) => ({ scope: 'admin' as const, action });
 	// a change: its statements and its audit row commit together (plugins/app/write-transaction.ts)
 	const write = (action: string) => ({ ...admin(action), writes: true });
