@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPrivateAddress } from '../src/oauth/address-policy.js';
+import { providerRequest } from '../src/oauth/provider-http.js';
 import { testConfig } from './helpers/vault-app.js';
 
 /** Addresses a token or test URL may not reach under PROVIDER_PRIVATE_ADDRESSES=refuse. */
@@ -93,5 +94,31 @@ describe('the private address policy', () => {
 		expect(() => testConfig({ PROVIDER_PRIVATE_ADDRESSES: 'sometimes' })).toThrow(
 			/PROVIDER_PRIVATE_ADDRESSES/,
 		);
+	});
+});
+
+describe('a provider request under the policy', () => {
+	const call = (url: string, privateAddresses: 'refuse' | 'allow') =>
+		providerRequest(new URL(url), {
+			method: 'GET',
+			headers: {},
+			timeoutMs: 5000,
+			maxBytes: 0,
+			privateAddresses,
+			role: 'the test_url',
+		}).catch((error: unknown) => error);
+
+	it('refuses names resolving to loopback over https and http before any connection', async () => {
+		for (const url of ['https://localhost:1/', 'http://localhost:1/', 'https://[::1]:1/'])
+			expect(await call(url, 'refuse'), url).toMatchObject({
+				problem: 'private_address',
+				message: expect.stringMatching(
+					/^the test_url resolves to a private address \((127\.0\.0\.1|::1)\); set PROVIDER_PRIVATE_ADDRESSES=allow to permit$/,
+				),
+			});
+	});
+
+	it('with allow, connects (port 1 refuses the connection: a network error, no refusal)', async () => {
+		expect(await call('http://localhost:1/', 'allow')).toMatchObject({ problem: 'network' });
 	});
 });

@@ -8,8 +8,8 @@
  * is bounded by `timeoutMs`, and at most `maxBytes` of the answer are read.
  */
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import {
 	isPrivateAddress,
@@ -49,25 +49,34 @@ export class ProviderCallError extends Error {
 	}
 }
 
-/** A socket lookup that resolves every address and refuses the name if any is private. */
-function checkedLookup(role: string): LookupFunction {
-	return (hostname, options, callback) => {
-		const all: LookupAllOptions = { ...options, all: true };
-		dnsLookup(hostname, all, (error, addresses: LookupAddress[]) => {
-			if (error) return callback(error, '', 4);
-			const refused = addresses.find((entry) => isPrivateAddress(entry.address));
-			if (refused)
-				return callback(
-					new ProviderCallError('private_address', privateAddressReason(role, refused.address)),
-					'',
-					4,
-				);
-			if (options.all)
-				return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-			callback(null, addresses[0]!.address, addresses[0]!.family);
-		});
-	};
+/** A lookup's refusal: the name resolved (also) to this private address. */
+class PrivateAddressRefusal extends Error {
+	constructor(readonly address: string) {
+		super('private address');
+	}
 }
+
+/** A socket lookup that resolves every address and refuses the name if any is private. */
+const checkedLookup: LookupFunction = (hostname, options, callback) => {
+	const all: LookupAllOptions = { ...options, all: true };
+	dnsLookup(hostname, all, (error, addresses: LookupAddress[]) => {
+		if (error) return callback(error, '', 4);
+		const refused = addresses.find((entry) => isPrivateAddress(entry.address));
+		if (refused) return callback(new PrivateAddressRefusal(refused.address), '', 4);
+		if (options.all)
+			return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+		callback(null, addresses[0]!.address, addresses[0]!.family);
+	});
+};
+
+/**
+ * Connection pools of their own for `refuse`: a kept-alive socket was checked when it connected,
+ * and no socket opened without the check (a self test_url, another policy) is ever reused.
+ */
+const REFUSING_AGENTS = {
+	http: new HttpAgent({ keepAlive: true, lookup: checkedLookup }),
+	https: new HttpsAgent({ keepAlive: true, lookup: checkedLookup }),
+};
 
 function headersOf(response: IncomingMessage): Headers {
 	const headers = new Headers();
@@ -109,7 +118,8 @@ export async function providerRequest(url: URL, request: ProviderRequest): Promi
 			privateAddressReason(request.role, url.hostname.replace(/^\[(.*)\]$/, '$1')),
 		);
 	const signal = AbortSignal.timeout(request.timeoutMs);
-	const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+	const https = url.protocol === 'https:';
+	const send = https ? httpsRequest : httpRequest;
 	try {
 		return await new Promise<ProviderAnswer>((resolve, reject) => {
 			const outgoing = send(url, {
@@ -122,7 +132,7 @@ export async function providerRequest(url: URL, request: ProviderRequest): Promi
 						: { 'content-length': String(Buffer.byteLength(request.body)) }),
 				},
 				signal,
-				...(refusePrivate ? { lookup: checkedLookup(request.role) } : {}),
+				...(refusePrivate ? { agent: REFUSING_AGENTS[https ? 'https' : 'http'] } : {}),
 			});
 			outgoing.on('error', reject);
 			outgoing.on('response', (response) => {
@@ -136,6 +146,11 @@ export async function providerRequest(url: URL, request: ProviderRequest): Promi
 		});
 	} catch (error) {
 		if (error instanceof ProviderCallError) throw error;
+		if (error instanceof PrivateAddressRefusal)
+			throw new ProviderCallError(
+				'private_address',
+				privateAddressReason(request.role, error.address),
+			);
 		if (signal.aborted)
 			throw new ProviderCallError('timeout', `timeout after ${request.timeoutMs} ms`);
 		throw new ProviderCallError('network', 'network error');
