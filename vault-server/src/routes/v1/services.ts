@@ -167,7 +167,10 @@ const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, opti
 				description:
 					'Adds a provider: its type, and for OAuth2 its endpoints and the OAuth app the vault ' +
 					'uses (client id, client secret stored encrypted). Provider URLs must be https unless ' +
-					'ALLOW_INSECURE_OAUTH_URLS is set. Fields left out take the defaults shown. ' +
+					'ALLOW_INSECURE_OAUTH_URLS is set; with PROVIDER_PRIVATE_ADDRESSES=refuse a token URL, ' +
+					'test URL or accounts server naming a private IP address is refused (400), and host ' +
+					'names are checked by what they resolve to at each call. ' +
+					'Fields left out take the defaults shown. ' +
 					"`reauth_error_codes` and `app_error_codes` add the provider's own token error codes " +
 					'(an `error` or `status` value, or `AADSTS<number>`) meaning "the client must reconnect" ' +
 					'and "the OAuth app is refused", on top of the RFC 6749 §5.2 defaults (docs/PROVIDERS.md).',
