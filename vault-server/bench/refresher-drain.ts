@@ -78,6 +78,8 @@ export async function measureRefresherDrain(options: {
 			DATABASE_URL: databaseUrl,
 			ENCRYPTION_MASTER_KEY: options.masterKey,
 			ALLOW_INSECURE_OAUTH_URLS: 'true',
+			// the local provider is on 127.0.0.1, which production refuses by default
+			PROVIDER_PRIVATE_ADDRESSES: 'allow',
 			REFRESHER_INTERVAL_SECONDS: '1',
 			LOG_LEVEL: 'info',
 		},

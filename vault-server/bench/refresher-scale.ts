@@ -75,6 +75,8 @@ async function openScaleRig(options: ScaleOptions, tokenUrl: string, stored: num
 		ENCRYPTION_MASTER_KEY: options.masterKey,
 		// the bench provider listens on http://127.0.0.1
 		ALLOW_INSECURE_OAUTH_URLS: 'true',
+		// the local provider is on 127.0.0.1, which production refuses by default
+		PROVIDER_PRIVATE_ADDRESSES: 'allow',
 	});
 	const vault = await openVault(config);
 	const audit = new AuditWriter(vault.db, vault.keyring);

@@ -66,6 +66,8 @@ try {
 		VAULT_DATA_DIR: '/nonexistent-soak-data-dir',
 		LOG_LEVEL: 'warn',
 		ALLOW_INSECURE_OAUTH_URLS: 'true',
+		// the local provider is on 127.0.0.1, which production refuses by default
+		PROVIDER_PRIVATE_ADDRESSES: 'allow',
 		RATE_LIMIT_MAX: '10000000',
 		REFRESHER_ENABLED: 'false',
 		REFRESH_SKEW_SECONDS: '2',

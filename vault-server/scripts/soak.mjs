@@ -67,6 +67,8 @@ const env = {
 	INTERNAL_API_TOKEN: secret(),
 	VAULT_DATA_DIR: dataDir,
 	ALLOW_INSECURE_OAUTH_URLS: 'true',
+	// the local provider is on 127.0.0.1, which production refuses by default
+	PROVIDER_PRIVATE_ADDRESSES: 'allow',
 	RATE_LIMIT_MAX: '100000000',
 	REFRESHER_INTERVAL_SECONDS: '5',
 	REFRESH_SKEW_SECONDS: '60',

@@ -136,7 +136,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	await fastify.register(
 		async (v1) => {
 			await v1.register(clientRoutes);
-			await v1.register(serviceRoutes, { allowInsecureUrls: config.allowInsecureOAuthUrls });
+			await v1.register(serviceRoutes, {
+				allowInsecureUrls: config.allowInsecureOAuthUrls,
+				privateAddresses: config.providerPrivateAddresses,
+			});
 			await v1.register(connectionRoutes);
 			await v1.register(credentialRoutes);
 			await v1.register(credentialBatchRoutes);

@@ -39,6 +39,12 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 			'ALLOW_INSECURE_OAUTH_URLS=true: services may use http:// OAuth endpoints. For local testing only.',
 		);
 	}
+	if (config.production && config.providerPrivateAddresses === 'allow') {
+		log.warn(
+			'PROVIDER_PRIVATE_ADDRESSES=allow: token and test URLs may reach loopback, private and ' +
+				'cloud metadata addresses, and the vault will send secrets there.',
+		);
+	}
 	if (vault.db.kind === 'pglite') {
 		log.info(
 			{ dataDir: config.dataDir },

@@ -54,6 +54,12 @@ export interface Config {
 		manualIntervalMs: number;
 	};
 	allowInsecureOAuthUrls: boolean;
+	/**
+	 * PROVIDER_PRIVATE_ADDRESSES: whether token and test URLs may reach loopback, private,
+	 * link-local or metadata addresses (oauth/address-policy.ts). `refuse` by default in
+	 * production, `allow` elsewhere (the embedded dev set-up and the tests use a local provider).
+	 */
+	providerPrivateAddresses: NonNullable<Env['PROVIDER_PRIVATE_ADDRESSES']>;
 	/** Where this machine reaches its own API: PUBLIC_URL when set, else HOST:PORT. */
 	apiUrl: string;
 	alerts: AlertSettings;
@@ -178,6 +184,8 @@ export function loadConfig(
 			manualIntervalMs: parsed.MANUAL_REFRESH_INTERVAL_SECONDS * 1000,
 		},
 		allowInsecureOAuthUrls: parsed.ALLOW_INSECURE_OAUTH_URLS,
+		providerPrivateAddresses:
+			parsed.PROVIDER_PRIVATE_ADDRESSES ?? (parsed.NODE_ENV === 'production' ? 'refuse' : 'allow'),
 		apiUrl: (
 			parsed.PUBLIC_URL ??
 			`http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${parsed.PORT}`

@@ -47,6 +47,9 @@ export const EnvSchema = Type.Object({
 	REFRESH_QUEUE_LIMIT: Type.Integer({ default: 200, minimum: 0, maximum: 100_000 }),
 	MANUAL_REFRESH_INTERVAL_SECONDS: Type.Integer({ default: 30, minimum: 0, maximum: 86_400 }),
 	ALLOW_INSECURE_OAUTH_URLS: Type.Boolean({ default: false }),
+	PROVIDER_PRIVATE_ADDRESSES: Type.Optional(
+		Type.Union([Type.Literal('refuse'), Type.Literal('allow')]),
+	),
 	ALERT_EXPIRED_DAYS: Type.Integer({ default: 7, minimum: 0, maximum: 3650 }),
 	ALERT_REFRESH_FAILURES: Type.Integer({ default: 5, minimum: 0, maximum: 10_000 }),
 	ALERT_UNUSED_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),

@@ -11,6 +11,7 @@ import {
 	type OAuthStateRow,
 } from '../storage/oauth-states-store.js';
 import { tokenEndpointFor } from './refresh/service-endpoint.js';
+import type { PrivateAddressPolicy } from '../oauth/address-policy.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../oauth/token-endpoint.js';
 import { scopesOf } from '../oauth/authorization-request.js';
 import { hashToken } from './api-tokens.js';
@@ -30,6 +31,8 @@ export interface CallbackOptions {
 	/** The redirect URI the authorization request carried (RFC 6749 §4.1.3 requires the same). */
 	redirectUri: string;
 	allowInsecureUrls: boolean;
+	/** PROVIDER_PRIVATE_ADDRESSES for the code exchange; `allow` when unset. */
+	privateAddresses?: PrivateAddressPolicy;
 	timeoutMs: number;
 }
 
@@ -133,7 +136,11 @@ async function exchangeCode(
 		const endpoint = await tokenEndpointFor(
 			service,
 			keyring,
-			{ timeoutMs: options.timeoutMs, allowInsecure: options.allowInsecureUrls },
+			{
+				timeoutMs: options.timeoutMs,
+				allowInsecure: options.allowInsecureUrls,
+				privateAddresses: options.privateAddresses,
+			},
 			accountsServer,
 		);
 		return await requestToken(endpoint, grant);

@@ -8,6 +8,7 @@ import {
 	type ServiceRow,
 } from '../storage/services-store.js';
 import { parseProviderUrl } from '../oauth/provider-url.js';
+import { isPrivateAddress, type PrivateAddressPolicy } from '../oauth/address-policy.js';
 import { checkProviderAnswerSettings } from './provider-answer-settings.js';
 import { changedServiceFields } from './service-changes.js';
 
@@ -25,7 +26,7 @@ export const serviceSecretContext = (name: string) =>
 
 const URL_FIELDS = ['oauth_authorization_url', 'oauth_token_url', 'test_url'] as const;
 
-/** Provider URLs must be https, so a service row cannot point the vault at an internal host. */
+/** Provider URLs must be https (RFC 6749 §3.1, §3.2), so no secret travels in clear text. */
 function checkUrls(input: ServiceInput, allowInsecure: boolean): void {
 	for (const field of URL_FIELDS) {
 		const value = input[field];
@@ -38,6 +39,32 @@ function checkUrls(input: ServiceInput, allowInsecure: boolean): void {
 		throw new VaultError(
 			'VALIDATION_FAILED',
 			`${field} must be an https URL (ALLOW_INSECURE_OAUTH_URLS=true allows http for local testing)`,
+		);
+	}
+}
+
+/**
+ * With PROVIDER_PRIVATE_ADDRESSES=refuse, the URLs the vault sends secrets to (token URL, test
+ * URL, accounts servers) may not name a private IP address (oauth/address-policy.ts). Host names
+ * are judged when they are called, by what they resolve to then.
+ */
+function checkAddresses(input: ServiceInput, policy: PrivateAddressPolicy | undefined): void {
+	if (policy !== 'refuse') return;
+	const named: [string, string | null | undefined][] = [
+		['oauth_token_url', input.oauth_token_url],
+		['test_url', input.test_url],
+		...(input.accounts_servers ?? []).map((server): [string, string] => [
+			'accounts_servers',
+			server,
+		]),
+	];
+	for (const [field, value] of named) {
+		const host = value && URL.canParse(value) ? new URL(value).hostname : undefined;
+		if (host === undefined || !isPrivateAddress(host)) continue;
+		throw new VaultError(
+			'VALIDATION_FAILED',
+			`${field} is a private address (${host.replace(/^\[(.*)\]$/, '$1')}); ` +
+				'set PROVIDER_PRIVATE_ADDRESSES=allow to permit',
 		);
 	}
 }
@@ -59,6 +86,8 @@ export function publicService(row: ServiceRow): PublicService {
 
 export interface ServiceOptions {
 	allowInsecureUrls: boolean;
+	/** PROVIDER_PRIVATE_ADDRESSES: `refuse` turns away private IP literals at once. */
+	privateAddresses?: PrivateAddressPolicy;
 }
 
 export async function createService(
@@ -70,6 +99,7 @@ export async function createService(
 ): Promise<PublicService> {
 	checkUrls(input, options.allowInsecureUrls);
 	checkProviderAnswerSettings(input, options.allowInsecureUrls);
+	checkAddresses(input, options.privateAddresses);
 	const row = await servicesStore(db).insert(name, toFields(keyring, name, input));
 	if (!row) throw new VaultError('SERVICE_EXISTS', `A service named '${name}' already exists`);
 	return publicService(row);
@@ -88,6 +118,7 @@ export async function updateService(
 ): Promise<{ service: PublicService; changed: string[] }> {
 	checkUrls(input, options.allowInsecureUrls);
 	checkProviderAnswerSettings(input, options.allowInsecureUrls);
+	checkAddresses(input, options.privateAddresses);
 	const fields = toFields(keyring, name, input);
 	const changesApp = OAUTH_APP_COLUMNS.some((column) => fields[column] !== undefined);
 	const { row, changed } = await db.transaction(async (q) => {

@@ -3,9 +3,9 @@
  * parse (WHATWG URL), `not_https` when its scheme is not https. RFC 6749 §3.1 and §3.2 require TLS
  * for both OAuth endpoints; plain http passes only with `allowInsecure`
  * (ALLOW_INSECURE_OAUTH_URLS, for local testing), so tokens and client secrets never travel in
- * clear text. The scheme says nothing about where the host is: an admin can still register
- * `https://169.254.169.254/...`, `https://127.0.0.1:5432` or a name that resolves to an internal
- * address, and the vault will call it (see docs/RELIABILITY.md, "What the vault cannot promise").
+ * clear text. The scheme says nothing about where the host is: `https://169.254.169.254/...` or
+ * `https://127.0.0.1:5432` pass this check. Where the vault may connect is the address policy's
+ * job (address-policy.ts, PROVIDER_PRIVATE_ADDRESSES), applied at call time by provider-http.ts.
  */
 export type ProviderUrlProblem = 'invalid' | 'not_https';
 

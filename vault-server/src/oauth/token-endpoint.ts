@@ -3,6 +3,8 @@
  * no redirects followed, a bounded answer, and errors that name what happened without ever
  * carrying the answer's body (which may hold tokens).
  */
+import type { PrivateAddressPolicy } from './address-policy.js';
+import { ProviderCallError, providerRequest, type ProviderAnswer } from './provider-http.js';
 import { parseProviderUrl } from './provider-url.js';
 import { tokenAnswerOf, type AnswerRules, type TokenAnswer } from './token-answer.js';
 import {
@@ -25,6 +27,8 @@ export interface TokenEndpoint {
 	extraParams: Record<string, string>;
 	timeoutMs: number;
 	allowInsecure: boolean;
+	/** PROVIDER_PRIVATE_ADDRESSES (address-policy.ts); `allow` when unset. */
+	privateAddresses?: PrivateAddressPolicy;
 	/** How the service's success answers are read (kept fields, user tokens). */
 	answerRules?: AnswerRules;
 	/** The service's own error codes (token-error.ts); the RFC defaults apply without them. */
@@ -65,17 +69,11 @@ function requestOf(endpoint: TokenEndpoint, grant: Record<string, string>) {
 	return { headers, body: new URLSearchParams(params).toString() };
 }
 
-async function readBounded(response: Response): Promise<string> {
-	if (!response.body) return '';
-	const chunks: Uint8Array[] = [];
-	let size = 0;
-	for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-		size += chunk.length;
-		if (size > MAX_ANSWER_BYTES)
-			throw new TokenEndpointError('transient', 'the token endpoint answered too much data');
-		chunks.push(chunk);
-	}
-	return Buffer.concat(chunks).toString('utf8');
+/** A failed call's reason: the policy's refusal as it is, the others as they always read. */
+function failureReason(error: unknown): string {
+	if (!(error instanceof ProviderCallError)) return 'network error';
+	if (error.problem === 'too_large') return 'the token endpoint answered too much data';
+	return error.message;
 }
 
 function parseAnswer(text: string, contentType: string): Record<string, unknown> | undefined {
@@ -99,26 +97,21 @@ export async function requestToken(
 ): Promise<TokenAnswer> {
 	const url = checkUrl(endpoint.url, endpoint.allowInsecure);
 	const { headers, body } = requestOf(endpoint, grant);
-	let response: Response;
-	let text: string;
+	let response: ProviderAnswer;
 	try {
-		response = await fetch(url, {
+		response = await providerRequest(url, {
 			method: 'POST',
 			headers,
 			body,
-			redirect: 'manual',
-			signal: AbortSignal.timeout(endpoint.timeoutMs),
+			timeoutMs: endpoint.timeoutMs,
+			maxBytes: MAX_ANSWER_BYTES,
+			privateAddresses: endpoint.privateAddresses ?? 'allow',
+			role: 'the token URL',
 		});
-		text = await readBounded(response);
 	} catch (error) {
-		if (error instanceof TokenEndpointError) throw error;
-		const timedOut =
-			error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-		throw new TokenEndpointError(
-			'transient',
-			timedOut ? `timeout after ${endpoint.timeoutMs} ms` : 'network error',
-		);
+		throw new TokenEndpointError('transient', failureReason(error));
 	}
+	const text = response.text;
 	const answer = parseAnswer(text, response.headers.get('content-type') ?? '');
 	if (response.status === 429)
 		throw new TokenEndpointError(

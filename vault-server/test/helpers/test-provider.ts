@@ -71,6 +71,11 @@ export class TestProvider {
 		return `${this.baseUrl}/token`;
 	}
 
+	/** A test_url: answers 200 to any GET, counted as `testCalls`. */
+	get testUrl() {
+		return `${this.baseUrl}/me`;
+	}
+
 	async control(settings: ProviderControl) {
 		await this.#post('/_control', settings);
 	}
@@ -81,6 +86,7 @@ export class TestProvider {
 
 	async stats(): Promise<{
 		tokenCalls: number;
+		testCalls: number;
 		grants: Record<string, number>;
 		validRefreshTokens: number;
 	}> {

@@ -15,7 +15,8 @@
 //                               credentials; default 401 {"error": "invalid_client"}),
 //                   "clientId", "clientSecret" (the OAuth app it accepts)}
 //   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
-//   GET  /_stats                            {tokenCalls, grants: {...}}
+//   GET  /_stats                            {tokenCalls, testCalls, grants: {...}}
+//   GET  /me                                a service's test_url: 200 {"ok": true}, counted as testCalls
 // Modes: ok, slow (answers after delayMs), error500, error429, error503, invalid_grant, garbage,
 // error200, hang (never answers), reset (destroys the socket).
 // With rotate=true every refresh token works once: the old one dies when the new one is delivered
@@ -41,7 +42,7 @@ const state = {
 	clientRefusal: null,
 };
 const validRefreshTokens = new Set();
-const stats = { tokenCalls: 0, grants: {} };
+const stats = { tokenCalls: 0, testCalls: 0, grants: {} };
 let counter = 0;
 
 const json = (res, status, body, headers = {}) => {
@@ -146,6 +147,10 @@ async function token(req, res) {
 const server = createServer(async (req, res) => {
 	try {
 		if (req.method === 'POST' && req.url === '/token') return await token(req, res);
+		if (req.method === 'GET' && req.url === '/me') {
+			stats.testCalls += 1;
+			return json(res, 200, { ok: true });
+		}
 		if (req.method === 'POST' && req.url === '/_control') {
 			Object.assign(state, JSON.parse(await readBody(req)));
 			return json(res, 200, state);
@@ -158,6 +163,7 @@ const server = createServer(async (req, res) => {
 			return json(res, 200, { ...stats, validRefreshTokens: validRefreshTokens.size });
 		if (req.method === 'POST' && req.url === '/_reset-stats') {
 			stats.tokenCalls = 0;
+			stats.testCalls = 0;
 			stats.grants = {};
 			return json(res, 200, stats);
 		}

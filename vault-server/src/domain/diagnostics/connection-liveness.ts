@@ -6,6 +6,8 @@ import { openCredentialSecret } from '../connection-secrets.js';
 import type { AuditWriter } from '../audit-writer.js';
 import { isExpired } from '../refresh/refresh-policy.js';
 import { parseProviderUrl } from '../../oauth/provider-url.js';
+import type { PrivateAddressPolicy } from '../../oauth/address-policy.js';
+import { ProviderCallError, providerRequest } from '../../oauth/provider-http.js';
 import type { Actor } from '../api-tokens.js';
 import type { CheckResult } from './system-checks.js';
 
@@ -16,6 +18,8 @@ export interface LivenessDependencies {
 	audit: AuditWriter;
 	timeoutMs: number;
 	allowInsecure: boolean;
+	/** PROVIDER_PRIVATE_ADDRESSES for test_urls other than the vault's own; `allow` when unset. */
+	privateAddresses?: PrivateAddressPolicy;
 	/** The vault's own API (Config.apiUrl): a test_url there may be http, as the demo data's are. */
 	selfUrl: string;
 	/** Who the test calls are audited as; the CLI's own actor when unset. */
@@ -36,7 +40,7 @@ type TestUrlOutcome = { status: 'OK' | 'FAILED' | 'SKIPPED'; detail: string };
 interface CallOutcome {
 	httpStatus: number | null;
 	errorCode: string | null;
-	outcome: 'ok' | 'http_error' | 'timeout' | 'unreachable';
+	outcome: 'ok' | 'http_error' | 'timeout' | 'unreachable' | 'refused';
 }
 
 /**
@@ -102,38 +106,45 @@ async function callTestUrl(
 	let outcome: TestUrlOutcome;
 	let call: CallOutcome;
 	try {
-		const response = await fetch(url, {
+		const response = await providerRequest(url, {
+			method: 'GET',
 			headers: { authorization, accept: 'application/json' },
-			redirect: 'manual',
-			signal: AbortSignal.timeout(deps.timeoutMs),
+			timeoutMs: deps.timeoutMs,
+			maxBytes: 0,
+			privateAddresses: self ? 'allow' : (deps.privateAddresses ?? 'allow'),
+			role: 'the test_url',
 		});
-		await response.body?.cancel();
+		const ok = response.status >= 200 && response.status < 300;
 		call = {
 			httpStatus: response.status,
-			errorCode: response.ok ? null : 'TEST_FAILED',
-			outcome: response.ok ? 'ok' : 'http_error',
+			errorCode: ok ? null : 'TEST_FAILED',
+			outcome: ok ? 'ok' : 'http_error',
 		};
-		outcome = response.ok
+		outcome = ok
 			? {
 					status: 'OK',
 					detail: self ? "the vault's own test_url answered 2xx" : 'test_url answered 2xx',
 				}
 			: { status: 'FAILED', detail: `test_url answered HTTP ${response.status}` };
 	} catch (error) {
-		const timedOut = error instanceof Error && error.name === 'TimeoutError';
+		const problem = error instanceof ProviderCallError ? error.problem : 'network';
+		const timedOut = problem === 'timeout';
+		const refused = problem === 'private_address';
 		call = {
 			httpStatus: null,
-			errorCode: timedOut ? 'TEST_TIMEOUT' : 'TEST_UNREACHABLE',
-			outcome: timedOut ? 'timeout' : 'unreachable',
+			errorCode: refused ? 'TEST_REFUSED' : timedOut ? 'TEST_TIMEOUT' : 'TEST_UNREACHABLE',
+			outcome: refused ? 'refused' : timedOut ? 'timeout' : 'unreachable',
 		};
-		outcome = self
-			? { status: 'SKIPPED', detail: `test_url is the vault's API, not running at ${url.origin}` }
-			: {
-					status: 'FAILED',
-					detail: timedOut
-						? `test_url timed out after ${deps.timeoutMs} ms`
-						: 'test_url unreachable',
-				};
+		outcome = refused
+			? { status: 'FAILED', detail: (error as Error).message }
+			: self
+				? { status: 'SKIPPED', detail: `test_url is the vault's API, not running at ${url.origin}` }
+				: {
+						status: 'FAILED',
+						detail: timedOut
+							? `test_url timed out after ${deps.timeoutMs} ms`
+							: 'test_url unreachable',
+					};
 	}
 	try {
 		await auditTestCall(deps, connection, call, startedAt);

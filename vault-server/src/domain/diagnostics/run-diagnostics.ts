@@ -51,6 +51,7 @@ export async function runDiagnostics(
 		audit: options.auditFor(key.keyring),
 		timeoutMs: config.refresher.timeoutMs,
 		allowInsecure: config.allowInsecureOAuthUrls,
+		privateAddresses: config.providerPrivateAddresses,
 		selfUrl: config.apiUrl,
 		actor: options.actor,
 	};

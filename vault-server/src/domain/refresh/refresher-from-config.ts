@@ -7,7 +7,10 @@ import { ConnectionRefresher, type RefreshTrigger } from './connection-refresher
 import type { RefreshOutcome } from './refresh-connection.js';
 import { DEFAULT_LOOP, type RefreshLoopOptions } from './refresh-loop.js';
 
-export type RefresherSettings = Pick<Config, 'refresher' | 'allowInsecureOAuthUrls'>;
+export type RefresherSettings = Pick<
+	Config,
+	'refresher' | 'allowInsecureOAuthUrls' | 'providerPrivateAddresses'
+>;
 
 export interface RefresherWiring {
 	db: Database;
@@ -22,7 +25,7 @@ export interface RefresherWiring {
  * The ConnectionRefresher the configuration describes: REFRESH_SKEW_SECONDS (seconds before
  * expiry a fetch refreshes), the token endpoint timeout in milliseconds, REFRESH_CONCURRENCY and
  * REFRESH_QUEUE_LIMIT (provider calls callers wait on), MANUAL_REFRESH_INTERVAL_SECONDS and
- * ALLOW_INSECURE_OAUTH_URLS. The one place `serve`, `refresher`, `test-connections` and the
+ * ALLOW_INSECURE_OAUTH_URLS and PROVIDER_PRIVATE_ADDRESSES. The one place `serve`, `refresher`, `test-connections` and the
  * benchmark build it, so they cannot drift apart.
  */
 export function refresherFromConfig(
@@ -37,6 +40,7 @@ export function refresherFromConfig(
 		callerQueueLimit: settings.refresher.callerQueueLimit,
 		manualIntervalMs: settings.refresher.manualIntervalMs,
 		allowInsecure: settings.allowInsecureOAuthUrls,
+		privateAddresses: settings.providerPrivateAddresses,
 	});
 }
 

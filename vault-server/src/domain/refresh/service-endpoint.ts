@@ -3,10 +3,13 @@ import type { ServiceRow } from '../../storage/services-store.js';
 import { serviceSecretContext } from '../services.js';
 import { TokenEndpointError, type TokenEndpoint } from '../../oauth/token-endpoint.js';
 import type { AnswerRules } from '../../oauth/token-answer.js';
+import type { PrivateAddressPolicy } from '../../oauth/address-policy.js';
 
 export interface EndpointOptions {
 	timeoutMs: number;
 	allowInsecure: boolean;
+	/** PROVIDER_PRIVATE_ADDRESSES; `allow` when unset. */
+	privateAddresses?: PrivateAddressPolicy;
 }
 
 /** How the service's token answers are read (services columns of migration 0012). */
@@ -65,6 +68,7 @@ export async function tokenEndpointFor(
 		extraParams: service.token_params,
 		timeoutMs: options.timeoutMs,
 		allowInsecure: options.allowInsecure,
+		privateAddresses: options.privateAddresses,
 		answerRules: answerRulesOf(service),
 		errorCodes: { reauth: service.reauth_error_codes, app: service.app_error_codes },
 	};

@@ -160,6 +160,7 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 			const done = await completeAuthorization(fastify.db, fastify.keyring, request.query, {
 				redirectUri: oauthRedirectUri(config.publicUrl),
 				allowInsecureUrls: config.allowInsecureOAuthUrls,
+				privateAddresses: config.providerPrivateAddresses,
 				timeoutMs: config.refresher.timeoutMs,
 			});
 			request.auditNote = { clientId: done.clientId, service: done.service };

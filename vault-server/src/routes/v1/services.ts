@@ -6,6 +6,7 @@ import {
 	getService,
 	listServices,
 	updateService,
+	type ServiceOptions,
 } from '../../domain/services.js';
 import {
 	NullableString,
@@ -128,10 +129,7 @@ const Service = Type.Object({
 	updated_at: Timestamp,
 });
 
-const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = async (
-	fastify,
-	options,
-) => {
+const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, options) => {
 	const admin = (action: string) => ({ scope: 'admin' as const, action });
 	// a change: its statements and its audit row commit together (plugins/app/write-transaction.ts)
 	const write = (action: string) => ({ ...admin(action), writes: true });
@@ -169,7 +167,10 @@ const services: FastifyPluginAsyncTypebox<{ allowInsecureUrls: boolean }> = asyn
 				description:
 					'Adds a provider: its type, and for OAuth2 its endpoints and the OAuth app the vault ' +
 					'uses (client id, client secret stored encrypted). Provider URLs must be https unless ' +
-					'ALLOW_INSECURE_OAUTH_URLS is set. Fields left out take the defaults shown. ' +
+					'ALLOW_INSECURE_OAUTH_URLS is set; with PROVIDER_PRIVATE_ADDRESSES=refuse a token URL, ' +
+					'test URL or accounts server naming a private IP address is refused (400), and host ' +
+					'names are checked by what they resolve to at each call. ' +
+					'Fields left out take the defaults shown. ' +
 					"`reauth_error_codes` and `app_error_codes` add the provider's own token error codes " +
 					'(an `error` or `status` value, or `AADSTS<number>`) meaning "the client must reconnect" ' +
 					'and "the OAuth app is refused", on top of the RFC 6749 §5.2 defaults (docs/PROVIDERS.md).',
