@@ -48,11 +48,13 @@ describe.runIf(
 	let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
 	let redis: ThrowawayRedis;
 	const vaults: ServeProcess[] = [];
+	let env: Record<string, string>;
+	const asAdmin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
 	beforeAll(async () => {
 		database = await createPostgresDatabase();
 		redis = await ThrowawayRedis.start();
-		const env = {
+		env = {
 			DATABASE_URL: database.url,
 			ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
 			ADMIN_API_TOKEN: ADMIN_TOKEN,
@@ -69,7 +71,7 @@ describe.runIf(
 		vaults.push(...(await Promise.all([startServe(env), startServe(env)])));
 		const created = await fetch(`${vaults[0]!.url}/v1/clients`, {
 			method: 'POST',
-			headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+			headers: asAdmin,
 			body: JSON.stringify({ id: 'acme', name: 'Acme' }),
 		});
 		expect(created.status).toBe(201);
@@ -86,6 +88,39 @@ describe.runIf(
 		expect(tally(statuses)).toEqual({ 200: 100, 429: 50 });
 	});
 
+	it("a batch's per-pair charge spends the shared budget: 40 pairs on one, then the other", async () => {
+		const created = await fetch(`${vaults[0]!.url}/v1/tokens`, {
+			method: 'POST',
+			headers: asAdmin,
+			body: JSON.stringify({ name: 'batch over two', scope: 'read' }),
+		});
+		const { token } = (await created.json()) as { token: string };
+		const pairs = Array.from({ length: 40 }, () => ({ client_id: 'acme', service: 'crm' }));
+		const batch = await fetch(`${vaults[0]!.url}/v1/credentials/batch`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+			body: JSON.stringify({ pairs }),
+		});
+		expect(batch.status).toBe(200);
+		const statuses = await spread([vaults[1]!], LIMIT, LIST, token);
+		expect(tally(statuses)).toEqual({ 200: LIMIT - pairs.length, 429: pairs.length });
+	});
+
+	it('a rediss:// URL Redis does not answer over TLS: served per process, its password never shown', async () => {
+		const tls = await startServe({
+			...env,
+			REDIS_URL: `rediss://:${redis.password}@127.0.0.1:${redis.port}/0`,
+		});
+		try {
+			expect(await limitsOf(tls)).toBe('per_process');
+			expect((await get(tls.url, LIST, INTERNAL_TOKEN)).status).toBe(200);
+			expect(tls.output()).toContain('Redis does not answer');
+			expect(tls.output()).not.toContain(redis.password);
+		} finally {
+			await tls.stop();
+		}
+	});
+
 	it('wrong tokens over two processes are blocked after AUTH_FAILURE_LIMIT in total', async () => {
 		const statuses: number[] = [];
 		// one at a time: the guard reads, then counts, so the total is exact only in sequence
@@ -99,7 +134,7 @@ describe.runIf(
 		]);
 	});
 
-	it('Redis hung (SIGSTOP): answered within the command timeout, per process; resumed: shared', async () => {
+	it('Redis hung (SIGSTOP): no 5xx, per process; resumed: shared again', async () => {
 		redis.pause();
 		try {
 			const during = await spread(vaults, 20, LIST, INTERNAL_TOKEN);
