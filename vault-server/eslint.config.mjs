@@ -48,6 +48,11 @@ const LAYERS = [
 		src('routes', 'cli', 'cli.ts'),
 		'plugins/ wire the app; routes are mounted by app.ts.',
 	),
+	zone(
+		'limits',
+		[...src('routes', 'domain', 'oauth', 'crypto', 'storage'), ...ROOTS],
+		'limits/ are counters (Redis or memory): a leaf that knows no layer.',
+	),
 	zone('cli', src('plugins', 'app.ts'), 'cli/ opens the vault itself, not the HTTP app.'),
 	{
 		...zone('cli', src('routes'), 'cli/ opens the vault itself, not the HTTP app.'),

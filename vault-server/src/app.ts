@@ -10,6 +10,7 @@ import type { Database } from './storage/database.js';
 import databasePlugin from './plugins/external/database.js';
 import swaggerPlugin from './plugins/external/swagger.js';
 import rateLimitPlugin from './plugins/external/rate-limit.js';
+import sharedLimitsPlugin from './plugins/external/shared-limits.js';
 import authPlugin from './plugins/app/auth.js';
 import auditPlugin from './plugins/app/audit.js';
 import writeTransactionPlugin from './plugins/app/write-transaction.js';
@@ -111,6 +112,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		closeOnExit: options.closeDatabase ?? false,
 	});
 	await fastify.register(swaggerPlugin, { version: VERSION });
+	await fastify.register(sharedLimitsPlugin, {
+		redisUrl: config.redis.url,
+		keyPrefix: config.redis.keyPrefix,
+	});
 	await fastify.register(authPlugin, {
 		admin: config.adminTokens,
 		internal: config.internalTokens,

@@ -143,6 +143,22 @@ describe('a start-up failure is one line naming the variable and where it was se
 		}
 	});
 
+	it('a REDIS_URL that is not one: one line naming REDIS_URL, no fragment of its password', async () => {
+		for (const [url, says] of [
+			['http://:s3cret@127.0.0.1:6379', 'redis:// or rediss://'],
+			['redis://:p@ss/w0rd@127.0.0.1:6379', 'percent-encode'],
+			['redis://:My%Secret@127.0.0.1:6379', 'percent-encode'],
+		] as const) {
+			const folder = folderWithEnv((text) => `${text}\nREDIS_URL=${url}\n`);
+			const run = runIn(folder, ['serve']);
+			expect(await run.exited).toBe(2);
+			const line = oneLine(run);
+			expect(line).toContain('REDIS_URL');
+			expect(line).toContain(says);
+			for (const fragment of ['w0rd', 's3cret', 'Secret']) expect(line).not.toContain(fragment);
+		}
+	});
+
 	it('a PORT another process holds: one line naming PORT, and the process exits', async () => {
 		const holder = createServer();
 		await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));

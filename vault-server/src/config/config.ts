@@ -31,6 +31,8 @@ export interface Config {
 	adminTokens: Secret[];
 	internalTokens: Secret[];
 	rateLimit: { max: number; windowMs: number; authFailures: number };
+	/** Where the rate limit and the failure guard count across processes; unset: per process. */
+	redis: { url: Secret | undefined; keyPrefix: string };
 	bodyLimitBytes: number;
 	/** The HTTP server's limits against slow or hoarding callers; see httpServerOptions (app.ts). */
 	http: HttpLimits;
@@ -162,6 +164,10 @@ export function loadConfig(
 			max: parsed.RATE_LIMIT_MAX,
 			windowMs: parseDuration(parsed.RATE_LIMIT_WINDOW, 'RATE_LIMIT_WINDOW'),
 			authFailures: parsed.AUTH_FAILURE_LIMIT,
+		},
+		redis: {
+			url: parsed.REDIS_URL ? new Secret(parsed.REDIS_URL) : undefined,
+			keyPrefix: parsed.REDIS_KEY_PREFIX,
 		},
 		bodyLimitBytes: parsed.BODY_LIMIT_BYTES,
 		http: {

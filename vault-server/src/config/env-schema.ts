@@ -31,6 +31,12 @@ export const EnvSchema = Type.Object({
 	RATE_LIMIT_MAX: Type.Integer({ default: 1200, minimum: 1 }),
 	RATE_LIMIT_WINDOW: Type.String({ default: '1 minute' }),
 	AUTH_FAILURE_LIMIT: Type.Integer({ default: 20, minimum: 1 }),
+	REDIS_URL: Type.Optional(url('redis', 'rediss')),
+	REDIS_KEY_PREFIX: Type.String({
+		default: 'otobot-vault:',
+		pattern: '^[\\x21-\\x7e]{1,100}$',
+		description: '1 to 100 printable characters without spaces',
+	}),
 	BODY_LIMIT_BYTES: Type.Integer({ default: 65_536, minimum: 1024, maximum: 10_485_760 }),
 	REQUEST_TIMEOUT_SECONDS: Type.Integer({ default: 20, minimum: 1, maximum: 600 }),
 	CONNECTION_IDLE_SECONDS: Type.Integer({ default: 60, minimum: 1, maximum: 3600 }),

@@ -37,7 +37,7 @@ export function validateEnv(env: NodeJS.ProcessEnv, files: Record<string, string
 
 function crossChecks(env: Env, problem: Problem, files: Record<string, string>): string[] {
 	const problems: string[] = [];
-	for (const variable of ['PUBLIC_URL', 'ALERT_WEBHOOK_URL'] as const) {
+	for (const variable of ['PUBLIC_URL', 'ALERT_WEBHOOK_URL', 'REDIS_URL'] as const) {
 		const value = env[variable];
 		if (value !== undefined && !URL.canParse(value)) {
 			problems.push(problem(variable, 'is not a valid URL'));
@@ -49,6 +49,15 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 				'DATABASE_URL',
 				'is not a valid connection URL (postgres://user:password@host:port/database; ' +
 					'percent-encode @, /, :, # and % in the user name and password)',
+			),
+		);
+	}
+	if (env.REDIS_URL !== undefined && !isConnectionUrl(env.REDIS_URL)) {
+		problems.push(
+			problem(
+				'REDIS_URL',
+				'is not a valid Redis URL (redis://:password@host:port/db or rediss:// for TLS; ' +
+					'percent-encode @, /, :, # and % in the password)',
 			),
 		);
 	}
@@ -96,7 +105,7 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 }
 
 /**
- * Whether a PostgreSQL URL parses as one (WHATWG URL, as the driver reads it) with a user name and
+ * Whether a PostgreSQL (or Redis) URL parses as one (WHATWG URL, as the driver reads it) with a user name and
  * password that percent-decode, and no `@` left in its path: an unencoded `@` or `/` in a password
  * otherwise moves part of the password into the host or the database name.
  */

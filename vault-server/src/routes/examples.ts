@@ -216,7 +216,7 @@ export const MONITORING = {
 	],
 };
 
-export const HEALTHY = { status: 'ok', database: 'ok', version: '0.1.0' };
+export const HEALTHY = { status: 'ok', database: 'ok', limits: 'shared', version: '0.1.0' };
 
 export const CREDENTIAL_BATCH_REQUEST = {
 	pairs: [

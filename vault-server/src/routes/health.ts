@@ -12,6 +12,12 @@ const Health = Type.Object({
 			'connection of its own; requests may wait or answer 503 meanwhile',
 	}),
 	database: Type.Union([Type.Literal('ok'), Type.Literal('unreachable')]),
+	limits: Type.Union([Type.Literal('shared'), Type.Literal('per_process')], {
+		description:
+			'`shared`: the rate limit and the failed-authentication guard count in Redis, for every ' +
+			'process together; `per_process`: each process counts alone (no REDIS_URL, or Redis does ' +
+			'not answer; the vault serves on)',
+	}),
 	version: Type.String(),
 });
 
@@ -79,6 +85,7 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (fastify, {
 			return reply.code(reachable ? 200 : 503).send({
 				status: pooled ? 'ok' : reachable ? 'busy' : 'unavailable',
 				database: reachable ? 'ok' : 'unreachable',
+				limits: fastify.sharedLimits.mode,
 				version,
 			});
 		},

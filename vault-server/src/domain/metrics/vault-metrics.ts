@@ -21,7 +21,11 @@ const RULES = [
  * status codes, outcomes and states: never a client id, a token or any other secret. The
  * database gauges are read at scrape time.
  */
-export function createVaultMetrics(db: Database, config: Pick<Config, 'monitoring'>) {
+export function createVaultMetrics(
+	db: Database,
+	config: Pick<Config, 'monitoring'>,
+	limitsShared: () => boolean = () => false,
+) {
 	const registry = new Registry();
 	collectDefaultMetrics({ register: registry, prefix: 'otobot_vault_' });
 	const registers = [registry];
@@ -128,6 +132,14 @@ export function createVaultMetrics(db: Database, config: Pick<Config, 'monitorin
 					},
 					1,
 				);
+			},
+		}),
+		sharedLimitsUp: new Gauge({
+			name: 'otobot_vault_shared_limits_up',
+			help: '1: rate limit and failure guard count in Redis for every process; 0: per process',
+			registers,
+			collect() {
+				this.set(limitsShared() ? 1 : 0);
 			},
 		}),
 		pool: new Gauge({

@@ -61,7 +61,11 @@ function checkScope(request: FastifyRequest): void {
 export default fp<AuthOptions>(
 	async (fastify, options) => {
 		const tokens = new TokenAuthenticator(fastify.db, options);
-		const guard = new AuthFailureGuard(options.failureLimit, options.windowMs);
+		const guard = new AuthFailureGuard(
+			fastify.sharedLimits,
+			options.failureLimit,
+			options.windowMs,
+		);
 		fastify.decorate('tokens', tokens);
 
 		fastify.addHook('onRequest', async (request, reply) => {
@@ -69,13 +73,13 @@ export default fp<AuthOptions>(
 			const token = presentedToken(request);
 			const actor = token === undefined ? undefined : await tokens.authenticate(token);
 			if (!actor) {
-				const blockedMs = guard.blockedFor(request.ip);
+				const blockedMs = await guard.blockedFor(request.ip);
 				if (blockedMs > 0) {
 					reply.header('retry-after', Math.ceil(blockedMs / 1000));
 					request.authRefusal = 'auth_blocked';
 					throw new VaultError('RATE_LIMITED', 'Too many failed authentications from this address');
 				}
-				guard.recordFailure(request.ip);
+				await guard.recordFailure(request.ip);
 				request.authRefusal = token === undefined ? 'no_token' : 'invalid_token';
 				reply.header('www-authenticate', 'Bearer');
 				throw new VaultError('UNAUTHORIZED', 'A valid bearer token is required');
@@ -90,5 +94,5 @@ export default fp<AuthOptions>(
 			return payload;
 		});
 	},
-	{ name: 'auth', dependencies: ['database'] },
+	{ name: 'auth', dependencies: ['database', 'shared-limits'] },
 );

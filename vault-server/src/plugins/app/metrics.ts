@@ -15,7 +15,11 @@ declare module 'fastify' {
  */
 export default fp(
 	async (fastify) => {
-		const metrics = createVaultMetrics(fastify.db, fastify.config);
+		const metrics = createVaultMetrics(
+			fastify.db,
+			fastify.config,
+			() => fastify.sharedLimits.mode === 'shared',
+		);
 		fastify.decorate('metrics', metrics);
 
 		fastify.addHook('onResponse', async (request, reply) => {
@@ -56,5 +60,5 @@ export default fp(
 			await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
 		});
 	},
-	{ name: 'metrics', dependencies: ['database'] },
+	{ name: 'metrics', dependencies: ['database', 'shared-limits'] },
 );

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import { VaultError } from '../../errors.js';
+import type { SharedCounters } from '../../limits/shared-counters.js';
 
 declare module 'fastify' {
 	interface FastifyInstance {
@@ -13,11 +14,37 @@ declare module 'fastify' {
 	}
 }
 
+const budgetOf = (request: FastifyRequest) =>
+	request.actor ? `token:${request.actor.id}` : `ip:${request.ip}`;
+
+/**
+ * @fastify/rate-limit's store interface on the shared counters: one unit per request, counted in
+ * Redis when it answers (so every process spends one budget), in this process's memory otherwise.
+ */
+function sharedStore(counters: SharedCounters) {
+	return class SharedStore {
+		incr(
+			key: string,
+			callback: (error: Error | null, result?: { current: number; ttl: number }) => void,
+			timeWindow: number,
+		): void {
+			counters.add(`rate:${key}`, 1, timeWindow).then(
+				(count) => callback(null, { current: count.current, ttl: count.ttlMs }),
+				(error: Error) => callback(error),
+			);
+		}
+
+		child(): SharedStore {
+			return this;
+		}
+	};
+}
+
 /**
  * Requests per window, counted per API token once authenticated and per IP otherwise. Runs after
  * authentication (its onRequest hook is the route's, after the app's) so a token's budget is its
  * own and covers its refused requests too; failed authentications are limited separately, per
- * IP, by the auth plugin.
+ * IP, by the auth plugin. Both count on `fastify.sharedLimits`.
  */
 export default fp(
 	async (fastify, options: { max: number; windowMs: number }) => {
@@ -26,15 +53,16 @@ export default fp(
 			hook: 'onRequest',
 			max: options.max,
 			timeWindow: options.windowMs,
-			keyGenerator: (request) => (request.actor ? `token:${request.actor.id}` : `ip:${request.ip}`),
+			store: sharedStore(fastify.sharedLimits),
+			keyGenerator: budgetOf,
 			errorResponseBuilder: (_request, context) =>
 				new VaultError('RATE_LIMITED', `Rate limit exceeded, retry in ${context.after}`),
 		});
-		// the plugin's own limiter on its own store: the units land on the same counter as requests
-		const limiter = fastify.createRateLimit();
+		// the units land on the same counter as the requests, in one step (INCRBY with Redis)
 		fastify.decorate('chargeRateLimit', async (request: FastifyRequest, units: number) => {
-			for (let unit = 0; unit < units; unit++) await limiter(request);
+			if (units > 0)
+				await fastify.sharedLimits.add(`rate:${budgetOf(request)}`, units, options.windowMs);
 		});
 	},
-	{ name: 'rate-limit', dependencies: ['auth'] },
+	{ name: 'rate-limit', dependencies: ['auth', 'shared-limits'] },
 );
