@@ -93,11 +93,13 @@ describe.each(backends())('refusals before authentication on %s', (backend) => {
 					for (const { statusCode } of answers) counts[statusCode] = (counts[statusCode] ?? 0) + 1;
 				}
 			}
-			// concurrent wrong tokens are all checked before the guard counts their failures
+			// each failure is counted before it is answered: concurrent ones too get exactly the limit
+			const missing = statuses['198.51.100.1']!;
 			const wrong = statuses['198.51.100.2']!;
-			expect(wrong[401]).toBeGreaterThanOrEqual(AUTH_FAILURE_LIMIT);
+			expect(missing[401]).toBe(AUTH_FAILURE_LIMIT);
+			expect(wrong[401]).toBe(AUTH_FAILURE_LIMIT);
 			expect(statuses).toEqual({
-				'198.51.100.1': { 401: AUTH_FAILURE_LIMIT, 429: 5000 - AUTH_FAILURE_LIMIT },
+				'198.51.100.1': { 401: missing[401], 429: 5000 - missing[401]! },
 				'198.51.100.2': { 401: wrong[401], 429: 4000 - wrong[401]! },
 				'198.51.100.3': { 404: RATE_LIMIT_MAX, 429: 1000 },
 			});
@@ -112,8 +114,8 @@ describe.each(backends())('refusals before authentication on %s', (backend) => {
 			expect(countsByAddress(rows)).toEqual({
 				'198.51.100.1': {
 					count: 5000,
-					no_token: AUTH_FAILURE_LIMIT,
-					auth_blocked: 5000 - AUTH_FAILURE_LIMIT,
+					no_token: missing[401],
+					auth_blocked: missing[429],
 				},
 				'198.51.100.2': { count: 4000, invalid_token: wrong[401], auth_blocked: wrong[429] },
 				'198.51.100.3': { count: 1000, rate_limited: 1000 },
@@ -123,9 +125,9 @@ describe.each(backends())('refusals before authentication on %s', (backend) => {
 			expect(JSON.stringify(rows)).not.toContain('wrong-token-7c1d');
 			const metric = await vault.app.metrics.authRefusals.get();
 			expect(Object.fromEntries(metric.values.map((v) => [v.labels.reason, v.value]))).toEqual({
-				no_token: AUTH_FAILURE_LIMIT,
+				no_token: missing[401],
 				invalid_token: wrong[401],
-				auth_blocked: 9000 - AUTH_FAILURE_LIMIT - wrong[401]!,
+				auth_blocked: 9000 - missing[401]! - wrong[401]!,
 				rate_limited: 1000,
 			});
 			expect((await verifyChain(db)).ok).toBe(true);

@@ -73,13 +73,12 @@ export default fp<AuthOptions>(
 			const token = presentedToken(request);
 			const actor = token === undefined ? undefined : await tokens.authenticate(token);
 			if (!actor) {
-				const blockedMs = await guard.blockedFor(request.ip);
+				const blockedMs = await guard.failure(request.ip);
 				if (blockedMs > 0) {
 					reply.header('retry-after', Math.ceil(blockedMs / 1000));
 					request.authRefusal = 'auth_blocked';
 					throw new VaultError('RATE_LIMITED', 'Too many failed authentications from this address');
 				}
-				await guard.recordFailure(request.ip);
 				request.authRefusal = token === undefined ? 'no_token' : 'invalid_token';
 				reply.header('www-authenticate', 'Bearer');
 				throw new VaultError('UNAUTHORIZED', 'A valid bearer token is required');
