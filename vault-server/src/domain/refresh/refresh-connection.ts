@@ -35,7 +35,7 @@ export interface RefreshDependencies extends EndpointOptions {
 }
 
 /** Decides, under the lock, whether the connection still needs this refresh. */
-export type DuePredicate = (connection: ConnectionRow, now: number) => boolean;
+export type DuePredicate = (connection: ConnectionRow, now: number) => boolean | Promise<boolean>;
 
 /** RFC 6749 §6 (refresh token) or §4.4 (client credentials), with the old refresh token if any. */
 async function grantFor(
@@ -120,7 +120,7 @@ export async function refreshConnection(
 		const now = Date.now();
 		if (connection.status === 'needs_reauth')
 			return { outcome: 'needs_reauth', connection, reason: connection.last_error ?? undefined };
-		if (!isDue(connection, now)) return { outcome: 'not_due', connection };
+		if (!(await isDue(connection, now))) return { outcome: 'not_due', connection };
 		if (inBackoff(connection, now))
 			return { outcome: 'backoff', connection, reason: connection.last_error ?? undefined };
 		const key = { clientId, service: serviceName, previous: connection.credential_ciphertext };
