@@ -114,6 +114,36 @@ describe.each(backends())('compare-and-refresh on %s', (backend) => {
 		expect(await grants()).toBe(3);
 	});
 
+	it('a connection the vault cannot renew answers its newer key, and 422 when the refused one is stored', async () => {
+		await inject({
+			method: 'POST',
+			url: '/v1/services',
+			headers: asAdmin,
+			payload: { name: 'keyed', display_name: 'Keyed', oauth_type: 'api_key' },
+		});
+		await inject({
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/keyed',
+			headers: asAdmin,
+			payload: { api_key: 'key-new' },
+		});
+		const ask = (key: string) =>
+			inject({
+				method: 'POST',
+				url: '/v1/credentials/acme/keyed/refresh',
+				headers: asInternal,
+				payload: { if_access_token_sha256: sha256(key) },
+			});
+		const older = await ask('key-old');
+		expect(older.statusCode).toBe(200);
+		expect(older.json()).toMatchObject({ api_key: 'key-new', refreshed: false });
+		const same = await ask('key-new');
+		expect(same.statusCode).toBe(422);
+		expect(same.json()).toMatchObject({ code: 'CREDENTIAL_NOT_ALLOWED' });
+		expect(same.json().message).toMatch(/is the one that was refused/);
+		expect(await grants()).toBe(3);
+	});
+
 	it.each([
 		['not hex', { if_access_token_sha256: 'z'.repeat(64) }],
 		['too short', { if_access_token_sha256: 'ab' }],

@@ -133,9 +133,10 @@ export class ConnectionRefresher {
 	 * `ifAccessTokenSha256` (compare-and-refresh) the provider is called exactly when the stored
 	 * access token is still the refused one, interval or not, once per refused token across
 	 * callers and processes; a stored token that differs is returned with `refreshed: false` and
-	 * `matched: false`. Throws CREDENTIAL_NOT_ALLOWED (422) for a
-	 * connection the vault cannot renew, CONNECTION_NEEDS_REAUTH (409) when only the client can
-	 * restore it, REFRESH_FAILED (503) when the provider failed and the stored token is unchanged.
+	 * `matched: false` (also for a connection the vault cannot renew, such as an API key). Throws
+	 * CREDENTIAL_NOT_ALLOWED (422) for a connection the vault cannot renew (holding the refused
+	 * token, when one is named), CONNECTION_NEEDS_REAUTH (409) when only the client can restore it,
+	 * REFRESH_FAILED (503) when the provider failed and the stored token is unchanged.
 	 */
 	async refreshOnDemand(
 		connection: ConnectionRow,
@@ -145,9 +146,14 @@ export class ConnectionRefresher {
 		const refused = options.ifAccessTokenSha256?.toLowerCase();
 		const { client_id: clientId, service } = connection;
 		if (!isRenewable(connection)) {
+			// nothing to renew, but a caller holding an old key or token still gets the newer one
+			if (refused && !(await storedTokenIs(this.deps.keyring, refused)(connection, Date.now())))
+				return { connection, refreshed: false, matched: false };
 			throw new VaultError(
 				'CREDENTIAL_NOT_ALLOWED',
-				`The connection of '${clientId}' to '${service}' cannot be refreshed`,
+				refused
+					? `The stored credential of '${clientId}' for '${service}' is the one that was refused, and the vault cannot renew it: update the connection or have the client reconnect`
+					: `The connection of '${clientId}' to '${service}' cannot be refreshed`,
 			);
 		}
 		const result = await this.refresh(clientId, service, 'manual', actor, refused);

@@ -9,7 +9,7 @@ export const accessTokenSha256 = (accessToken: string) =>
 
 /**
  * The due predicate of a compare-and-refresh: the provider is worth a call exactly while the stored
- * access token is still the one a caller's API refused, whose SHA-256 (64 hex digits) the caller
+ * access token (or API key) is still the one a caller's API refused, whose SHA-256 (64 hex digits) the caller
  * sent. Judged on the row as read again before the lease is taken, so a token renewed meanwhile
  * (in any process) is answered instead of refreshed again. The stored token is decrypted and
  * hashed; the digests are compared in constant time. Neither the token nor the hash is logged.
@@ -23,7 +23,9 @@ export function storedTokenIs(keyring: Keyring, refusedSha256Hex: string): DuePr
 			connection.service,
 			connection.credential_ciphertext,
 		);
-		if (secret.access_token === undefined) return false;
-		return timingSafeEqual(accessTokenSha256(secret.access_token), refused);
+		// the bearer value the vault answers: the access token, or the key of an API-key connection
+		const bearer = secret.access_token ?? secret.api_key;
+		if (bearer === undefined) return false;
+		return timingSafeEqual(accessTokenSha256(bearer), refused);
 	};
 }
