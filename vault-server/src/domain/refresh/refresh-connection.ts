@@ -10,7 +10,7 @@ import { openRefreshToken, sealConnectionSecrets } from '../connection-secrets.j
 import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../../oauth/token-endpoint.js';
 import { parseScopeList } from '../../oauth/scopes.js';
-import { inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
+import { answerExpiresAt, inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
 import { recordRefreshFailure } from './refresh-failure.js';
 
 export type RefreshOutcome =
@@ -76,8 +76,7 @@ async function storeAnswer(
 		{ access_token: answer.access_token },
 		refreshToken,
 	);
-	const expiresAt =
-		answer.expires_in === undefined ? null : new Date(Date.now() + answer.expires_in * 1000);
+	const expiresAt = answerExpiresAt(service, answer.expires_in);
 	const renewable = connection.type === 'oauth2_client_credentials' || refreshToken !== null;
 	return refreshStore(q).recordSuccess({
 		clientId: connection.client_id,
