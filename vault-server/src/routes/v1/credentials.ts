@@ -144,6 +144,7 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 					'(once per refused token, however many callers or processes report it), whatever ' +
 					'the interval; a stored token that already differs is answered with `refreshed: false`.',
 				params: ConnectionParams,
+				'x-optional-body': true,
 				body: documented(
 					CompareAndRefresh,
 					'Optional (no body: a plain refresh): the token an API refused',
