@@ -15,7 +15,7 @@ import { appRefused, appRefusedReason } from './refresh-failure.js';
 import { servicesStore } from '../../storage/services-store.js';
 import { refreshStore } from '../../storage/refresh-store.js';
 import { RefreshSlots } from './refresh-slots.js';
-import { storedTokenIs } from './refused-token.js';
+import { storedTokenIs, unrenewable } from './refused-token.js';
 
 export type RefreshTrigger = 'fetch' | 'background' | 'manual';
 
@@ -145,17 +145,7 @@ export class ConnectionRefresher {
 	): Promise<OnDemandResult> {
 		const refused = options.ifAccessTokenSha256?.toLowerCase();
 		const { client_id: clientId, service } = connection;
-		if (!isRenewable(connection)) {
-			// nothing to renew, but a caller holding an old key or token still gets the newer one
-			if (refused && !(await storedTokenIs(this.deps.keyring, refused)(connection, Date.now())))
-				return { connection, refreshed: false, matched: false };
-			throw new VaultError(
-				'CREDENTIAL_NOT_ALLOWED',
-				refused
-					? `The stored credential of '${clientId}' for '${service}' is the one that was refused, and the vault cannot renew it: update the connection or have the client reconnect`
-					: `The connection of '${clientId}' to '${service}' cannot be refreshed`,
-			);
-		}
+		if (!isRenewable(connection)) return await unrenewable(this.deps.keyring, connection, refused);
 		const result = await this.refresh(clientId, service, 'manual', actor, refused);
 		const compared = refused === undefined ? {} : { matched: result.outcome !== 'not_due' };
 		if (result.outcome === 'needs_reauth') throw needsReauthError(clientId, service);

@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Keyring } from '../../crypto/keyring.js';
+import { VaultError } from '../../errors.js';
+import type { ConnectionRow } from '../../storage/connections-store.js';
 import { openCredentialSecret } from '../connection-secrets.js';
 import type { DuePredicate } from './refresh-connection.js';
 
@@ -28,4 +30,31 @@ export function storedTokenIs(keyring: Keyring, refusedSha256Hex: string): DuePr
 		if (bearer === undefined) return false;
 		return timingSafeEqual(accessTokenSha256(bearer), refused);
 	};
+}
+
+/**
+ * The answer to a refresh of a connection the vault cannot renew (an API key, an OAuth2 token
+ * without a refresh token): a caller naming a refused token (`refusedSha256`, lower-case hex) that
+ * is no longer stored gets the stored, newer credential (`matched: false`).
+ *
+ * @throws VaultError CREDENTIAL_NOT_ALLOWED (422) otherwise, saying when the refused one is stored.
+ */
+export async function unrenewable(
+	keyring: Keyring,
+	connection: ConnectionRow,
+	refusedSha256: string | undefined,
+): Promise<{ connection: ConnectionRow; refreshed: false; matched: false }> {
+	const { client_id: clientId, service } = connection;
+	if (refusedSha256 === undefined) {
+		throw new VaultError(
+			'CREDENTIAL_NOT_ALLOWED',
+			`The connection of '${clientId}' to '${service}' cannot be refreshed`,
+		);
+	}
+	if (!(await storedTokenIs(keyring, refusedSha256)(connection, Date.now())))
+		return { connection, refreshed: false, matched: false };
+	throw new VaultError(
+		'CREDENTIAL_NOT_ALLOWED',
+		`The stored credential of '${clientId}' for '${service}' is the one that was refused, and the vault cannot renew it: update the connection or have the client reconnect`,
+	);
 }
