@@ -10,7 +10,7 @@ import type {
 
 import { describeNoAccessToken, oneLine } from '../shared/vaultAnswers';
 import { readVaultCredential } from '../shared/vaultCredential';
-import { fetchVaultCredential, VAULT_TIMEOUT_MS, type VaultGet } from '../shared/vaultFetch';
+import { fetchVaultCredential, VAULT_TIMEOUT_MS, type VaultCall } from '../shared/vaultFetch';
 import { vaultConnectionProperties } from './OtobotServices';
 
 const CREDENTIAL_NAME = 'Otobot Vault Token (OAuth2) credential';
@@ -49,24 +49,31 @@ export class OtobotVaultOAuth2Api implements ICredentialType {
 	/**
 	 * Fetches the client's token (`access_token`, else `api_key`) from the vault, with the Client
 	 * ID and service normalised and checked by shared/vaultIds.ts as the Credential Fetcher node
-	 * does, and the package's one message for each failure.
+	 * does, and the package's one message for each failure. n8n calls this with the hidden field
+	 * empty (first use) or, after the API answered 401, with the refused token in it: then the vault
+	 * is asked to compare-and-refresh (only the token's SHA-256 is sent), so it renews the token
+	 * exactly when it still stores the refused one and otherwise answers its newer token.
 	 *
 	 * @throws Error with that message; n8n shows it on the node or as the Test result.
 	 */
 	async preAuthentication(this: IHttpRequestHelper, credentials: ICredentialDataDecryptedObject) {
 		const settings = readVaultCredential(credentials);
-		const get: VaultGet = async (url, headers) =>
+		const call: VaultCall = async ({ method, url, headers, body }) =>
 			(await this.helpers.httpRequest({
-				method: 'GET',
+				method,
 				url,
 				headers: { Accept: 'application/json', ...headers },
+				...(body === undefined ? {} : { body }),
 				json: true,
 				timeout: VAULT_TIMEOUT_MS,
 				ignoreHttpStatusErrors: true,
 				returnFullResponse: true,
 			})) as { statusCode: number; body: unknown };
 
-		const result = await fetchVaultCredential(get, settings, CREDENTIAL_NAME);
+		const refused = credentials.accessToken;
+		const result = await fetchVaultCredential(call, settings, CREDENTIAL_NAME, {
+			refusedAccessToken: typeof refused === 'string' && refused !== '' ? refused : undefined,
+		});
 		if (!result.ok) throw new Error(oneLine(result.problem));
 		const token = result.credential.access_token ?? result.credential.api_key;
 		if (typeof token !== 'string' || token === '') {

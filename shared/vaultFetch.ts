@@ -8,15 +8,23 @@ import {
 } from './vaultAnswers';
 import { checkVaultUrl, type VaultCredentialSettings } from './vaultCredential';
 import { credentialPath, vaultTarget, type VaultTarget } from './vaultIds';
+import { accessTokenSha256 } from './refusedToken';
 
 /** How long a vault request may take: a vault that hangs fails the item instead of the workflow. */
 export const VAULT_TIMEOUT_MS = 30_000;
 
-/** Sends `GET url` with `headers` through whichever n8n HTTP helper the caller has. */
-export type VaultGet = (
-	url: string,
-	headers: Record<string, string>,
-) => Promise<{ statusCode: number; body: unknown }>;
+/** Sends one JSON request through whichever n8n HTTP helper the caller has. */
+export type VaultCall = (request: {
+	method: 'GET' | 'POST';
+	url: string;
+	headers: Record<string, string>;
+	body?: IDataObject;
+}) => Promise<{ statusCode: number; body: unknown }>;
+
+/** What a fetch may add: the access token an API refused (compare-and-refresh). */
+export interface VaultFetchOptions {
+	refusedAccessToken?: string;
+}
 
 export type VaultFetchResult =
 	| { ok: true; target: VaultTarget; credential: IDataObject }
@@ -38,13 +46,17 @@ function settingProblem(error: Error, credential: string): VaultProblem {
  * Token as bearer, RFC 6750 section 2.1), the credential that `settings` name: the Vault URL,
  * Client ID and service are normalised and checked first by shared/vaultIds.ts, as the node does,
  * so a value the vault could never match gets the package's one message without a request.
+ * With `refusedAccessToken` (a token an API answered 401 to) it asks for a compare-and-refresh
+ * instead (`POST …/refresh` with the token's SHA-256 only): the vault renews the token exactly when
+ * it still stores that one, else it answers the newer token it has.
  * Never throws: every failure comes back as a {@link VaultProblem} in the package's words;
  * `credential` names the credential in them.
  */
 export async function fetchVaultCredential(
-	get: VaultGet,
+	call: VaultCall,
 	settings: VaultCredentialSettings,
 	credential: string,
+	options: VaultFetchOptions = {},
 ): Promise<VaultFetchResult> {
 	let url: string;
 	let target: VaultTarget;
@@ -58,7 +70,16 @@ export async function fetchVaultCredential(
 
 	let answer: { statusCode: number; body: unknown };
 	try {
-		answer = await get(url, { Authorization: `Bearer ${settings.internalToken}` });
+		const headers = { Authorization: `Bearer ${settings.internalToken}` };
+		const refused = options.refusedAccessToken;
+		answer = await (refused
+			? call({
+					method: 'POST',
+					url: `${url}/refresh`,
+					headers,
+					body: { if_access_token_sha256: accessTokenSha256(refused) },
+				})
+			: call({ method: 'GET', url, headers }));
 	} catch (error) {
 		return { ok: false, problem: describeVaultUnreachable(settings.vaultUrl, error) };
 	}

@@ -198,6 +198,29 @@ describe('Refresh Now', () => {
 		const [item] = jsonOf(await run('refreshNow', { service: 'slack' }));
 		expect(item.access_token).toMatch(/^ya29\.refreshed-\d+$/);
 	});
+
+	it('Only If This Token Was Refused: refreshes for the stored token, answers the newer one for an older', async () => {
+		const [before] = jsonOf(await run('getAccessToken', { service: 'slack' }));
+		const calls = vault.tokenRequests();
+		// within the vault's manual-refresh interval of the refresh above: a refused token still counts
+		const [renewed] = jsonOf(
+			await run('refreshNow', { service: 'slack', refusedAccessToken: before.access_token }),
+		);
+		expect(renewed).toMatchObject({ refreshed: true });
+		expect(renewed.access_token).not.toBe(before.access_token);
+		expect(vault.tokenRequests()).toBe(calls + 1);
+
+		const [stale] = jsonOf(
+			await run('refreshNow', { service: 'slack', refusedAccessToken: before.access_token }),
+		);
+		expect(stale).toMatchObject({ access_token: renewed.access_token, refreshed: false });
+		expect(vault.tokenRequests()).toBe(calls + 1);
+		const rows = await vault.audit({ client_id: 'acme', service: 'slack' });
+		expect(rows.find((row) => row.action === 'credential.refresh')?.details).toEqual({
+			compare: true,
+			matched: false,
+		});
+	});
 });
 
 describe('vault errors', () => {

@@ -56,6 +56,40 @@ describe('Otobot Vault Token (OAuth2): preAuthentication', () => {
 		});
 	});
 
+	it('after a 401 gets a new token exactly when the vault still stores the refused one', async () => {
+		// n8n calls preAuthentication again with the refused token in the expirable field
+		const refetch = async (refused: string) =>
+			(await credential.preAuthentication.call(
+				helper,
+				data({ service: 'slack', accessToken: refused }),
+			)) as { accessToken: string };
+		const first = await credential.preAuthentication.call(helper, data({ service: 'slack' }));
+		expect(first).toEqual({ accessToken: 'xoxb-before-refresh' });
+		const calls = vault.tokenRequests();
+
+		const renewed = await refetch('xoxb-before-refresh');
+		expect(renewed.accessToken).toMatch(/^ya29\.refreshed-\d+$/);
+		expect(vault.tokenRequests()).toBe(calls + 1);
+
+		// another workflow's copy of the old token: the vault answers the newer one it has
+		expect(await refetch('xoxb-before-refresh')).toEqual(renewed);
+		expect(vault.tokenRequests()).toBe(calls + 1);
+
+		// refused again within the vault's manual-refresh interval: still worth one provider call
+		const again = await refetch(renewed.accessToken);
+		expect(again.accessToken).not.toBe(renewed.accessToken);
+		expect(vault.tokenRequests()).toBe(calls + 2);
+
+		const rows = await vault.audit({ client_id: 'acme', service: 'slack' });
+		const compared = rows.filter((row) => row.action === 'credential.refresh');
+		expect(compared.map((row) => row.details)).toEqual(
+			expect.arrayContaining([
+				{ compare: true, matched: true },
+				{ compare: true, matched: false },
+			]),
+		);
+	});
+
 	it('says the client must reconnect when the vault answers CONNECTION_NEEDS_REAUTH', async () => {
 		await expect(
 			credential.preAuthentication.call(helper, data({ service: 'hubspot' })),

@@ -16,6 +16,7 @@ export interface AuditEntry {
 	status_code: number | null;
 	workflow_id: string | null;
 	execution_id: string | null;
+	details: Record<string, unknown> | null;
 }
 
 export interface RealVault {
@@ -27,6 +28,8 @@ export interface RealVault {
 		clientId: string,
 		service: string,
 	): Promise<{ answer: { status: number; code: string }; status: string }>;
+	/** Calls the test provider's token endpoint received so far. */
+	tokenRequests(): number;
 	stop(): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ export async function startRealVault(
 		internalToken: vault.internalToken,
 		admin: vault.admin,
 		refreshAndReadStatus: vault.refreshAndReadStatus,
+		tokenRequests: () => testApi.tokenRequests(),
 		audit: async (query) =>
 			(
 				(await vault.admin(

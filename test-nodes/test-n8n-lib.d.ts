@@ -4,7 +4,11 @@ declare module '*/test-n8n/lib/seed.mjs' {
 	export function seedVault(vault: unknown, testApi: unknown): Promise<void>;
 }
 declare module '*/test-n8n/lib/test-api.mjs' {
-	export function startTestApi(): Promise<{ url: string; stop(): Promise<void> }>;
+	export function startTestApi(): Promise<{
+		url: string;
+		tokenRequests(): number;
+		stop(): Promise<void>;
+	}>;
 }
 declare module '*/test-n8n/lib/vault.mjs' {
 	export function startVault(options: {

@@ -190,4 +190,30 @@ describe.each(backends())('the connect flow end to end on %s', (backend) => {
 		expect(await denied.text()).toContain('Access was not granted');
 		expect((await connectThroughBrowser(link)).callback.status).toBe(200);
 	});
+
+	it("a token answer without expires_in gets the service's default_token_lifetime_seconds", async () => {
+		const patched = await rig.vault.app.inject({
+			method: 'PATCH',
+			url: `/v1/services/${SERVICE}`,
+			headers: asAdmin,
+			payload: { default_token_lifetime_seconds: 1800 },
+		});
+		expect(patched.json()).toMatchObject({ default_token_lifetime_seconds: 1800 });
+		// RFC 6749 §5.1: expires_in is optional (a Salesforce answer carries none)
+		const withoutExpiry = (response: { body: unknown; statusCode: number }) => {
+			if (response.statusCode === 200 && response.body && typeof response.body === 'object')
+				delete (response.body as Record<string, unknown>).expires_in;
+		};
+		rig.provider.server.service.on('beforeResponse', withoutExpiry);
+		try {
+			const before = Date.now();
+			const { callback } = await connectThroughBrowser(await createLink(rig, 'acme'));
+			expect(callback.status).toBe(200);
+			const expiresAt = new Date((await credential('acme')).expires_at).getTime();
+			expect(expiresAt).toBeGreaterThanOrEqual(before + 1800_000 - 1000);
+			expect(expiresAt).toBeLessThanOrEqual(Date.now() + 1800_000);
+		} finally {
+			rig.provider.server.service.off('beforeResponse', withoutExpiry);
+		}
+	});
 });

@@ -77,6 +77,13 @@ describe('the OpenAPI document at /docs/json', () => {
 		expect(new Set(ids).size).toBe(ids.length);
 	});
 
+	it('says a body is required except where the route accepts none (compare-and-refresh)', () => {
+		const optional = operations
+			.filter(({ spec }) => spec.requestBody && spec.requestBody.required === false)
+			.map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+		expect(optional).toEqual(['POST /v1/credentials/{client_id}/{service}/refresh']);
+	});
+
 	it('describes every response, and lists under each error status only codes of that status', () => {
 		for (const { method, path, spec } of operations) {
 			for (const [status, response] of Object.entries<any>(spec.responses)) {

@@ -54,6 +54,17 @@ describe.each(backends())('provider quirks on %s', (backend) => {
 		expect(patched.statusCode).toBe(200);
 	};
 
+	const patchService = async (payload: Record<string, unknown>) => {
+		const patched = await inject({
+			method: 'PATCH',
+			url: '/v1/services/crm',
+			headers: asAdmin,
+			payload,
+		});
+		expect(patched.statusCode).toBe(200);
+		return patched.json();
+	};
+
 	beforeAll(async () => {
 		provider = await TestProvider.start();
 		vault = await startTestVault(backend, {
@@ -70,6 +81,7 @@ describe.each(backends())('provider quirks on %s', (backend) => {
 		await provider.control({ mode: 'ok', expiresIn: 3600, clockOffsetSeconds: 0, rotate: true });
 		await provider.resetStats();
 		await setKeepalive(null);
+		await patchService({ keepalive_interval_minutes: null, default_token_lifetime_seconds: null });
 	});
 
 	it('a token answer without expires_in is stored with no expiry and not renewed in a loop', async () => {
@@ -102,6 +114,49 @@ describe.each(backends())('provider quirks on %s', (backend) => {
 		expect(stored.expires_at).toBeNull();
 		expect(stored.next_refresh_at!.getTime()).toBeGreaterThanOrEqual(before + 60 * MINUTE);
 		expect(stored.next_refresh_at!.getTime()).toBeLessThanOrEqual(Date.now() + 60 * MINUTE);
+	});
+
+	it('keep-alive in minutes: a 30-minute org is renewed every 25 minutes', async () => {
+		expect(await patchService({ keepalive_interval_minutes: 25 })).toMatchObject({
+			keepalive_interval_minutes: 25,
+			keepalive_interval_hours: 25 / 60,
+		});
+		await connect({ expires_in: 0 });
+		await provider.control({ expiresIn: null });
+		const before = Date.now();
+		expect((await fetchCredential()).statusCode).toBe(200);
+		const stored = await row();
+		expect(stored.next_refresh_at!.getTime()).toBeGreaterThanOrEqual(before + 25 * MINUTE);
+		expect(stored.next_refresh_at!.getTime()).toBeLessThanOrEqual(Date.now() + 25 * MINUTE);
+		// the interval in hours is still accepted, stored as minutes; not both at once
+		expect(await patchService({ keepalive_interval_hours: 2 })).toMatchObject({
+			keepalive_interval_minutes: 120,
+			keepalive_interval_hours: 2,
+		});
+		const both = await inject({
+			method: 'PATCH',
+			url: '/v1/services/crm',
+			headers: asAdmin,
+			payload: { keepalive_interval_hours: 1, keepalive_interval_minutes: 30 },
+		});
+		expect(both.statusCode).toBe(400);
+		expect(both.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+	});
+
+	it("without expires_in the service's default token lifetime gives the token an expiry", async () => {
+		await patchService({ default_token_lifetime_seconds: 1800 });
+		await connect({ expires_in: 0 });
+		await provider.control({ expiresIn: null });
+		const before = Date.now();
+		const first = await fetchCredential();
+		expect(first.statusCode).toBe(200);
+		const stored = await row();
+		expect(stored.expires_at!.getTime()).toBeGreaterThanOrEqual(before + 30 * MINUTE);
+		expect(stored.expires_at!.getTime()).toBeLessThanOrEqual(Date.now() + 30 * MINUTE);
+		// renewed ahead of that expiry (refresh lead 10 min), and served until then
+		expect(stored.next_refresh_at!.getTime()).toBe(stored.expires_at!.getTime() - 10 * MINUTE);
+		expect((await fetchCredential()).json().access_token).toBe(first.json().access_token);
+		expect((await provider.stats()).tokenCalls).toBe(1);
 	});
 
 	it.each([-7, 7])(

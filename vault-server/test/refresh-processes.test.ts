@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -134,6 +135,29 @@ describe.runIf(hasTestPostgres())('refresh across vault processes', () => {
 			expect(answer.status).toBe(200);
 			expect(answer.body).toMatchObject({ access_token: fresh, refreshed: false });
 		}
+		expect((await provider.stats()).grants).toEqual({ refresh_token: 1 });
+	});
+
+	it('a refused token reported to two processes at once makes one provider call, within the manual interval', async () => {
+		const [a, b] = vaults;
+		await provider.control({ mode: 'slow', delayMs: 500, rotate: true });
+		const current = (await call(a!.url, '/v1/credentials/globex/crm')).body.access_token as string;
+		await provider.resetStats();
+		// issue 16 §3: the API answered 401 to `current`; callers of both processes report it
+		const refused = { if_access_token_sha256: createHash('sha256').update(current).digest('hex') };
+		const answers = await Promise.all(
+			Array.from({ length: 40 }, (_unused, index) =>
+				call(index % 2 === 0 ? a!.url : b!.url, '/v1/credentials/globex/crm/refresh', {
+					method: 'POST',
+					headers: { ...internal, 'content-type': 'application/json' },
+					body: refused,
+				}),
+			),
+		);
+		expect(answers.map((answer) => answer.status)).toEqual(Array(40).fill(200));
+		const fresh = answers[0]!.body.access_token as string;
+		expect(fresh).not.toBe(current);
+		expect(answers.every((answer) => answer.body.access_token === fresh)).toBe(true);
 		expect((await provider.stats()).grants).toEqual({ refresh_token: 1 });
 	});
 

@@ -61,7 +61,7 @@ describe.each(backends())('the service catalog on %s', (backend) => {
 				oauth_authorization_url: 'https://login.microsoftonline.com/common/oauth2/v2.0/authorize',
 			},
 			slack: { scope_separator: ',', oauth_token_url: 'https://slack.com/api/oauth.v2.access' },
-			salesforce: { keepalive_interval_hours: 1 },
+			salesforce: { keepalive_interval_minutes: 60, default_token_lifetime_seconds: 7200 },
 			notion: {
 				token_auth_method: 'client_secret_basic',
 				token_request_format: 'json',

@@ -6,7 +6,7 @@ import type {
 
 import { oneLine } from '../../../shared/vaultAnswers';
 import { readVaultCredential } from '../../../shared/vaultCredential';
-import { fetchVaultCredential, VAULT_TIMEOUT_MS, type VaultGet } from '../../../shared/vaultFetch';
+import { fetchVaultCredential, VAULT_TIMEOUT_MS, type VaultCall } from '../../../shared/vaultFetch';
 import { VaultIdError } from '../../../shared/vaultIds';
 import { CREDENTIAL_NAME } from '../transport/vaultErrors';
 
@@ -26,11 +26,11 @@ export async function otobotDatabaseApiTest(
 		return { status: 'Error', message: (error as VaultIdError).message };
 	}
 	// ICredentialTestFunctions offers only the legacy request helper: there is no httpRequest here.
-	const get: VaultGet = async (uri, headers) =>
+	const call: VaultCall = async ({ method, url, headers }) =>
 		// eslint-disable-next-line @n8n/community-nodes/no-deprecated-workflow-functions
 		(await this.helpers.request({
-			method: 'GET',
-			uri,
+			method,
+			uri: url,
 			headers: { Accept: 'application/json', ...headers },
 			json: true,
 			simple: false,
@@ -38,7 +38,7 @@ export async function otobotDatabaseApiTest(
 			timeout: VAULT_TIMEOUT_MS,
 		})) as { statusCode: number; body: unknown };
 
-	const result = await fetchVaultCredential(get, settings, CREDENTIAL_NAME);
+	const result = await fetchVaultCredential(call, settings, CREDENTIAL_NAME);
 	if (!result.ok) return { status: 'Error', message: oneLine(result.problem) };
 	const { clientId, service } = result.target;
 	return {

@@ -28,7 +28,7 @@ export interface VaultRequest {
 	method: IHttpRequestMethods;
 	path: string;
 	target: VaultTarget;
-	/** A JSON body (the batch fetch's pairs). */
+	/** A JSON body (the batch fetch's pairs, a compare-and-refresh's token hash). */
 	body?: IDataObject;
 }
 
@@ -118,7 +118,9 @@ export class VaultClient {
 	}
 
 	async request(request: VaultRequest, itemIndex: number): Promise<IDataObject> {
-		const key = `${request.method} ${request.path}`;
+		// items asking the same thing share an answer; a body (a refused token's hash) is part of it
+		const body = request.body === undefined ? '' : ` ${JSON.stringify(request.body)}`;
+		const key = `${request.method} ${request.path}${body}`;
 		let answer = this.answers.get(key);
 		if (answer === undefined) {
 			answer = this.send(request);

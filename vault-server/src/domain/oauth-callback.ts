@@ -225,7 +225,8 @@ async function completeSpent(
 		{
 			access_token: answer.access_token,
 			refresh_token: answer.refresh_token,
-			expires_in: answer.expires_in,
+			// RFC 6749 §5.1: expires_in is optional; the service may say how long its tokens live
+			expires_in: answer.expires_in ?? service.default_token_lifetime_seconds ?? undefined,
 			token_type: answer.token_type,
 			// RFC 6749 §5.1: an answer without scope granted exactly what was asked
 			scopes: answer.scopes ?? scopesOf(service),

@@ -14,12 +14,31 @@ import { changedServiceFields } from './service-changes.js';
 
 export interface ServiceInput extends Omit<ServiceFields, 'oauth_client_secret_ciphertext'> {
 	oauth_client_secret?: string | null;
+	/** Before migration 0013 the interval was set in hours: still accepted, stored in minutes. */
+	keepalive_interval_hours?: number | null;
 }
 
-/** A service as the API shows it: the client secret only as a yes/no. */
+/**
+ * A service as the API shows it: the client secret only as a yes/no, and the keep-alive interval
+ * also in hours (minutes / 60), as callers written before minutes read it.
+ */
 export type PublicService = Omit<ServiceRow, 'oauth_client_secret_ciphertext'> & {
 	has_client_secret: boolean;
+	keepalive_interval_hours: number | null;
 };
+
+/** The input with a keep-alive interval given in hours turned into minutes; both: a 400. */
+function keepaliveInMinutes(input: ServiceInput): Omit<ServiceInput, 'keepalive_interval_hours'> {
+	const { keepalive_interval_hours: hours, ...rest } = input;
+	if (hours === undefined) return rest;
+	if (rest.keepalive_interval_minutes !== undefined) {
+		throw new VaultError(
+			'VALIDATION_FAILED',
+			'Give keepalive_interval_minutes or keepalive_interval_hours, not both',
+		);
+	}
+	return { ...rest, keepalive_interval_minutes: hours === null ? null : hours * 60 };
+}
 
 export const serviceSecretContext = (name: string) =>
 	JSON.stringify(['service', name, 'oauth_client_secret']);
@@ -81,7 +100,12 @@ function toFields(keyring: Keyring, name: string, input: ServiceInput): ServiceF
 
 export function publicService(row: ServiceRow): PublicService {
 	const { oauth_client_secret_ciphertext: secret, ...rest } = row;
-	return { ...rest, has_client_secret: secret !== null };
+	const minutes = row.keepalive_interval_minutes;
+	return {
+		...rest,
+		has_client_secret: secret !== null,
+		keepalive_interval_hours: minutes === null ? null : minutes / 60,
+	};
 }
 
 export interface ServiceOptions {
@@ -94,9 +118,10 @@ export async function createService(
 	db: Database,
 	keyring: Keyring,
 	name: string,
-	input: ServiceInput,
+	given: ServiceInput,
 	options: ServiceOptions,
 ): Promise<PublicService> {
+	const input = keepaliveInMinutes(given);
 	checkUrls(input, options.allowInsecureUrls);
 	checkProviderAnswerSettings(input, options.allowInsecureUrls);
 	checkAddresses(input, options.privateAddresses);
@@ -113,9 +138,10 @@ export async function updateService(
 	db: Database,
 	keyring: Keyring,
 	name: string,
-	input: ServiceInput,
+	given: ServiceInput,
 	options: ServiceOptions,
 ): Promise<{ service: PublicService; changed: string[] }> {
+	const input = keepaliveInMinutes(given);
 	checkUrls(input, options.allowInsecureUrls);
 	checkProviderAnswerSettings(input, options.allowInsecureUrls);
 	checkAddresses(input, options.privateAddresses);

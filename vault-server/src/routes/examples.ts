@@ -46,7 +46,9 @@ export const SERVICE = {
 	token_params: {},
 	pkce: true,
 	refresh_lead_seconds: null,
+	keepalive_interval_minutes: null,
 	keepalive_interval_hours: null,
+	default_token_lifetime_seconds: null,
 	test_url: 'https://www.googleapis.com/oauth2/v3/userinfo',
 	answer_fields: [],
 	user_token_field: null,
@@ -239,4 +241,9 @@ export const CREDENTIAL_BATCH = {
 			},
 		},
 	],
+};
+
+/** SHA-256 of the example credential's access token: the token an API answered 401 to. */
+export const REFRESH_IF_TOKEN = {
+	if_access_token_sha256: '6753f72e5f9ed09ace06acdf6eb4d78ddf59fe5fa2896d686e764c59d575c35b',
 };

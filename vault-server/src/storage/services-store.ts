@@ -18,7 +18,10 @@ export interface ServiceRow {
 	token_params: Record<string, string>;
 	pkce: boolean;
 	refresh_lead_seconds: number | null;
-	keepalive_interval_hours: number | null;
+	/** Renew at least this often, whatever the expiry; null: only by expiry. */
+	keepalive_interval_minutes: number | null;
+	/** The lifetime of a token whose answer carries no `expires_in`; null: unknown (no expiry). */
+	default_token_lifetime_seconds: number | null;
 	test_url: string | null;
 	/** Dotted paths of non-secret token answer fields kept in the connection's metadata. */
 	answer_fields: string[];
@@ -69,7 +72,8 @@ const SETTABLE = [
 	'token_params',
 	'pkce',
 	'refresh_lead_seconds',
-	'keepalive_interval_hours',
+	'keepalive_interval_minutes',
+	'default_token_lifetime_seconds',
 	'test_url',
 	'answer_fields',
 	'user_token_field',

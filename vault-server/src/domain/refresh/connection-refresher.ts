@@ -15,6 +15,7 @@ import { appRefused, appRefusedReason } from './refresh-failure.js';
 import { servicesStore } from '../../storage/services-store.js';
 import { refreshStore } from '../../storage/refresh-store.js';
 import { RefreshSlots } from './refresh-slots.js';
+import { storedTokenIs, unrenewable } from './refused-token.js';
 
 export type RefreshTrigger = 'fetch' | 'background' | 'manual';
 
@@ -42,6 +43,14 @@ const duePredicates = (
 export interface OnDemandResult {
 	connection: ConnectionRow;
 	refreshed: boolean;
+	/** Compare-and-refresh only: the stored token was still the refused one when judged. */
+	matched?: boolean;
+}
+
+/** A manual refresh may name the access token a caller's API refused (compare-and-refresh). */
+export interface OnDemandOptions {
+	/** SHA-256 of the refused access token, 64 hex digits (either case). */
+	ifAccessTokenSha256?: string;
 }
 
 /**
@@ -81,12 +90,17 @@ export class ConnectionRefresher {
 		service: string,
 		trigger: RefreshTrigger,
 		actor?: Actor,
+		refusedSha256?: string,
 	): Promise<RefreshResult> {
-		// one flight per connection whatever the trigger: on PGlite it is the only lock there is
-		const key = `${clientId}/${service}`;
+		// one flight per connection whatever the trigger, and one per refused token: callers naming
+		// the same refused token share it; the lease in the row orders flights across keys
+		const key = `${clientId}/${service}${refusedSha256 ? `#${refusedSha256}` : ''}`;
 		const running = this.#inFlight.get(key);
 		if (running) return running;
-		const run = () => this.#attempt(clientId, service, trigger, actor);
+		const isDue = refusedSha256
+			? storedTokenIs(this.deps.keyring, refusedSha256)
+			: this.#due[trigger];
+		const run = () => this.#attempt(clientId, service, trigger, isDue, actor, !!refusedSha256);
 		const attempt = (trigger === 'background' ? run() : this.#slots.run(run)).finally(() =>
 			this.#inFlight.delete(key),
 		);
@@ -115,31 +129,39 @@ export class ConnectionRefresher {
 	/**
 	 * A refresh asked for by a caller (POST /v1/credentials/…/refresh): the provider is called now,
 	 * whatever the expiry, unless the connection was renewed within the manual-refresh interval;
-	 * then the stored (fresh) credential is returned with `refreshed: false`. Throws CREDENTIAL_NOT_ALLOWED (422) for a
-	 * connection the vault cannot renew, CONNECTION_NEEDS_REAUTH (409) when only the client can
-	 * restore it, REFRESH_FAILED (503) when the provider failed and the stored token is unchanged.
+	 * then the stored (fresh) credential is returned with `refreshed: false`. With
+	 * `ifAccessTokenSha256` (compare-and-refresh) the provider is called exactly when the stored
+	 * access token is still the refused one, interval or not, once per refused token across
+	 * callers and processes; a stored token that differs is returned with `refreshed: false` and
+	 * `matched: false` (also for a connection the vault cannot renew, such as an API key). Throws
+	 * CREDENTIAL_NOT_ALLOWED (422) for a connection the vault cannot renew (holding the refused
+	 * token, when one is named), CONNECTION_NEEDS_REAUTH (409) when only the client can restore it,
+	 * REFRESH_FAILED (503) when the provider failed and the stored token is unchanged.
 	 */
 	async refreshOnDemand(
 		connection: ConnectionRow,
 		actor: Actor | undefined,
+		options: OnDemandOptions = {},
 	): Promise<OnDemandResult> {
+		const refused = options.ifAccessTokenSha256?.toLowerCase();
 		const { client_id: clientId, service } = connection;
-		if (!isRenewable(connection)) {
-			throw new VaultError(
-				'CREDENTIAL_NOT_ALLOWED',
-				`The connection of '${clientId}' to '${service}' cannot be refreshed`,
-			);
-		}
-		const result = await this.refresh(clientId, service, 'manual', actor);
+		if (!isRenewable(connection)) return await unrenewable(this.deps.keyring, connection, refused);
+		const result = await this.refresh(clientId, service, 'manual', actor, refused);
+		const compared = refused === undefined ? {} : { matched: result.outcome !== 'not_due' };
 		if (result.outcome === 'needs_reauth') throw needsReauthError(clientId, service);
-		if (result.outcome === 'not_due') return { connection: result.connection, refreshed: false };
+		if (result.outcome === 'not_due')
+			return { connection: result.connection, refreshed: false, ...compared };
 		if (result.outcome !== 'refreshed' && result.outcome !== 'superseded') {
 			throw new VaultError(
 				'REFRESH_FAILED',
 				`The refresh failed${result.reason ? ` (${result.reason})` : ''}; the stored token is unchanged`,
 			);
 		}
-		return { connection: result.connection, refreshed: result.outcome === 'refreshed' };
+		return {
+			connection: result.connection,
+			refreshed: result.outcome === 'refreshed',
+			...compared,
+		};
 	}
 
 	#servable(connection: ConnectionRow, reason: string | null): ConnectionRow {
@@ -163,7 +185,9 @@ export class ConnectionRefresher {
 		clientId: string,
 		service: string,
 		trigger: RefreshTrigger,
-		actor?: Actor,
+		isDue: DuePredicate,
+		actor: Actor | undefined,
+		compare: boolean,
 	): Promise<RefreshResult> {
 		const started = Date.now();
 		const serviceRow = await servicesStore(this.deps.db).get(service);
@@ -177,12 +201,9 @@ export class ConnectionRefresher {
 					reason: appRefusedReason(service, serviceRow.app_error),
 				};
 		}
-		const result = await refreshConnection(
-			this.deps,
-			clientId,
-			service,
-			this.#due[trigger],
-		).finally(() => this.deps.onSettled?.(clientId, service));
+		const result = await refreshConnection(this.deps, clientId, service, isDue).finally(() =>
+			this.deps.onSettled?.(clientId, service),
+		);
 		if (result.outcome === 'refreshed' && serviceRow?.app_error)
 			await servicesStore(this.deps.db).clearAppError(service);
 		if (result.outcome === 'not_due') return result;
@@ -213,6 +234,7 @@ export class ConnectionRefresher {
 					execution_id: null,
 					details: {
 						trigger,
+						...(compare ? { compare: true } : {}),
 						outcome: result.outcome,
 						...(result.reason ? { reason: result.reason } : {}),
 					},

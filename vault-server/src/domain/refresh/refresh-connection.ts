@@ -10,7 +10,7 @@ import { openRefreshToken, sealConnectionSecrets } from '../connection-secrets.j
 import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../../oauth/token-endpoint.js';
 import { parseScopeList } from '../../oauth/scopes.js';
-import { inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
+import { answerExpiresAt, inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
 import { recordRefreshFailure } from './refresh-failure.js';
 
 export type RefreshOutcome =
@@ -35,7 +35,7 @@ export interface RefreshDependencies extends EndpointOptions {
 }
 
 /** Decides, under the lock, whether the connection still needs this refresh. */
-export type DuePredicate = (connection: ConnectionRow, now: number) => boolean;
+export type DuePredicate = (connection: ConnectionRow, now: number) => boolean | Promise<boolean>;
 
 /** RFC 6749 §6 (refresh token) or §4.4 (client credentials), with the old refresh token if any. */
 async function grantFor(
@@ -76,8 +76,7 @@ async function storeAnswer(
 		{ access_token: answer.access_token },
 		refreshToken,
 	);
-	const expiresAt =
-		answer.expires_in === undefined ? null : new Date(Date.now() + answer.expires_in * 1000);
+	const expiresAt = answerExpiresAt(service, answer.expires_in);
 	const renewable = connection.type === 'oauth2_client_credentials' || refreshToken !== null;
 	return refreshStore(q).recordSuccess({
 		clientId: connection.client_id,
@@ -120,7 +119,7 @@ export async function refreshConnection(
 		const now = Date.now();
 		if (connection.status === 'needs_reauth')
 			return { outcome: 'needs_reauth', connection, reason: connection.last_error ?? undefined };
-		if (!isDue(connection, now)) return { outcome: 'not_due', connection };
+		if (!(await isDue(connection, now))) return { outcome: 'not_due', connection };
 		if (inBackoff(connection, now))
 			return { outcome: 'backoff', connection, reason: connection.last_error ?? undefined };
 		const key = { clientId, service: serviceName, previous: connection.credential_ciphertext };

@@ -21,7 +21,7 @@ export function isRenewable(
  * service whose refresh tokens die unused. `null`: nothing to schedule.
  */
 export function nextRefreshAt(
-	service: Pick<ServiceRow, 'refresh_lead_seconds' | 'keepalive_interval_hours'>,
+	service: Pick<ServiceRow, 'refresh_lead_seconds' | 'keepalive_interval_minutes'>,
 	expiresAt: Date | null,
 	renewable: boolean,
 	now = Date.now(),
@@ -36,8 +36,8 @@ export function nextRefreshAt(
 		);
 		candidates.push(expiresAt.getTime() - lead);
 	}
-	if (service.keepalive_interval_hours)
-		candidates.push(now + service.keepalive_interval_hours * 3_600_000);
+	if (service.keepalive_interval_minutes)
+		candidates.push(now + service.keepalive_interval_minutes * 60_000);
 	return candidates.length > 0 ? new Date(Math.min(...candidates)) : null;
 }
 
@@ -83,4 +83,17 @@ export function expiresWithin(
 
 export function isExpired(connection: Pick<ConnectionRow, 'expires_at'>, now = Date.now()) {
 	return connection.expires_at !== null && connection.expires_at.getTime() <= now;
+}
+
+/**
+ * The expiry of a token answered now: `expires_in` seconds from now (RFC 6749 §5.1), else the
+ * service's `default_token_lifetime_seconds`, else none (`null`: the token is not known to expire).
+ */
+export function answerExpiresAt(
+	service: Pick<ServiceRow, 'default_token_lifetime_seconds'>,
+	expiresIn: number | undefined,
+	now = Date.now(),
+): Date | null {
+	const seconds = expiresIn ?? service.default_token_lifetime_seconds;
+	return seconds === null ? null : new Date(now + seconds * 1000);
 }

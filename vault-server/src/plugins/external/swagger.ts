@@ -1,5 +1,15 @@
 import fp from 'fastify-plugin';
-import swagger, { type SwaggerTransform } from '@fastify/swagger';
+import swagger, { type SwaggerTransform, type SwaggerTransformObject } from '@fastify/swagger';
+
+declare module 'fastify' {
+	interface FastifySchema {
+		/**
+		 * The route also accepts the body left out (its preValidation hook sets `{}`): the OpenAPI
+		 * document says the body is not required.
+		 */
+		'x-optional-body'?: boolean;
+	}
+}
 import swaggerUi from '@fastify/swagger-ui';
 
 const TAGS = [
@@ -39,6 +49,24 @@ const queryDefaultsOptional: SwaggerTransform = ({ schema, url }) => {
 	return { schema: { ...schema, querystring: { ...query, required } }, url };
 };
 
+type Operation = { 'x-optional-body'?: boolean; requestBody?: { required?: boolean } };
+
+/**
+ * A body a route may leave out (its schema says `'x-optional-body': true`, which the plugin copies
+ * into the operation) is not `required` (OpenAPI 3.0 §4.7.13), though the plugin says so of every
+ * body.
+ */
+const optionalBodies: SwaggerTransformObject = (documentObject) => {
+	if (!('openapiObject' in documentObject)) return documentObject.swaggerObject;
+	const document = documentObject.openapiObject;
+	for (const path of Object.values(document.paths ?? {}))
+		for (const operation of Object.values(path ?? {}) as Operation[]) {
+			if (operation?.['x-optional-body'] && operation.requestBody)
+				operation.requestBody.required = false;
+		}
+	return document;
+};
+
 /**
  * The OpenAPI 3.0 document at /docs/json, built from the routes' own schemas (summary,
  * description, each status with its error codes), and a Swagger UI at /docs under the vault's
@@ -71,6 +99,7 @@ export default fp(
 				security: [{ bearer: [] }],
 			},
 			transform: queryDefaultsOptional,
+			transformObject: optionalBodies,
 		});
 		await fastify.register(swaggerUi, {
 			routePrefix: '/docs',

@@ -12,7 +12,7 @@ import {
 	documented,
 } from '../schemas.js';
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
-import { CREDENTIAL } from '../examples.js';
+import { CREDENTIAL, REFRESH_IF_TOKEN } from '../examples.js';
 
 export const Credential = Type.Object({
 	client_id: Type.String(),
@@ -37,6 +37,20 @@ const RefreshedCredential = Type.Object({
 			'caller or process): the stored, fresh credential is answered without a provider call',
 	}),
 });
+
+const CompareAndRefresh = Type.Object(
+	{
+		if_access_token_sha256: Type.Optional(
+			Type.String({
+				pattern: '^[0-9a-fA-F]{64}$',
+				description:
+					'SHA-256 (hex) of the access token an API refused: refresh only while the stored ' +
+					'token is still that one, else answer the stored, newer token without a provider call',
+			}),
+		),
+	},
+	{ additionalProperties: false },
+);
 
 /** The route n8n calls on every execution: a client's current credential for a service. */
 const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -125,8 +139,17 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 					'answers the new credential. Concurrent refreshes of one connection make one request ' +
 					'to the provider, and a connection renewed less than MANUAL_REFRESH_INTERVAL_SECONDS ' +
 					'ago (30 s by default) is answered from storage with `refreshed: false`. An API key ' +
-					'or a login cannot be refreshed.',
+					'or a login cannot be refreshed. Compare-and-refresh: with `if_access_token_sha256` the ' +
+					'provider is called exactly when the stored access token is still the refused one ' +
+					'(once per refused token, however many callers or processes report it), whatever ' +
+					'the interval; a stored token that already differs is answered with `refreshed: false`.',
 				params: ConnectionParams,
+				'x-optional-body': true,
+				body: documented(
+					CompareAndRefresh,
+					'Optional (no body: a plain refresh): the token an API refused',
+					REFRESH_IF_TOKEN,
+				),
 				response: {
 					200: documented(RefreshedCredential, 'The refreshed credential', {
 						...CREDENTIAL,
@@ -144,12 +167,23 @@ const credentials: FastifyPluginAsyncTypebox = async (fastify) => {
 					]),
 				},
 			},
+			// the body is optional: a request without one is a plain refresh
+			preValidation: async (request) => {
+				request.body ??= {};
+			},
 		},
 		async (request) => {
 			const { client_id: clientId, service } = request.params;
 			const stored = await loadConnectionForFetch(lookups, clientId, service);
-			const renewed = await fastify.refresher.refreshOnDemand(stored, request.actor);
-			request.auditNote = { usedConnection: { clientId, service } };
+			const refused = request.body.if_access_token_sha256;
+			const renewed = await fastify.refresher.refreshOnDemand(stored, request.actor, {
+				ifAccessTokenSha256: refused,
+			});
+			request.auditNote = {
+				usedConnection: { clientId, service },
+				// whether the token was still the refused one; never the hash a caller sent
+				details: refused === undefined ? undefined : { compare: true, matched: renewed.matched },
+			};
 			const credential = await revealCredential(fastify.keyring, renewed.connection, {
 				includeRefreshToken: false,
 			});

@@ -55,7 +55,32 @@ const serviceFields = {
 	token_params: StringMap,
 	pkce: Type.Boolean(),
 	refresh_lead_seconds: Type.Union([Type.Integer({ minimum: 0, maximum: 86_400 }), Type.Null()]),
-	keepalive_interval_hours: Type.Union([Type.Integer({ minimum: 1, maximum: 8760 }), Type.Null()]),
+	keepalive_interval_minutes: Type.Union([
+		Type.Integer({
+			minimum: 1,
+			maximum: 525_600,
+			description: 'Renew at least this often, whatever the expiry (e.g. 25 for a 30-minute org)',
+		}),
+		Type.Null(),
+	]),
+	keepalive_interval_hours: Type.Union([
+		Type.Integer({
+			minimum: 1,
+			maximum: 8760,
+			description: 'The same interval in whole hours (stored as minutes); not with the minutes',
+		}),
+		Type.Null(),
+	]),
+	default_token_lifetime_seconds: Type.Union([
+		Type.Integer({
+			minimum: 60,
+			maximum: 31_536_000,
+			description:
+				'How long a token lives when the answer carries no expires_in (RFC 6749 §5.1); ' +
+				'null: unknown, stored with no expiry',
+		}),
+		Type.Null(),
+	]),
 	test_url: NullableUrl,
 	answer_fields: Type.Array(
 		Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$' }),
@@ -114,7 +139,12 @@ const Service = Type.Object({
 	token_params: Type.Record(Type.String(), Type.String()),
 	pkce: Type.Boolean(),
 	refresh_lead_seconds: Type.Union([Type.Integer(), Type.Null()]),
-	keepalive_interval_hours: Type.Union([Type.Integer(), Type.Null()]),
+	keepalive_interval_minutes: Type.Union([Type.Integer(), Type.Null()]),
+	keepalive_interval_hours: Type.Union([
+		Type.Number({ description: 'keepalive_interval_minutes / 60 (may be a fraction)' }),
+		Type.Null(),
+	]),
+	default_token_lifetime_seconds: Type.Union([Type.Integer(), Type.Null()]),
 	test_url: NullableString,
 	answer_fields: Type.Array(Type.String()),
 	user_token_field: NullableString,
