@@ -128,6 +128,62 @@ describe.each(backends())('audit rows that cannot hurt other callers on %s', (ba
 		expect((await verifyChain(vault.database.db)).ok).toBe(true);
 	});
 
+	it('50 client creations and 10 token creations during that attack: every committed write has its audit row', async () => {
+		let attacking = true;
+		let sent = 0;
+		const attacker = (async () => {
+			while (attacking) {
+				sent += 1;
+				await vault.app.inject(
+					sent % 2 === 0
+						? { url: SPLIT_PAIR_URL, headers: asInternal }
+						: { url: SPLIT_PAIR_URL, ...ATTACKER },
+				);
+			}
+		})();
+		while (sent < 10) await new Promise((resolve) => setImmediate(resolve));
+		const since = await lastId();
+		const writes = await Promise.all([
+			...Array.from({ length: 50 }, (_, i) =>
+				vault.app.inject({
+					method: 'POST',
+					url: '/v1/clients',
+					headers: asAdmin,
+					payload: { id: `attacked-${i}`, name: `Attacked ${i}` },
+				}),
+			),
+			...Array.from({ length: 10 }, (_, i) =>
+				vault.app.inject({
+					method: 'POST',
+					url: '/v1/tokens',
+					headers: asAdmin,
+					payload: { name: `attacked-${i}`, scope: 'read' },
+				}),
+			),
+		]);
+		attacking = false;
+		await attacker;
+		expect(writes.map((answer) => answer.statusCode)).toEqual([
+			...Array<number>(50).fill(201),
+			...Array<number>(10).fill(201),
+		]);
+		const { db } = vault.database;
+		const clients = await db.query<{ id: string }>(
+			"SELECT id FROM clients WHERE id LIKE 'attacked-%'",
+		);
+		const tokens = await db.query<{ name: string }>(
+			"SELECT name FROM api_tokens WHERE name LIKE 'attacked-%'",
+		);
+		const rows = await rowsAfter(since);
+		const created = (action: string) =>
+			rows.filter((row) => row.action === action && row.status_code === 201);
+		expect(clients).toHaveLength(50);
+		expect(tokens).toHaveLength(10);
+		expect(created('client.create')).toHaveLength(clients.length);
+		expect(created('token.create')).toHaveLength(tokens.length);
+		expect((await verifyChain(db)).ok).toBe(true);
+	});
+
 	it('lone surrogates and NUL anywhere in an entry are stored as U+FFFD, and the chain verifies', async () => {
 		const writer = new AuditWriter(vault.database.db, vault.app.keyring);
 		const since = await lastId();
