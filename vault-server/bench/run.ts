@@ -26,17 +26,42 @@ import { refresherScaleLine, renderResults, type RoundResult } from './results.j
  * --only refresher-scale,rewrap,memory,batch: just those phases (any of them), printed, RESULTS.md
  * left alone.
  */
-const { values: args } = parseArgs({
-	options: {
-		rounds: { type: 'string', default: '4' },
-		seconds: { type: 'string', default: '10' },
-		connections: { type: 'string', default: '50' },
-		clients: { type: 'string', default: '1000' },
-		'skip-extras': { type: 'boolean', default: false },
-		'skip-memory': { type: 'boolean', default: false },
-		only: { type: 'string' },
-	},
-});
+const USAGE = `Usage: npm run bench -- [options]
+
+Measures the vault's credential fetch against a bare lookup+decrypt baseline, side by side.
+
+  --rounds N         rounds of each server, alternating (default 4)
+  --seconds N        seconds per round (default 10)
+  --connections N    concurrent connections of the load (default 50)
+  --clients N        clients seeded, 3 connections each (default 1000)
+  --skip-extras      the rounds only
+  --skip-memory      everything but the million-fetch memory phase
+  --only LIST        just these phases: refresher-scale,rewrap,memory,batch (RESULTS.md untouched)
+  -h, --help         this text`;
+
+let parsed;
+try {
+	parsed = parseArgs({
+		options: {
+			help: { type: 'boolean', short: 'h', default: false },
+			rounds: { type: 'string', default: '4' },
+			seconds: { type: 'string', default: '10' },
+			connections: { type: 'string', default: '50' },
+			clients: { type: 'string', default: '1000' },
+			'skip-extras': { type: 'boolean', default: false },
+			'skip-memory': { type: 'boolean', default: false },
+			only: { type: 'string' },
+		},
+	});
+} catch (error) {
+	process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+	process.exit(2);
+}
+const args = parsed.values;
+if (args.help) {
+	process.stdout.write(`${USAGE}\n`);
+	process.exit(0);
+}
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
