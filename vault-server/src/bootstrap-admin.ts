@@ -1,13 +1,22 @@
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Database } from './storage/database.js';
 import { apiTokensStore } from './storage/api-tokens-store.js';
 import { bootstrapStore } from './storage/bootstrap-store.js';
-import { createApiToken } from './domain/api-tokens.js';
+import { createApiToken, hashToken } from './domain/api-tokens.js';
+import type { Queryable } from './storage/database.js';
 
-/** What the start found: a token minted into `file`, no admin token left, or nothing to say. */
-export type AdminBootstrap = { minted: string } | { noAdminLeft: true } | undefined;
+/**
+ * What the start found: a token minted into `minted`, the one minted before still active in
+ * `kept` (said again at each start, for whoever missed the first), no admin token left, or
+ * nothing to say.
+ */
+export type AdminBootstrap =
+	| { minted: string }
+	| { kept: string }
+	| { noAdminLeft: true }
+	| undefined;
 
 /** How to make an admin token when none is left: the CLI talks to the database directly. */
 export const CREATE_ADMIN_HINT =
@@ -32,6 +41,26 @@ function writePrivateFile(path: string, text: string) {
 	}
 }
 
+/** The bootstrap file, when the token in it is still an active admin token. */
+async function keptBootstrapToken(
+	q: Queryable,
+	dataDir: string,
+): Promise<{ kept: string } | undefined> {
+	const path = join(dataDir, 'admin-token');
+	let token: string;
+	try {
+		token = readFileSync(path, 'utf8').trim();
+	} catch {
+		return undefined;
+	}
+	const row = await apiTokensStore(q).findByHash(hashToken(token));
+	const active =
+		row?.scope === 'admin' &&
+		row.revoked_at === null &&
+		(row.expires_at === null || row.expires_at.getTime() > Date.now());
+	return active ? { kept: path } : undefined;
+}
+
 /**
  * Mints the bootstrap admin token once in the database's life: on the first start with no admin
  * token in the environment or the database, it creates one and writes it to `admin-token` (0600)
@@ -47,7 +76,7 @@ export async function ensureAdminToken(
 	return db.transaction(async (tx): Promise<AdminBootstrap> => {
 		const claimed = await bootstrapStore(tx).claim();
 		const admins = await apiTokensStore(tx).countActiveAdmins();
-		if (admins > 0) return undefined;
+		if (admins > 0) return (await keptBootstrapToken(tx, options.dataDir)) ?? undefined;
 		if (!claimed) return { noAdminLeft: true };
 		const { token, row } = await createApiToken(tx, { name: 'bootstrap admin', scope: 'admin' });
 		await bootstrapStore(tx).recordToken(row.id);

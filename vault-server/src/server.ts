@@ -57,6 +57,11 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 	});
 	const adminTokenFile = bootstrap && 'minted' in bootstrap ? bootstrap.minted : undefined;
 	if (bootstrap && 'noAdminLeft' in bootstrap) log.warn(CREATE_ADMIN_HINT);
+	if (bootstrap && 'kept' in bootstrap)
+		log.info(
+			{ file: bootstrap.kept },
+			`The admin token created at the first start is still active. Read it with: cat ${bootstrap.kept}`,
+		);
 	if (adminTokenFile && !pretty) {
 		log.warn(
 			{ file: adminTokenFile },

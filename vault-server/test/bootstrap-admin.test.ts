@@ -85,6 +85,26 @@ describe('the bootstrap admin token is minted once in the database life', () => 
 		180_000,
 	);
 
+	it('a restart while it is still active says again where it is; once revoked, it says no more', async () => {
+		const env = { VAULT_DATA_DIR: dataDir(), PORT: '0', REFRESHER_ENABLED: 'false' };
+		const first = await startServe(env);
+		const token = tokenIn(env.VAULT_DATA_DIR);
+		await first.stop();
+		const second = await startServe(env);
+		const file = join(env.VAULT_DATA_DIR, 'admin-token');
+		expect(second.output()).toContain(`still active. Read it with: cat ${file}`);
+		expect(second.output()).not.toContain(token);
+		const [bootstrap] = await listTokens(second.url, token);
+		await fetch(`${second.url}/v1/tokens/${bootstrap!.id}`, {
+			method: 'DELETE',
+			headers: { authorization: `Bearer ${token}` },
+		});
+		await second.stop();
+		const third = await startServe(env);
+		expect(third.output()).not.toContain('still active');
+		await third.stop();
+	}, 180_000);
+
 	it('a world-readable admin-token file left in the folder is replaced by a 0600 one', async () => {
 		const dir = dataDir();
 		const path = join(dir, 'admin-token');
