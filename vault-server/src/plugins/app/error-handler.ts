@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { VaultError, type ErrorCode } from '../../errors.js';
 import { isConnectionFailure } from '../../storage/connection-wait.js';
+import { referenceGone } from '../../domain/reference-gone.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
 	FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
@@ -21,8 +22,10 @@ const BY_STATUS: Record<number, ErrorCode> = {
 	429: 'RATE_LIMITED',
 };
 
-function toVaultError(error: FastifyError): VaultError | undefined {
+function toVaultError(error: FastifyError, method: string): VaultError | undefined {
 	if (error instanceof VaultError) return error;
+	const gone = referenceGone(error, method);
+	if (gone) return gone;
 	if (error.validation) return new VaultError('VALIDATION_FAILED', error.message);
 	const known = error.code ? FASTIFY_CODES[error.code] : undefined;
 	if (known) return new VaultError(known, error.message);
@@ -58,7 +61,7 @@ export default fp(
 	async (fastify) => {
 		fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
 			const known =
-				toVaultError(error) ?? new VaultError('INTERNAL_ERROR', 'Internal server error');
+				toVaultError(error, request.method) ?? new VaultError('INTERNAL_ERROR', 'Internal server error');
 			request.errorCode = known.code;
 			if (known.statusCode >= 500) request.log.error({ err: error }, known.message);
 			if (known.retryAfterSeconds !== undefined)
