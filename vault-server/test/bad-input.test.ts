@@ -340,6 +340,30 @@ const ODD_CASES: [string, InjectOptions, RegExp][] = [
 		{ url: '/v1/audit?since=2026-12-31T23:59:60Z' },
 		/^querystring\/since must match format "date-time"/,
 	],
+	// found by review: PostgreSQL refuses year 0 (500), drivers read years 1-99 as 19xx/20xx
+	[
+		'expires_at in year 0000',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', expires_at: '0000-01-01T00:00:00Z' },
+		},
+		/^body\/expires_at must match format "date-time"/,
+	],
+	[
+		'expires_at in year 0050',
+		{
+			method: 'PUT',
+			url: '/v1/clients/acme/connections/google',
+			payload: { access_token: 't', expires_at: '0050-06-01T00:00:00Z' },
+		},
+		/^body\/expires_at must match format "date-time"/,
+	],
+	[
+		'since in year 0000 once in UTC',
+		{ url: '/v1/audit?since=0001-01-01T00:00:00%2B01:00' },
+		/^querystring\/since must match format "date-time"/,
+	],
 	[
 		'metadata nested 3,000 deep',
 		{ method: 'PUT', url: '/v1/clients/acme/connections/google', payload: deepMetadata(3000) },

@@ -5,12 +5,22 @@ import { unstorableText } from './well-formed.js';
 
 type FormatCheck = (text: string) => boolean;
 
+// the instants the vault stores and compares: PostgreSQL refuses year 0, and JavaScript and
+// drivers read years 1-99 as 19xx/20xx, so a date before 1970 or after 9999 means a mistake
+const EARLIEST = Date.parse('1970-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
 /**
- * RFC 3339 date-time as ajv-formats checks it, and also an instant JavaScript can hold: RFC 3339
- * §5.6 allows a leap second (`23:59:60`), which `new Date()` cannot represent (Invalid Date).
+ * RFC 3339 date-time as ajv-formats checks it, and also an instant the vault can hold: RFC 3339
+ * §5.6 allows a leap second (`23:59:60`), which `new Date()` cannot represent (Invalid Date), and
+ * years PostgreSQL refuses (0000) or drivers misread (0001-0099); 1970 to 9999 UTC only.
  */
 function realInstant(rfc3339: FormatCheck): FormatCheck {
-	return (text) => rfc3339(text) && Number.isFinite(Date.parse(text));
+	return (text) => {
+		if (!rfc3339(text)) return false;
+		const instant = Date.parse(text);
+		return Number.isFinite(instant) && instant >= EARLIEST && instant <= LATEST;
+	};
 }
 
 function ajvFor(part: 'body' | 'other') {
