@@ -91,6 +91,10 @@ export async function checkApiHealth(apiUrl: string): Promise<CheckResult> {
 			detail: `${url} answered HTTP ${response.status}`,
 		};
 	} catch {
-		return { name: 'API health', status: 'SKIPPED', detail: `the API is not running at ${url}` };
+		return {
+			name: 'API health',
+			status: 'SKIPPED',
+			detail: `no API answers at ${url} (set PUBLIC_URL, or PORT, to where the vault listens)`,
+		};
 	}
 }
