@@ -14,9 +14,10 @@ import { vaultConnectionProperties } from './OtobotServices';
 export class OtobotDatabaseApi implements ICredentialType {
 	name = 'otobotDatabaseApi';
 
-	// The name builders see in n8n and in the seed's workflows; an 'API' suffix would only confuse them.
-	// eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-api
-	displayName = 'Otobot Database Credential';
+	// n8n's community-package scanner (npm run scan) requires the ' API' suffix; n8n leaves the word
+	// API out of a new credential's default name, so builders still see "Otobot Database Credential
+	// account" in their workflows.
+	displayName = 'Otobot Database Credential API';
 
 	icon: Icon = { light: 'file:../icons/otobot.svg', dark: 'file:../icons/otobot.dark.svg' };
 

@@ -26,9 +26,9 @@ export class OtobotVaultOAuth2Api implements ICredentialType {
 
 	// n8n names a new credential after its type with the words API, OAuth1 and OAuth2 left out:
 	// "OAuth2" in parentheses is kept, so the default name "Otobot Vault Token (OAuth2) account"
-	// names the type. An 'API' suffix would be dropped the same way.
-	// eslint-disable-next-line n8n-nodes-base/cred-class-field-display-name-missing-api
-	displayName = 'Otobot Vault Token (OAuth2)';
+	// names the type. The ' API' suffix (required by n8n's community-package scanner, npm run scan)
+	// is dropped the same way.
+	displayName = 'Otobot Vault Token (OAuth2) API';
 
 	icon: Icon = { light: 'file:../icons/otobot.svg', dark: 'file:../icons/otobot.dark.svg' };
 
