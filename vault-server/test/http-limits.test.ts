@@ -19,8 +19,8 @@ interface RawSocket {
 /** Every socket a test opened, destroyed after the tests whether the vault closed it or not. */
 const opened = new Set<Socket>();
 
-function open(port: number, localAddress: string): Promise<RawSocket> {
-	const socket = connect({ port, host: '127.0.0.1', localAddress });
+function open(port: number, localAddress: string, allowHalfOpen = false): Promise<RawSocket> {
+	const socket = connect({ port, host: '127.0.0.1', localAddress, allowHalfOpen });
 	opened.add(socket);
 	let text = '';
 	socket.on('data', (chunk) => (text += chunk.toString('latin1')));
@@ -103,6 +103,30 @@ describe('slow and hoarding callers on a listening vault', () => {
 		again.socket.write('GET /health HTTP/1.1\r\nhost: vault\r\nconnection: close\r\n\r\n');
 		await closedBy(again);
 		expect(again.received()).toMatch(/^HTTP\/1\.1 200 /);
+		for (const raw of held) raw.socket.destroy();
+	});
+
+	it('drops refused sockets by a deadline even while they keep sending (review finding 6)', async () => {
+		const held = await Promise.all(Array.from({ length: CAP }, () => open(port, '127.0.0.22')));
+		// Each refused peer keeps its side open after the 429 and sends a byte every second, which
+		// an idle timeout alone never sees as idle.
+		const refused = await Promise.all(
+			Array.from({ length: 5 }, () => open(port, '127.0.0.22', true)),
+		);
+		const timers = refused.map((raw) => {
+			raw.socket.write('GET /health HTTP/1.1\r\nhost: vault\r\n');
+			return setInterval(() => {
+				if (raw.socket.writable) raw.socket.write('x');
+			}, 1000);
+		});
+		try {
+			await vi.waitFor(() => {
+				expect(refused.filter((raw) => !raw.socket.closed)).toEqual([]);
+			}, WAIT_BOUND);
+		} finally {
+			for (const timer of timers) clearInterval(timer);
+		}
+		for (const raw of refused) expect(raw.received()).toMatch(/^HTTP\/1\.1 429 /);
 		for (const raw of held) raw.socket.destroy();
 	});
 
