@@ -83,6 +83,7 @@ describe('slow and hoarding callers on a listening vault', () => {
 		for (const raw of sockets) {
 			expect(raw.sent()).toBeLessThan(TRICKLED_LENGTH);
 			expect(raw.received()).toMatch(/^HTTP\/1\.1 408 /);
+			expect(raw.received()).toContain('"code":"REQUEST_TIMEOUT"');
 		}
 	});
 
@@ -128,6 +129,20 @@ describe('slow and hoarding callers on a listening vault', () => {
 		}
 		for (const raw of refused) expect(raw.received()).toMatch(/^HTTP\/1\.1 429 /);
 		for (const raw of held) raw.socket.destroy();
+	});
+
+	it('answers a header with a control byte in the vault shape, not Fastify default (review finding 10)', async () => {
+		const raw = await open(port, '127.0.0.23');
+		raw.socket.write('GET /health HTTP/1.1\r\nhost: vault\r\nuser-agent: \x01\r\n\r\n');
+		await closedBy(raw);
+		const [head = '', body = ''] = raw.received().split('\r\n\r\n');
+		expect(head).toMatch(/^HTTP\/1\.1 400 /);
+		expect(head.toLowerCase()).toContain('content-type: application/json');
+		expect(JSON.parse(body)).toEqual({
+			statusCode: 400,
+			code: 'VALIDATION_FAILED',
+			message: expect.stringContaining('not valid HTTP'),
+		});
 	});
 
 	it('closes the connection after 401, 413 and 429 answers', async () => {
