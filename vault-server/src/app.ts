@@ -22,6 +22,7 @@ import metricsPlugin from './plugins/app/metrics.js';
 import criticalErrorsPlugin from './plugins/app/critical-errors.js';
 import securityHeadersPlugin from './plugins/app/security-headers.js';
 import errorHandlerPlugin, { frameworkError } from './plugins/app/error-handler.js';
+import { clientError } from './http/client-error.js';
 import { requestValidatorCompiler } from './routes/request-validator.js';
 import healthRoutes from './routes/health.js';
 import clientRoutes from './routes/v1/clients.js';
@@ -97,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		genReqId: () => randomUUID(),
 		routerOptions: { maxParamLength: 256 },
 		frameworkErrors: frameworkError,
+		clientErrorHandler: clientError,
 		...httpServerOptions(config.http),
 	}).withTypeProvider<TypeBoxTypeProvider>();
 	capConnectionsPerAddress(fastify.server, config.http.maxConnectionsPerAddress);

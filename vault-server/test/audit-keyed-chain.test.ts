@@ -161,7 +161,7 @@ describe.each(backends())('keyed audit chain on %s', (backend) => {
 		expect(await verdictAfterAttack(db, cutTail)).toMatchObject({ ok: true });
 		expect(await verdictAfterAttack(db, cutTail, exported)).toMatchObject({
 			ok: false,
-			problem: { id: exported.id - 2, kind: 'truncated' },
+			problem: { id: exported.id - 2, kind: 'beyond_end' },
 		});
 		expect(
 			await verify(db, { id: exported.id, hash: randomBytes(32).toString('hex') }),

@@ -233,6 +233,17 @@ describe.runIf(hasTestPostgres('the audit verify CLI checks'))('otobot-vault aud
 			});
 			expect((await runCli(['audit', 'verify', '--expect-head', exported], env)).code).toBe(0);
 			expect((await runCli(['audit', 'verify', '--expect-head', '5:abc'], env)).code).toBe(2);
+			// review finding 10: a head past the end is a missing tail (exit 1), row 0 a usage error
+			const hash = exported.slice(2);
+			const beyond = await runCli(['audit', 'verify', '--expect-head', `99999:${hash}`], env);
+			expect(beyond.code).toBe(1);
+			expect(beyond.stderr).toContain(
+				"the exported head 99999 is past the chain's end (row 5): rows after 5 are missing",
+			);
+			expect(beyond.stderr).not.toContain('row 6');
+			const zero = await runCli(['audit', 'verify', '--expect-head', `0:${hash}`], env);
+			expect(zero.code).toBe(2);
+			expect(zero.stderr).toContain('--expect-head must be ID:HASH');
 			// the tail deleted and the head moved back, triggers off: a valid shorter chain
 			await db.transaction(async (tx) => {
 				await tx.query('SET LOCAL session_replication_role = replica');
@@ -244,7 +255,9 @@ describe.runIf(hasTestPostgres('the audit verify CLI checks'))('otobot-vault aud
 			expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
 			const truncated = await runCli(['audit', 'verify', '--expect-head', exported], env);
 			expect(truncated.code).toBe(1);
-			expect(truncated.stderr).toContain('TAMPERED at row 4');
+			expect(truncated.stderr).toContain(
+				"TAMPERED: the exported head 5 is past the chain's end (row 3): rows after 3 are missing",
+			);
 			await db.transaction(async (tx) => {
 				await tx.query('SET LOCAL session_replication_role = replica');
 				await tx.query(`UPDATE audit_log SET actor_name = 'someone else' WHERE id = 3`);

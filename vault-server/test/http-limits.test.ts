@@ -19,8 +19,8 @@ interface RawSocket {
 /** Every socket a test opened, destroyed after the tests whether the vault closed it or not. */
 const opened = new Set<Socket>();
 
-function open(port: number, localAddress: string): Promise<RawSocket> {
-	const socket = connect({ port, host: '127.0.0.1', localAddress });
+function open(port: number, localAddress: string, allowHalfOpen = false): Promise<RawSocket> {
+	const socket = connect({ port, host: '127.0.0.1', localAddress, allowHalfOpen });
 	opened.add(socket);
 	let text = '';
 	socket.on('data', (chunk) => (text += chunk.toString('latin1')));
@@ -83,6 +83,7 @@ describe('slow and hoarding callers on a listening vault', () => {
 		for (const raw of sockets) {
 			expect(raw.sent()).toBeLessThan(TRICKLED_LENGTH);
 			expect(raw.received()).toMatch(/^HTTP\/1\.1 408 /);
+			expect(raw.received()).toContain('"code":"REQUEST_TIMEOUT"');
 		}
 	});
 
@@ -104,6 +105,44 @@ describe('slow and hoarding callers on a listening vault', () => {
 		await closedBy(again);
 		expect(again.received()).toMatch(/^HTTP\/1\.1 200 /);
 		for (const raw of held) raw.socket.destroy();
+	});
+
+	it('drops refused sockets by a deadline even while they keep sending (review finding 6)', async () => {
+		const held = await Promise.all(Array.from({ length: CAP }, () => open(port, '127.0.0.22')));
+		// Each refused peer keeps its side open after the 429 and sends a byte every second, which
+		// an idle timeout alone never sees as idle.
+		const refused = await Promise.all(
+			Array.from({ length: 5 }, () => open(port, '127.0.0.22', true)),
+		);
+		const timers = refused.map((raw) => {
+			raw.socket.write('GET /health HTTP/1.1\r\nhost: vault\r\n');
+			return setInterval(() => {
+				if (raw.socket.writable) raw.socket.write('x');
+			}, 1000);
+		});
+		try {
+			await vi.waitFor(() => {
+				expect(refused.filter((raw) => !raw.socket.closed)).toEqual([]);
+			}, WAIT_BOUND);
+		} finally {
+			for (const timer of timers) clearInterval(timer);
+		}
+		for (const raw of refused) expect(raw.received()).toMatch(/^HTTP\/1\.1 429 /);
+		for (const raw of held) raw.socket.destroy();
+	});
+
+	it('answers a header with a control byte in the vault shape, not Fastify default (review finding 10)', async () => {
+		const raw = await open(port, '127.0.0.23');
+		raw.socket.write('GET /health HTTP/1.1\r\nhost: vault\r\nuser-agent: \x01\r\n\r\n');
+		await closedBy(raw);
+		const [head = '', body = ''] = raw.received().split('\r\n\r\n');
+		expect(head).toMatch(/^HTTP\/1\.1 400 /);
+		expect(head.toLowerCase()).toContain('content-type: application/json');
+		expect(JSON.parse(body)).toEqual({
+			statusCode: 400,
+			code: 'VALIDATION_FAILED',
+			message: expect.stringContaining('not valid HTTP'),
+		});
 	});
 
 	it('closes the connection after 401, 413 and 429 answers', async () => {

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactUrl } from '../src/config/logger.js';
-import { VERBOSE_LOGS, startTestVault, type TestVault } from './helpers/vault-app.js';
+import {
+	VERBOSE_LOGS,
+	expectRequestLines,
+	startTestVault,
+	type TestVault,
+} from './helpers/vault-app.js';
 
 /** Every field name that carries a secret somewhere in the vault, its requests or its answers. */
 const SECRET_FIELDS = [
@@ -75,5 +80,30 @@ describe('log redaction', () => {
 		expect(redactUrl('/connect/ck_1a2b3c4d5e')).toBe('/connect/[REDACTED]');
 		expect(redactUrl('/oauth/callback?code=c0de&state=st4te')).toBe('/oauth/callback?[REDACTED]');
 		expect(redactUrl('/v1/credentials/acme/crm')).toBe('/v1/credentials/acme/crm');
+	});
+
+	it('takes the link token out of every spelling of a connect path, routed or 404 (review finding 9)', async () => {
+		const token = 'ck_spelling7e3a9b';
+		const spellings = [
+			`//connect/${token}`,
+			`/CONNECT/${token}`,
+			`/Connect//${token}/`,
+			`/connect%2F${token}`,
+			`/connect%252F${token}`,
+			`/%63onnect/${token}`,
+			`/x/connect/${token}?next=1`,
+			`/connect/${token}`,
+		];
+		for (const url of spellings) {
+			const response = await vault.app.inject({ url });
+			expect(response.statusCode, url).toBeLessThan(500);
+			expect(redactUrl(url), url).not.toContain(token);
+		}
+		expectRequestLines(vault.logs.text());
+		expect(vault.logs.text()).not.toContain(token);
+		expect(redactUrl('//connect/ck_1')).toBe('/connect/[REDACTED]');
+		expect(redactUrl('/CONNECT/ck_1?a=b')).toBe('/CONNECT/[REDACTED]?[REDACTED]');
+		expect(redactUrl('/v1/connect-links/ab12')).toBe('/v1/connect-links/ab12');
+		expect(redactUrl('/v1/clients/connector/x')).toBe('/v1/clients/connector/x');
 	});
 });

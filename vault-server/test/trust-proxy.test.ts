@@ -27,7 +27,48 @@ describe('TRUST_PROXY at start', () => {
 		}
 	});
 
+	it('refuses ranges that include public addresses, with one line naming them', () => {
+		const cases: [value: string, wide: string][] = [
+			['0.0.0.0/1,128.0.0.0/1', '0.0.0.0/1, 128.0.0.0/1'],
+			['0.0.0.0/0', '0.0.0.0/0'],
+			['10.0.0.0/8,64.0.0.0/7', '64.0.0.0/7'],
+			['::/0', '::/0'],
+			['2000::/3', '2000::/3'],
+			['::ffff:0.0.0.0/97', '::ffff:0.0.0.0/97'],
+			['::/96', '::/96'],
+		];
+		for (const [value, wide] of cases) {
+			let message = '';
+			try {
+				testConfig({ TRUST_PROXY: value });
+			} catch (error) {
+				message = (error as Error).message;
+			}
+			expect(message, value).toBe(
+				`TRUST_PROXY=${value} holds ${wide}, wider than an IPv4 /8 or an IPv6 /16: it includes ` +
+					'public addresses, whose X-Forwarded-For (their chosen address for the rate limits ' +
+					'and the audit log) would be believed; name the addresses of the proxies or private ' +
+					'ranges (e.g. 10.0.0.0/8,127.0.0.1) (set in the environment)',
+			);
+		}
+	});
+
+	it('refuses more than 10 proxy hops', () => {
+		for (const value of ['11', '1000']) {
+			expect(() => testConfig({ TRUST_PROXY: value }), value).toThrow(
+				new RegExp(
+					`^TRUST_PROXY=${value} names more proxy hops than the 10 allowed: .* \\(set in the environment\\)$`,
+				),
+			);
+		}
+	});
+
 	it('takes false, a hop count, or addresses and ranges', () => {
+		expect(testConfig({ TRUST_PROXY: '10' }).trustProxy).toBe(10);
+		expect(testConfig({ TRUST_PROXY: 'fd00::/16,::ffff:10.0.0.0/104' }).trustProxy).toEqual([
+			'fd00::/16',
+			'::ffff:10.0.0.0/104',
+		]);
 		expect(testConfig({}).trustProxy).toBe(false);
 		expect(testConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
 		expect(testConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);

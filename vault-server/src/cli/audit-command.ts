@@ -12,11 +12,12 @@ const PROBLEMS = {
 	head_mismatch: 'the newest rows are missing (deleted after the last verified row)',
 	truncated:
 		'it is not the exported head given with --expect-head (rows were removed or rewritten)',
+	beyond_end: 'the exported head given with --expect-head is past the chain end',
 };
 
 /** `ID:HASH`, the form `audit head` prints: a positive id and 64 hex characters. */
 export function parseExportedHead(text: string): ExportedHead | undefined {
-	const match = /^(\d{1,15}):([0-9a-fA-F]{64})$/.exec(text.trim());
+	const match = /^([1-9]\d{0,14}):([0-9a-fA-F]{64})$/.exec(text.trim());
 	if (!match) return undefined;
 	return { id: Number(match[1]), hash: match[2]!.toLowerCase() };
 }
@@ -33,7 +34,8 @@ export async function auditVerifyCommand(
 		options.expectHead === undefined ? undefined : parseExportedHead(options.expectHead);
 	if (options.expectHead !== undefined && !expectHead) {
 		console.error(
-			'--expect-head must be ID:HASH as `otobot-vault audit head` prints it (e.g. 42:<64 hex>)',
+			'--expect-head must be ID:HASH as `otobot-vault audit head` prints it (e.g. 42:<64 hex>), ' +
+				'ID a row id from 1 (an empty chain has no head to compare)',
 		);
 		return 2;
 	}
@@ -60,6 +62,14 @@ export async function auditVerifyCommand(
 			return 0;
 		}
 		const problem = verdict.problem!;
+		if (problem.kind === 'beyond_end') {
+			console.error(
+				`Audit log TAMPERED: the exported head ${expectHead!.id} is past the chain's end ` +
+					`(row ${verdict.headId}): rows after ${verdict.headId} are missing (deleted, with the ` +
+					`head moved back). ${verdict.rows} rows verified${from}.`,
+			);
+			return 1;
+		}
 		console.error(
 			`Audit log TAMPERED at row ${problem.id}: ${PROBLEMS[problem.kind]}. ${verdict.rows} rows verified before it${from}.`,
 		);

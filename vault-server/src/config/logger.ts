@@ -23,13 +23,35 @@ export const REDACT_PATHS = [
 	...SECRET_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
 ];
 
-// connect links and OAuth callbacks carry single-use secrets in the URL
-const SECRET_URL = /^\/(connect\/)[^/?]+|\?.*$/;
+/** A `connect` segment, then anything: the link token, however the path spells it. */
+const CONNECT_TOKEN = /^(.*?\/connect)\/.+$/is;
 
+/** `path` with each `%XX` decoded (several rounds, so `%252F` too); malformed escapes are kept. */
+function decodePath(path: string): string {
+	let decoded = path;
+	for (let round = 0; round < 3 && decoded.includes('%'); round += 1) {
+		decoded = decoded.replace(/%[0-9a-f]{2}/gi, (escape) =>
+			String.fromCharCode(Number.parseInt(escape.slice(1), 16)),
+		);
+	}
+	return decoded;
+}
+
+/**
+ * `url` (a request's path and query string) as it may be logged. Connect links and OAuth callbacks
+ * carry single-use secrets in the URL: the whole query string becomes `?[REDACTED]`, and whatever
+ * follows a `connect` path segment becomes `[REDACTED]`, matched as a router might read the path
+ * (any case, repeated slashes collapsed, `%XX` escapes such as `%2F` or `%63onnect` decoded), so
+ * `//connect/<t>`, `/CONNECT/<t>` and `/connect%2F<t>` are redacted like `/connect/<t>` even though
+ * they answer 404. Other paths are logged as they came.
+ */
 export function redactUrl(url: string): string {
-	return url.replace(SECRET_URL, (match, connect: string | undefined) =>
-		connect ? `/${connect}[REDACTED]` : match.startsWith('?') ? '?[REDACTED]' : match,
-	);
+	const queryAt = url.indexOf('?');
+	const path = queryAt === -1 ? url : url.slice(0, queryAt);
+	const query = queryAt === -1 ? '' : '?[REDACTED]';
+	const readable = decodePath(path).replace(/\/{2,}/g, '/');
+	const connect = CONNECT_TOKEN.exec(readable);
+	return connect ? `${connect[1]}/[REDACTED]${query}` : `${path}${query}`;
 }
 
 interface SerializedError {

@@ -8,9 +8,17 @@ import type { AuditChainKeyLookup } from './audit-chain-keys.js';
  * edited: the row's hash does not match its content under its key; unkeyed: an unkeyed SHA-256
  * row where the chain is keyed (rewritten by someone without the master key); deleted: the link
  * to the row before is broken; head_mismatch: the database's head is not the last row;
- * truncated: the exported head given to check is missing or differs.
+ * truncated: the exported head given to check differs from the row at its id; beyond_end: the
+ * exported head's id is past the chain's last row (the problem's id is the first missing row), as
+ * when the newest rows were deleted and the head moved back.
  */
-export type ChainProblem = 'edited' | 'unkeyed' | 'deleted' | 'head_mismatch' | 'truncated';
+export type ChainProblem =
+	| 'edited'
+	| 'unkeyed'
+	| 'deleted'
+	| 'head_mismatch'
+	| 'truncated'
+	| 'beyond_end';
 
 /** A head kept outside the database (`otobot-vault audit head`): the id and the hex hash. */
 export interface ExportedHead {
@@ -100,7 +108,7 @@ export async function verifyAuditChain(
 		}
 		if (page.length < PAGE) break;
 	}
-	if (expectHead && expectHead.id > previousId) return fail(previousId + 1, 'truncated');
+	if (expectHead && expectHead.id > previousId) return fail(previousId + 1, 'beyond_end');
 	const headHash = head ? hex(head.last_hash) : '';
 	if (!head || head.last_id !== previousId || headHash !== previousHash) {
 		return fail(previousId + 1, 'head_mismatch');

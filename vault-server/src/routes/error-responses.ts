@@ -38,6 +38,9 @@ const MEANINGS: Record<ErrorCode, string> = {
 	PAYLOAD_TOO_LARGE: 'The body is larger than the configured limit',
 	UNSUPPORTED_MEDIA_TYPE: 'The body is not `application/json`',
 	RATE_LIMITED: 'Too many requests, or too many failed authentications; see `Retry-After`',
+	REQUEST_TIMEOUT:
+		'The request (headers and body) took longer than REQUEST_TIMEOUT_SECONDS to arrive',
+	HEADERS_TOO_LARGE: 'The request headers are larger than the HTTP parser accepts',
 	INTERNAL_ERROR: 'An unexpected failure; the details are in the server log, not in the answer',
 	VAULT_DECRYPTION_FAILED:
 		'A stored secret could not be decrypted (wrong master key or altered data)',
