@@ -71,6 +71,7 @@ describe('the bootstrap admin token is minted once in the database life', () => 
 			try {
 				await revokeThenRestart({
 					NODE_ENV: 'production',
+					PUBLIC_URL: 'http://127.0.0.1',
 					DATABASE_URL: database.url,
 					ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
 					VAULT_DATA_DIR: dataDir(),
