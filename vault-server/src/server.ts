@@ -26,7 +26,7 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 	});
 	const log = app.log;
 
-	for (const notice of notices) log.warn(notice);
+	for (const notice of [...config.warnings, ...notices]) log.warn(notice);
 
 	for (const migration of vault.migrationsApplied) {
 		log.info({ version: migration.version, name: migration.name }, 'migration applied');
