@@ -27,7 +27,11 @@ const MEANINGS: Record<string, (detail: 'insert' | 'delete') => VaultError> = {
  * HTTP method, DELETE meaning the referenced row was the one being removed.
  */
 export function referenceGone(error: unknown, method: string): VaultError | undefined {
-	const { code, constraint_name: name, constraint } = (error ?? {}) as {
+	const {
+		code,
+		constraint_name: name,
+		constraint,
+	} = (error ?? {}) as {
 		code?: unknown;
 		constraint_name?: unknown;
 		constraint?: unknown;

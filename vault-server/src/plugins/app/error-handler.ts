@@ -61,7 +61,8 @@ export default fp(
 	async (fastify) => {
 		fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
 			const known =
-				toVaultError(error, request.method) ?? new VaultError('INTERNAL_ERROR', 'Internal server error');
+				toVaultError(error, request.method) ??
+				new VaultError('INTERNAL_ERROR', 'Internal server error');
 			request.errorCode = known.code;
 			if (known.statusCode >= 500) request.log.error({ err: error }, known.message);
 			if (known.retryAfterSeconds !== undefined)
