@@ -111,6 +111,8 @@ const vaultEnv = (extra: Record<string, string>) => ({
 	ADMIN_API_TOKEN: `admin-${token}`,
 	HOST: '127.0.0.1',
 	PORT: '0',
+	// a production serve requires it; the benchmark opens no connect link, so the port is not needed
+	PUBLIC_URL: 'http://127.0.0.1',
 	// the limiter stays on; n8n's token is given a budget the benchmark does not reach
 	RATE_LIMIT_MAX: '100000000',
 	...extra,

@@ -7,8 +7,13 @@ import { CREATE_ADMIN_HINT, ensureAdminToken } from './bootstrap-admin.js';
 import { logFormatFor, prettyLogStream } from './config/log-output.js';
 import { advertiseRunningVault, localUrlOf } from './running-vault.js';
 
-/** Starts the vault's HTTP server and closes it gracefully on SIGINT/SIGTERM. */
+/**
+ * Starts the vault's HTTP server and closes it gracefully on SIGINT/SIGTERM. Throws ConfigError
+ * before opening the database when NODE_ENV=production has no PUBLIC_URL (see publicUrlProblem).
+ */
 export async function serve(config: Config): Promise<FastifyInstance> {
+	const problem = publicUrlProblem(config);
+	if (problem) throw new ConfigError(problem);
 	const notices: string[] = [];
 	const vault = await openVault(config, { announce: (message) => notices.push(message) });
 	const pretty = logFormatFor(config.logFormat, process.stdout.isTTY === true) === 'pretty';
@@ -21,7 +26,7 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 	});
 	const log = app.log;
 
-	for (const notice of notices) log.warn(notice);
+	for (const notice of [...config.warnings, ...notices]) log.warn(notice);
 
 	for (const migration of vault.migrationsApplied) {
 		log.info({ version: migration.version, name: migration.name }, 'migration applied');
@@ -111,4 +116,19 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 		);
 	}
 	return app;
+}
+
+/**
+ * Why a production `serve` cannot run without PUBLIC_URL: connect links and the OAuth
+ * `redirect_uri` (RFC 6749 §3.1.2) would be `http://localhost:<port>/…`, which no client's browser
+ * and no provider can reach, and nothing would say so. Undefined when there is no such problem.
+ */
+export function publicUrlProblem(config: Config): string | undefined {
+	if (!config.production || config.sources.PUBLIC_URL !== undefined) return undefined;
+	return (
+		`PUBLIC_URL is not set, and NODE_ENV=production (set in ${config.sources.NODE_ENV}) requires ` +
+		`it for serve: connect links and the OAuth redirect URL would be ${config.publicUrl}/…, which ` +
+		'no one else can open. Set it to the base URL clients and providers reach the vault at, ' +
+		'e.g. PUBLIC_URL=https://vault.example.com'
+	);
 }

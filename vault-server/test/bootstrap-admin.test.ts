@@ -71,6 +71,7 @@ describe('the bootstrap admin token is minted once in the database life', () => 
 			try {
 				await revokeThenRestart({
 					NODE_ENV: 'production',
+					PUBLIC_URL: 'http://127.0.0.1',
 					DATABASE_URL: database.url,
 					ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
 					VAULT_DATA_DIR: dataDir(),
@@ -105,18 +106,62 @@ describe('the bootstrap admin token is minted once in the database life', () => 
 		await third.stop();
 	}, 180_000);
 
-	it('a world-readable admin-token file left in the folder is replaced by a 0600 one', async () => {
+	it('an admin-token file of another database is left as it is; the new token goes to a 0600 file of its own', async () => {
 		const dir = dataDir();
 		const path = join(dir, 'admin-token');
 		writeFileSync(path, 'an old token from another database\n');
 		chmodSync(path, 0o644);
 		const vault = await startServe({ VAULT_DATA_DIR: dir, PORT: '0', REFRESHER_ENABLED: 'false' });
-		expect(statSync(path).mode & 0o777).toBe(0o600);
+		expect(readFileSync(path, 'utf8')).toBe('an old token from another database\n');
+		const own = join(dir, 'admin-token-embedded');
+		expect(vault.output()).toContain(`Read it with: cat ${own}`);
+		expect(statSync(own).mode & 0o777).toBe(0o600);
 		const answer = await fetch(`${vault.url}/v1/clients`, {
-			headers: { authorization: `Bearer ${tokenIn(dir)}` },
+			headers: { authorization: `Bearer ${readFileSync(own, 'utf8').trim()}` },
 		});
 		expect(answer.status).toBe(200);
 	}, 180_000);
+
+	it.runIf(hasPostgres)(
+		"a PostgreSQL vault started from the embedded vault's folder keeps the embedded token file",
+		async () => {
+			const database = await createPostgresDatabase();
+			try {
+				const dir = dataDir();
+				const embeddedEnv = { VAULT_DATA_DIR: dir, PORT: '0', REFRESHER_ENABLED: 'false' };
+				const embedded = await startServe(embeddedEnv);
+				const embeddedToken = tokenIn(dir);
+				await embedded.stop();
+
+				const postgresEnv = {
+					...embeddedEnv,
+					NODE_ENV: 'production',
+					PUBLIC_URL: 'http://127.0.0.1',
+					DATABASE_URL: database.url,
+					ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+				};
+				const first = await startServe(postgresEnv);
+				const own = join(dir, `admin-token-${new URL(database.url).pathname.slice(1)}`);
+				expect(first.output()).toContain(`Read it with: cat ${own}`);
+				expect(tokenIn(dir)).toBe(embeddedToken);
+				const postgresToken = readFileSync(own, 'utf8').trim();
+				expect((await listTokens(first.url, postgresToken)).length).toBe(1);
+				await first.stop();
+
+				const again = await startServe(postgresEnv);
+				expect(again.output()).toContain(`still active. Read it with: cat ${own}`);
+				await again.stop();
+
+				const back = await startServe(embeddedEnv);
+				expect((await listTokens(back.url, embeddedToken)).length).toBe(1);
+				await back.stop();
+			} finally {
+				await stopChildren();
+				await database.drop();
+			}
+		},
+		180_000,
+	);
 });
 
 describe.each(backends())('a database from before the bootstrap record, on %s', (backend) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,20 @@ describe('start-up checks', () => {
 		expect(result.code).toBe(2);
 		expect(result.stderr).toContain('ENCRYPTION_MASTER_KEY');
 		expect(result.stderr).toContain('64 hexadecimal characters');
+	});
+
+	it('refuses to serve in production without PUBLIC_URL, in one line, before opening the data', async () => {
+		const dataDir = tempDir();
+		const env = { NODE_ENV: 'production', ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY, PORT: '0' };
+		const result = await runCli(['serve'], { ...env, VAULT_DATA_DIR: dataDir });
+		expect(result.code).toBe(2);
+		const lines = result.stderr.trim().split('\n');
+		expect(lines).toHaveLength(1);
+		expect(lines[0]).toContain('PUBLIC_URL is not set, and NODE_ENV=production');
+		expect(lines[0]).toContain('PUBLIC_URL=https://vault.example.com');
+		expect(readdirSync(dataDir)).toEqual([]);
+		// the other commands build no links: they still run without it
+		expect((await runCli(['migrate'], { ...env, VAULT_DATA_DIR: dataDir })).code).toBe(0);
 	});
 
 	it('refuses a malformed master key without echoing it', async () => {

@@ -123,7 +123,8 @@ function exampleEnvFile(): string {
 	const file = join(mkdtempSync(join(tmpdir(), 'otobot-compose-')), '.env');
 	const example = readFileSync(join(ROOT, '.env.example'), 'utf8')
 		.replace(/^ENCRYPTION_MASTER_KEY=$/m, `ENCRYPTION_MASTER_KEY=${'ab'.repeat(32)}`)
-		.replace(/^POSTGRES_PASSWORD=.*$/m, 'POSTGRES_PASSWORD=compose-check-password');
+		.replace(/^POSTGRES_PASSWORD=.*$/m, 'POSTGRES_PASSWORD=compose-check-password')
+		.replace(/^PUBLIC_URL=$/m, 'PUBLIC_URL=http://localhost:3001');
 	writeFileSync(file, example);
 	return file;
 }

@@ -34,7 +34,14 @@ export async function startVault(env) {
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
 	const child = spawn(process.execPath, [CLI, 'serve'], {
-		env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
+		env: {
+			PATH: process.env.PATH ?? '',
+			HOST: '127.0.0.1',
+			PORT: String(port),
+			// a production serve refuses to start without it
+			PUBLIC_URL: url,
+			...env,
+		},
 		stdio: ['ignore', 'ignore', 'inherit'],
 	});
 	const exited = new Promise((_, reject) =>

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ADMIN_TOKEN_FILE, EMBEDDED_ADMIN_TOKEN_FILE } from '../bootstrap-admin.js';
 import type { Config } from '../config/config.js';
 import { DatabaseLocked } from '../storage/open-database.js';
 import { runningVaultUrl } from '../running-vault.js';
@@ -12,12 +13,18 @@ export interface VaultApi {
 	request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<T>;
 }
 
-/** An admin token this machine already holds: ADMIN_API_TOKEN, else the bootstrap token file. */
+/**
+ * An admin token this machine already holds: ADMIN_API_TOKEN, else the embedded database's
+ * bootstrap token file (`admin-token-embedded` when `admin-token` held another database's token
+ * at its first start, else `admin-token`; see bootstrap-admin.ts).
+ */
 function localAdminToken(config: Config): string | undefined {
 	const fromEnvironment = config.adminTokens[0]?.reveal();
 	if (fromEnvironment) return fromEnvironment;
-	const file = join(config.dataDir, 'admin-token');
-	return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+	const file = [EMBEDDED_ADMIN_TOKEN_FILE, ADMIN_TOKEN_FILE]
+		.map((name) => join(config.dataDir, name))
+		.find((path) => existsSync(path));
+	return file ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { ConfigError } from './config-error.js';
 import { EnvSchema, type Env } from './env-schema.js';
 import { PROCESS_ENVIRONMENT } from './environment.js';
 import { Secret } from './secret.js';
+import { STRONG_TOKEN_RULE, weakTokenVariables } from './token-strength.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { DURATION, validateEnv } from './validate-env.js';
 
@@ -70,6 +71,8 @@ export interface Config {
 	metricsPort: number | undefined;
 	/** Where each variable that was set came from: "the environment" or a `.env` file's path. */
 	sources: Readonly<Record<string, string>>;
+	/** What outside production is allowed but would be refused in it (weak tokens); serve logs them. */
+	warnings: string[];
 }
 
 export interface HttpLimits {
@@ -214,5 +217,9 @@ export function loadConfig(
 		},
 		metricsPort: parsed.METRICS_PORT,
 		sources,
+		warnings: weakTokenVariables(parsed).map(
+			(variable) =>
+				`${variable} ${STRONG_TOKEN_RULE}; NODE_ENV=production refuses it (set in ${sources[variable]})`,
+		),
 	};
 }

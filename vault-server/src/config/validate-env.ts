@@ -2,6 +2,7 @@ import Value from 'typebox/value';
 import { ConfigError } from './config-error.js';
 import { EnvSchema, expectedValue, type Env } from './env-schema.js';
 import { PROCESS_ENVIRONMENT } from './environment.js';
+import { STRONG_TOKEN_RULE, TOKEN_VARIABLES, weakTokenVariables } from './token-strength.js';
 import { parseTrustProxy } from './trust-proxy.js';
 
 const MASTER_KEY = /^[0-9a-fA-F]{64}$/;
@@ -13,7 +14,7 @@ type Problem = (variable: string, problem: string) => string;
 
 /**
  * The environment's values, typed and checked against EnvSchema and the rules between variables
- * (token lengths, master key form, a master key in production), before anything opens a file or
+ * (token lengths, strong tokens and a master key in production, master key form), before anything opens a file or
  * the database. `files` maps a variable to the `.env` that set it. An empty value counts as unset.
  * Throws one ConfigError listing every problem on one line, each naming its variable and source.
  */
@@ -61,10 +62,13 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 			),
 		);
 	}
-	for (const variable of ['ADMIN_API_TOKEN', 'INTERNAL_API_TOKEN'] as const) {
+	const weak = new Set(env.NODE_ENV === 'production' ? weakTokenVariables(env) : []);
+	for (const variable of TOKEN_VARIABLES) {
 		const tokens = (env[variable] ?? '').split(',').map((token) => token.trim());
 		if (tokens.some((token) => token.length > 0 && token.length < 16)) {
 			problems.push(problem(variable, 'values must be at least 16 characters each'));
+		} else if (weak.has(variable)) {
+			problems.push(problem(variable, `${STRONG_TOKEN_RULE} (NODE_ENV=production)`));
 		}
 	}
 	for (const variable of ['ENCRYPTION_MASTER_KEY', 'ENCRYPTION_MASTER_KEY_PREVIOUS'] as const) {
