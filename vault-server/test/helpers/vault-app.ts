@@ -7,8 +7,8 @@ import { openVault, type OpenedVault } from '../../src/vault.js';
 import { openTestDatabase, type Backend, type TestDatabase } from './databases.js';
 
 export const TEST_MASTER_KEY = 'a3f1c2d4e5b6a7980f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778';
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-export const INTERNAL_TOKEN = 'test-internal-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefgh';
+export const INTERNAL_TOKEN = 'test-internal-token-0123456789abcdef';
 
 /**
  * The most a vault ever logs: every level and a line for each request and answer. The secret
