@@ -1,5 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+	existsSync,
+	mkdtempSync,
+	readFileSync,
+	statSync,
+	symlinkSync,
+	writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
@@ -96,6 +103,16 @@ describe('master key source', () => {
 		const again = resolveMasterKey({ masterKeyHex: undefined, production: false, dataDir: dir });
 		expect(again.devKeyFile).toEqual({ path, created: false });
 		expect(again.key.equals(created.key)).toBe(true);
+	});
+
+	it('never writes a new key through a link planted where the key file goes', () => {
+		const dir = dataDir();
+		const target = join(dir, 'elsewhere');
+		symlinkSync(target, join(dir, 'master.key'));
+		expect(() =>
+			resolveMasterKey({ masterKeyHex: undefined, production: false, dataDir: dir }),
+		).toThrow(/EEXIST/);
+		expect(existsSync(target)).toBe(false);
 	});
 
 	it('reads a key file around whitespace and refuses one that is not 64 hex', () => {
