@@ -4,8 +4,8 @@
  */
 export const MODULES = {
 	crypto: {
-		mutate: ['src/crypto/envelope.ts', 'src/crypto/keyring.ts'],
-		tests: ['test/crypto.test.ts'],
+		mutate: ['src/crypto/*.ts'],
+		tests: ['test/crypto.test.ts', 'test/crypto-keyring.test.ts', 'test/crypto-keys.test.ts'],
 	},
 	audit: {
 		mutate: ['src/domain/audit-chain.ts', 'src/domain/audit-writer.ts'],
