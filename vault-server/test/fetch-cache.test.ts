@@ -193,7 +193,8 @@ describe.each(backends())('the fetch cache on %s', (backend) => {
 				headers: asAdmin,
 				payload: { api_key: 'sk-stripe' },
 			});
-			// this listener is not the app's: wait for the write's own announcement here too
+			// the write's announcement, heard by the app's listener and by this one, before the fetch
+			await vault.changesSeen();
 			await vi.waitFor(() => expect(heard).toContain('acme/stripe'), WAIT_BOUND);
 			heard.length = 0;
 			expect(
