@@ -243,7 +243,7 @@ export const CREDENTIAL_BATCH = {
 	],
 };
 
-/** SHA-256 of the example credential's access token: the token an API answered 401 to. */
+/** The SHA-256 (hex) of the token an API answered 401 to: an obvious placeholder, like `hash`. */
 export const REFRESH_IF_TOKEN = {
-	if_access_token_sha256: '6753f72e5f9ed09ace06acdf6eb4d78ddf59fe5fa2896d686e764c59d575c35b',
+	if_access_token_sha256: 'fedcba9876543210'.repeat(4),
 };
