@@ -4,6 +4,9 @@ import { readEnvironment } from './config/environment.js';
 import { MasterKeyMismatch } from './crypto/keyring.js';
 import { DatabaseLocked, DatabaseUnreachable } from './storage/open-database.js';
 import { buildProgram } from './cli/program.js';
+import { BackupKeyMismatch, BackupUnreadable } from './domain/backup/backup-file.js';
+import { PostgresToolFailed } from './storage/postgres-dump.js';
+import { PostgresToolMissing } from './storage/postgres-tools.js';
 
 /** Exit status of a usage error: an unknown command or flag, a missing or bad argument. */
 const BAD_USAGE = 2;
@@ -50,7 +53,11 @@ main(process.argv.slice(2)).then(
 			error instanceof ConfigError ||
 			error instanceof MasterKeyMismatch ||
 			error instanceof DatabaseLocked ||
-			error instanceof DatabaseUnreachable;
+			error instanceof DatabaseUnreachable ||
+			error instanceof BackupUnreadable ||
+			error instanceof BackupKeyMismatch ||
+			error instanceof PostgresToolMissing ||
+			error instanceof PostgresToolFailed;
 		process.stderr.write(
 			`otobot-vault: ${error instanceof Error ? error.message : String(error)}\n`,
 		);

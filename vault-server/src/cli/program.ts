@@ -3,6 +3,8 @@ import { parseDuration, type Config } from '../config/config.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
 import { VERSION } from '../version.js';
 import { auditHeadCommand, auditVerifyCommand } from './audit-command.js';
+import { backupCommand } from './backup-command.js';
+import { backupVerifyCommand } from './backup-verify-command.js';
 import {
 	connectLinkCommand,
 	listConnectLinksCommand,
@@ -14,6 +16,7 @@ import { keysRewrapCommand } from './keys-rewrap-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { monitorCommand } from './monitor-command.js';
 import { refresherCommand } from './refresher-command.js';
+import { restoreCommand } from './restore-command.js';
 import { schemaCommand } from './schema-command.js';
 import { serveCommand } from './serve-command.js';
 import { testConnectionsCommand } from './test-connections-command.js';
@@ -172,6 +175,31 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 		.description("print the chain's newest id and hash (ID:HASH) to keep outside the database")
 		.addOption(json())
 		.action(run(auditHeadCommand));
+
+	const backup = program
+		.command('backup')
+		.description('write a backup of the database to a file; or verify one (the restore drill)')
+		.usage('--output <file> | verify <file>')
+		.enablePositionalOptions()
+		.option('--output <file>', 'the backup file to write (mode 0600)')
+		// not requiredOption: commander would then ask for it in `backup verify` too
+		.action(async function (this: Command, options: { output?: string }) {
+			if (options.output === undefined)
+				this.error("error: required option '--output <file>' not specified");
+			done(await backupCommand(loadConfig(), { output: options.output }));
+		});
+	backup
+		.command('verify')
+		.description(
+			'restore into a scratch database, check migrations, ciphertexts, audit chain; exit 1 on a problem',
+		)
+		.argument('<file>', 'the backup file')
+		.action(run(backupVerifyCommand));
+	program
+		.command('restore')
+		.description('restore a backup into the configured database, which must be empty')
+		.argument('<file>', 'the backup file')
+		.action(run(restoreCommand));
 
 	const connectLink = program
 		.command('connect-link')

@@ -96,6 +96,25 @@ export function ciphertextStore(db: Queryable, place: CiphertextTable) {
 			}));
 		},
 
+		/** Up to `limit` rows after `after` (key order), every one, stale or not, unlocked. */
+		async page(after: string[] | undefined, limit: number): Promise<StaleRow[]> {
+			const params: unknown[] = [limit];
+			let cursor = '';
+			if (after) {
+				cursor = `WHERE (${keys.join(', ')}) > (${after.map((_, i) => `$${i + 2}`).join(', ')})`;
+				params.push(...after);
+			}
+			const rows = await db.query<Record<string, unknown>>(
+				`SELECT ${[...keys, ...columns].join(', ')} FROM ${table} ${cursor}
+				 ORDER BY ${keys.join(', ')} LIMIT $1`,
+				params,
+			);
+			return rows.map((row) => ({
+				key: Object.fromEntries(keys.map((key) => [key, String(row[key])])),
+				ciphertexts: columns.map((column) => (row[column] as Uint8Array | null) ?? null),
+			}));
+		},
+
 		/**
 		 * Replaces a row's ciphertexts only if they are still the ones read (a write or a refresh
 		 * since makes new ones, which win). `false` means the row changed and was left alone.

@@ -33,5 +33,10 @@ export interface Database extends Queryable {
 	ping(): Promise<void>;
 	/** Connections in use and the pool's size (PostgreSQL); PGlite has one connection. */
 	poolUsage(): { inUse: number; size: number };
+	/**
+	 * PGlite only: its data directory as a gzip-compressed tar (PGlite's `dumpDataDir`), taken
+	 * between statements of its one connection, so consistent.
+	 */
+	dumpDataDir?(): Promise<Blob>;
 	close(): Promise<void>;
 }

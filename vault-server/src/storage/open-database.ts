@@ -32,7 +32,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** One process at a time may open the embedded database; a lock file with its pid says which. */
-function lockEmbeddedDatabase(directory: string): () => void {
+export function lockEmbeddedDatabase(directory: string): () => void {
 	mkdirSync(directory, { recursive: true, mode: 0o700 });
 	const lockFile = join(directory, 'vault.pid');
 	if (existsSync(lockFile)) {

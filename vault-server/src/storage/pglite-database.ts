@@ -34,6 +34,7 @@ export async function openPgliteDatabase(dataDir: string | undefined): Promise<D
 		async ping() {
 			await db.query('select 1');
 		},
+		dumpDataDir: () => db.dumpDataDir('gzip'),
 		async close() {
 			await db.close();
 		},

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/config.js';
+import { writeBackupFile } from '../domain/backup/backup-file.js';
+import { DatabaseLocked } from '../storage/open-database.js';
+import { currentSchema, dumpSchema, serverMajor } from '../storage/postgres-dump.js';
+import { findPostgresTool } from '../storage/postgres-tools.js';
+import { appliedMigrationVersions } from '../storage/vault-counts.js';
+import { VERSION } from '../version.js';
+import { openVault } from '../vault.js';
+import { toolSearch } from './backup-setup.js';
+
+/** The embedded database is held by `serve`: what to do instead, in one line. */
+export const embeddedInUse = (error: DatabaseLocked) =>
+	`The embedded database in ${error.path} is in use by process ${error.pid} (otobot-vault serve): ` +
+	'PGlite serves one process at a time, so stop that process, run this command, then start it ' +
+	'again; or run the vault on PostgreSQL (DATABASE_URL), which is backed up while it serves.';
+
+/**
+ * `otobot-vault backup --output FILE`: writes a consistent backup of the vault's database to FILE
+ * (mode 0600): PostgreSQL through pg_dump's custom format, the embedded database through PGlite's
+ * data-directory dump; with a key check value of the master key, never the key. Exit 0 or 1.
+ */
+export async function backupCommand(config: Config, options: { output: string }): Promise<number> {
+	const output = resolve(options.output);
+	let vault: Awaited<ReturnType<typeof openVault>>;
+	try {
+		vault = await openVault(config);
+	} catch (error) {
+		if (!(error instanceof DatabaseLocked)) throw error;
+		console.error(embeddedInUse(error));
+		return 1;
+	}
+	const work = mkdtempSync(join(tmpdir(), 'otobot-backup-'));
+	try {
+		const payload = join(work, 'payload');
+		const migrations = await appliedMigrationVersions(vault.db);
+		let schema: string | undefined;
+		if (vault.db.kind === 'postgres') {
+			const pgDump = await findPostgresTool('pg_dump', await serverMajor(vault.db), toolSearch());
+			schema = await currentSchema(vault.db);
+			await dumpSchema(pgDump, config.databaseUrl!.reveal(), schema, payload);
+		} else {
+			const tar = await vault.db.dumpDataDir!();
+			writeFileSync(payload, Buffer.from(await tar.arrayBuffer()), { mode: 0o600 });
+		}
+		const header = await writeBackupFile(
+			output,
+			payload,
+			{
+				kind: vault.db.kind,
+				created_at: new Date().toISOString(),
+				vault_version: VERSION,
+				...(schema === undefined ? {} : { schema }),
+				migrations,
+			},
+			vault.masterKey.key,
+		);
+		console.log(
+			`Backup written to ${output}: ${header.kind === 'postgres' ? 'PostgreSQL (pg_dump custom format)' : 'embedded database (PGlite data directory)'}, ` +
+				`${header.payload_bytes} bytes, ${migrations.length} migrations. Keep the master key elsewhere: ` +
+				'the backup opens only with it.',
+		);
+		return 0;
+	} finally {
+		rmSync(work, { recursive: true, force: true });
+		await vault.db.close();
+	}
+}
