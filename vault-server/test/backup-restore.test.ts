@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -164,7 +164,7 @@ describe.each(backends())('backup and restore on %s', (backend) => {
 		expect(restore.stderr.trim().split('\n')).toHaveLength(1);
 	});
 
-	it('fails verify at once, naming the key check, under another master key', async () => {
+	it('fails verify at once, naming the key check, under another master key; and on a damaged file', async () => {
 		const file = join(work, 'key.backup');
 		expect((await runCli(['backup', '--output', file], source)).code).toBe(0);
 		const verify = await runCli(['backup', 'verify', file], {
@@ -175,6 +175,15 @@ describe.each(backends())('backup and restore on %s', (backend) => {
 		expect(verify.stderr).toMatch(/^Key check FAILED: the configured ENCRYPTION_MASTER_KEY/);
 		// nothing was restored or decrypted: no step of the drill ran
 		expect(verify.stdout).toBe('');
+
+		// one byte of the payload changed: the right key, a damaged file
+		const bytes = readFileSync(file);
+		bytes[bytes.length - 1]! ^= 0xff;
+		writeFileSync(file, bytes);
+		const damaged = await runCli(['backup', 'verify', file], source);
+		expect(damaged.code).toBe(1);
+		expect(damaged.stderr).toMatch(/the backup is damaged .*SHA-256 differs/);
+		expect(damaged.stdout).toBe('');
 	});
 
 	it('fails verify (exit 1) when an audit row in the backup was edited', async () => {
