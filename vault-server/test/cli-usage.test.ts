@@ -94,6 +94,11 @@ describe('otobot-vault usage', () => {
 			'read tokens only',
 		],
 		[['monitor', '--interval', '0s'], 'It must be at least 1s.'],
+		[['backup'], "error: required option '--output <file>' not specified"],
+		[['backup', '--output', 'f.backup', '--bogus'], "error: unknown option '--bogus'"],
+		[['backup', 'verify'], "error: missing required argument 'file'"],
+		[['restore'], "error: missing required argument 'file'"],
+		[['restore', 'a.backup', 'b.backup'], "too many arguments for 'restore'"],
 		[
 			['test-connections', '--insert-test-data', '--remove-test-data'],
 			"option '--insert-test-data' cannot be used with option '--remove-test-data'",
