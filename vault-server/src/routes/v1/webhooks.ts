@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { PrivateAddressPolicy } from '../../oauth/address-policy.js';
 import { WEBHOOK_EVENTS } from '../../domain/webhooks/webhook-events.js';
 import {
+	type UrlRules,
 	createWebhook,
 	deleteWebhook,
 	getWebhook,
@@ -50,13 +50,8 @@ const IdParams = Type.Object(
 	{ additionalProperties: false },
 );
 
-export interface WebhookRouteOptions {
-	allowInsecureUrls: boolean;
-	privateAddresses: PrivateAddressPolicy;
-}
-
 /** /v1/webhooks: subscriptions to vault events (domain/webhooks), admin only. */
-const webhooks: FastifyPluginAsyncTypebox<WebhookRouteOptions> = async (fastify, options) => {
+const webhooks: FastifyPluginAsyncTypebox<UrlRules> = async (fastify, options) => {
 	fastify.post(
 		'/webhooks',
 		{
