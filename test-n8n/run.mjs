@@ -15,6 +15,7 @@ import { buildAndPack, installIntoUserFolder } from './lib/package.mjs';
 import { startTestApi } from './lib/test-api.mjs';
 import { startVault } from './lib/vault.mjs';
 import { seedVault, TOKENS } from './lib/seed.mjs';
+import { prepareTriggerScenario } from './trigger-scenario.mjs';
 
 const log = (message) => console.log(`[test:n8n] ${message}`);
 const tally = { passed: 0, failed: 0 };
@@ -223,9 +224,12 @@ async function main() {
 			);
 		});
 
+		const trigger = await prepareTriggerScenario({ n8n, workDir, log });
+		stops.push(trigger.stop);
 		log('starting n8n to press the credential Test buttons');
 		const server = await startN8nServer(n8n);
 		stops.push(server.stop);
+		await trigger.run(check);
 		const vaultCredential = (data) => ({
 			type: 'otobotDatabaseApi',
 			data: {

@@ -75,7 +75,7 @@ export async function httpRequest(options: IHttpRequestOptions, maxTimeoutMs = I
 }
 
 /** `httpRequestWithAuthentication` for the Otobot credential: its `authenticate` headers applied. */
-async function httpRequestWithAuthentication(
+export async function httpRequestWithAuthentication(
 	credential: ICredentialDataDecryptedObject,
 	options: IHttpRequestOptions,
 	maxTimeoutMs?: number,

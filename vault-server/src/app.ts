@@ -36,6 +36,7 @@ import connectLinkRoutes from './routes/v1/connect-links.js';
 import connectRoutes from './routes/connect/connect.js';
 import monitoringRoutes from './routes/v1/monitoring.js';
 import alertRoutes from './routes/v1/alerts.js';
+import webhookRoutes from './routes/v1/webhooks.js';
 import diagnosticsRoutes from './routes/v1/diagnostics.js';
 import metricsRoutes from './routes/metrics.js';
 import { VERSION } from './version.js';
@@ -155,6 +156,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 			await v1.register(connectLinkRoutes);
 			await v1.register(monitoringRoutes);
 			await v1.register(alertRoutes);
+			await v1.register(webhookRoutes, {
+				allowInsecureUrls: config.allowInsecureOAuthUrls,
+				privateAddresses: config.providerPrivateAddresses,
+			});
 			await v1.register(diagnosticsRoutes);
 		},
 		{ prefix: '/v1' },

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evaluateAlerts } from '../src/domain/alerts/evaluate-alerts.js';
-import { AlertNotifier } from '../src/domain/alerts/alert-notifier.js';
 import { backends } from './helpers/databases.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
+import { testWebhookWorker } from './helpers/webhook-worker.js';
+import { WAIT_BOUND } from './helpers/bounds.js';
 import { asAdmin, startTestVault, type TestVault } from './helpers/vault-app.js';
 
 const WEBHOOK_SECRET = 'webhook-secret-0123456789abcdef';
@@ -109,15 +110,15 @@ describe.each(backends())('alerts on %s', (backend) => {
 	});
 
 	it('posts open and resolve to the webhook, signed, retried after a failure, without a secret', async () => {
-		const notifier = new AlertNotifier(vault.database.db, vault.config.alerts, vault.app.log, {
-			attempts: 3,
-			baseDelayMs: 10,
-			timeoutMs: 2000,
-		});
-		await notifier.kick();
+		const worker = testWebhookWorker(vault);
+		// the receiver answers the first post 500: that delivery is retried
+		await vi.waitFor(async () => {
+			await worker.kick();
+			const names = receiver.received.map((r) => JSON.parse(r.body).event);
+			expect(names.filter((e) => e === 'alert.opened')).toHaveLength(5);
+			expect(names.filter((e) => e === 'alert.resolved')).toHaveLength(4);
+		}, WAIT_BOUND);
 		const events = receiver.received.map((r) => JSON.parse(r.body));
-		expect(events.filter((e) => e.event === 'alert.opened')).toHaveLength(5);
-		expect(events.filter((e) => e.event === 'alert.resolved')).toHaveLength(4);
 		// each payload carries the audit chain's head, for a copy the database cannot rewrite
 		const [head] = await vault.database.db.query<{ id: number; hash: string }>(
 			`SELECT last_id AS id, encode(last_hash, 'hex') AS hash FROM audit_chain_head`,
@@ -143,8 +144,9 @@ describe.each(backends())('alerts on %s', (backend) => {
 		});
 		// delivered once: a second round sends nothing
 		const count = receiver.received.length;
-		await notifier.kick();
+		await worker.kick();
 		expect(receiver.received.length).toBe(count);
+		await worker.stop();
 	});
 
 	it('counts the decryption failures of API requests as critical errors', async () => {

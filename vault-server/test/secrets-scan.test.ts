@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { evaluateAlerts } from '../src/domain/alerts/evaluate-alerts.js';
-import { AlertNotifier } from '../src/domain/alerts/alert-notifier.js';
 import { backends } from './helpers/databases.js';
 import {
 	APP_SECRET,
@@ -15,6 +14,8 @@ import {
 	type ConnectRig,
 } from './helpers/connect-rig.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
+import { testWebhookWorker } from './helpers/webhook-worker.js';
+import { WAIT_BOUND } from './helpers/bounds.js';
 import { vaultOutput } from './helpers/vault-output.js';
 import {
 	ADMIN_TOKEN,
@@ -188,14 +189,12 @@ describe.each(backends())('secrets scan of a whole scenario on %s', (backend) =>
 			`UPDATE connections SET refresh_failures = 6, last_error = 'HTTP 500' WHERE service = 'scan-crm'`,
 		);
 		await evaluateAlerts(rig.vault.database.db, rig.vault.config.alerts, 0);
-		const notifier = new AlertNotifier(
-			rig.vault.database.db,
-			rig.vault.config.alerts,
-			rig.vault.app.log,
-			{ attempts: 2, baseDelayMs: 10, timeoutMs: 2000 },
-		);
-		await notifier.kick();
-		expect(receiver.received.length).toBeGreaterThanOrEqual(2);
+		const worker = testWebhookWorker(rig.vault);
+		await vi.waitFor(async () => {
+			await worker.kick();
+			expect(receiver.received.length).toBeGreaterThanOrEqual(2);
+		}, WAIT_BOUND);
+		await worker.stop();
 		await admin('DELETE', `/v1/tokens/${(await admin('GET', '/v1/tokens')).json().tokens[0].id}`);
 	});
 

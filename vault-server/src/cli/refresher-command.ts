@@ -8,7 +8,10 @@ import {
 } from '../domain/refresh/refresher-from-config.js';
 import { startKeyringReload } from '../crypto/keyring-reload.js';
 import { startRefreshLoop } from '../domain/refresh/refresh-loop.js';
-import { AlertNotifier } from '../domain/alerts/alert-notifier.js';
+import {
+	startWebhookWorker,
+	syncAlertWebhookFromConfig,
+} from '../domain/webhooks/webhook-worker-from-config.js';
 import { startAlertLoop } from '../domain/alerts/alert-loop.js';
 import { CriticalErrorRecorder } from '../domain/alerts/critical-errors.js';
 import type { Config } from '../config/config.js';
@@ -30,11 +33,13 @@ export async function refresherCommand(config: Config): Promise<number> {
 		log,
 	});
 	const loop = startRefreshLoop(vault.db, refresher, log, refreshLoopFromConfig(config));
+	await syncAlertWebhookFromConfig(config, vault.db, vault.keyring);
 	const alertLoop = startAlertLoop({
 		db: vault.db,
 		settings: config.alerts,
 		log,
-		notifier: new AlertNotifier(vault.db, config.alerts, log),
+		notifier: startWebhookWorker(config, vault.db, vault.keyring, log),
+		tokenWarningDays: config.monitoring.tokenWarningDays,
 		recorder: new CriticalErrorRecorder(vault.db, log),
 	});
 	log.info(

@@ -4,6 +4,7 @@ import { tryConnectionLock } from '../storage/connection-lock.js';
 import { connectionContext } from './connection-secrets.js';
 import { serviceSecretContext } from './services.js';
 import { verifierContext } from './connect-links.js';
+import { webhookSecretContext } from './webhooks/webhook-subscriptions.js';
 
 /**
  * One place in the schema that holds ciphertexts: its table and columns, and for each ciphertext
@@ -50,5 +51,12 @@ export const CIPHERTEXT_LOCATIONS: readonly CiphertextLocation[] = [
 		keyColumns: ['state_id'],
 		ciphertextColumns: ['code_verifier_ciphertext'],
 		context: (key) => verifierContext(key.state_id!),
+	},
+	{
+		name: 'webhooks.secret',
+		table: 'webhooks',
+		keyColumns: ['id'],
+		ciphertextColumns: ['secret_ciphertext'],
+		context: (key) => webhookSecretContext(key.id!),
 	},
 ];

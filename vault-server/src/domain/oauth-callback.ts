@@ -15,6 +15,7 @@ import type { PrivateAddressPolicy } from '../oauth/address-policy.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../oauth/token-endpoint.js';
 import { scopesOf } from '../oauth/authorization-request.js';
 import { hashToken } from './api-tokens.js';
+import { emitWebhookEvent } from './webhooks/webhook-events.js';
 import { storeConnection } from './connections.js';
 import { ConnectFlowError, type ConnectSubject } from './connect-flow-error.js';
 import { checkConnectable, stateIdOf, verifierContext } from './connect-links.js';
@@ -217,7 +218,7 @@ async function completeSpent(
 		extras.accountsServer,
 	);
 	const existing = await connectionsStore(db).get(subject.clientId, subject.service);
-	await storeConnection(
+	const stored = await storeConnection(
 		db,
 		keyring,
 		subject.clientId,
@@ -234,5 +235,17 @@ async function completeSpent(
 		},
 		extras.accountsServer,
 	);
+	// after the store (which needs the pool, not one transaction): a crash between the two loses
+	// this one event, never the connection
+	await emitWebhookEvent(db, 'connection.connected', {
+		connection: {
+			client_id: subject.clientId,
+			service: subject.service,
+			status: stored.connection.status,
+			refresh_failures: stored.connection.refresh_failures,
+			last_error: stored.connection.last_error,
+		},
+		reconnected: !stored.created,
+	});
 	return { ...subject, clientName: client.name, serviceName: service.display_name };
 }

@@ -14,6 +14,7 @@ const MEANINGS: Record<ErrorCode, string> = {
 	CONNECTION_NOT_FOUND: 'The client has no active connection to this service',
 	TOKEN_NOT_FOUND: 'No API token has this id',
 	CONNECT_LINK_NOT_FOUND: 'The connect link is not valid',
+	WEBHOOK_NOT_FOUND: 'No webhook subscription has this id',
 	OAUTH_STATE_INVALID: 'The `state` does not match a sign-in this vault started',
 	OAUTH_AUTHORIZATION_DENIED: 'The account owner did not grant access',
 	OAUTH_STATE_USED: 'This sign-in answer was already used',

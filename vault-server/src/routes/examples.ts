@@ -247,3 +247,47 @@ export const CREDENTIAL_BATCH = {
 export const REFRESH_IF_TOKEN = {
 	if_access_token_sha256: 'fedcba9876543210'.repeat(4),
 };
+
+export const NEW_WEBHOOK = {
+	url: 'https://n8n.example.com/webhook/3f1c2d4e/otobot',
+	events: ['connection.needs_reauth', 'connection.refresh_failing'],
+	secret: 'example-signing-secret-not-real',
+	refresh_failures: 3,
+};
+
+export const WEBHOOK = {
+	id: '7b0e1c2a-8f3d-4c5b-9a6e-1d2f3a4b5c6d',
+	url: 'https://n8n.example.com/webhook/3f1c2d4e/otobot',
+	events: ['connection.needs_reauth', 'connection.refresh_failing'],
+	refresh_failures: 3,
+	origin: 'api',
+	has_secret: true,
+	created_at: '2026-01-15T09:30:00.000Z',
+};
+
+export const WEBHOOK_DELIVERY = {
+	id: 42,
+	delivery_id: '0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f',
+	event: 'connection.needs_reauth',
+	status: 'delivered',
+	attempts: 2,
+	next_attempt_at: null,
+	created_at: '2026-01-15T09:31:00.000Z',
+	finished_at: '2026-01-15T09:31:11.000Z',
+	attempt_log: [
+		{
+			attempted_at: '2026-01-15T09:31:00.100Z',
+			http_status: 503,
+			error_class: 'http_status',
+			duration_ms: 84,
+			excerpt: 'Service Unavailable',
+		},
+		{
+			attempted_at: '2026-01-15T09:31:11.000Z',
+			http_status: 200,
+			error_class: null,
+			duration_ms: 61,
+			excerpt: null,
+		},
+	],
+};

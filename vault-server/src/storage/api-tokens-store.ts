@@ -51,6 +51,26 @@ export function apiTokensStore(db: Queryable) {
 			return db.query<ApiTokenRow>('SELECT * FROM api_tokens ORDER BY created_at, id');
 		},
 
+		/**
+		 * Marks the live tokens that expire within `days` and were not reported yet as reported, and
+		 * returns their public fields (migration 0016's `expiring_event_at`).
+		 */
+		async claimExpiring(days: number) {
+			return db.query<{
+				id: string;
+				name: string;
+				scope: TokenScope;
+				prefix: string;
+				expires_at: Date;
+			}>(
+				`UPDATE api_tokens SET expiring_event_at = now()
+				 WHERE revoked_at IS NULL AND expiring_event_at IS NULL AND expires_at IS NOT NULL
+				   AND expires_at > now() AND expires_at <= now() + make_interval(days => $1::int)
+				 RETURNING id, name, scope, token_prefix AS prefix, expires_at`,
+				[days],
+			);
+		},
+
 		async countActiveAdmins(): Promise<number> {
 			const rows = await db.query<{ count: number }>(
 				`SELECT count(*)::int AS count FROM api_tokens

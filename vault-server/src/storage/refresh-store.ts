@@ -9,6 +9,17 @@ export interface ConnectionKey {
 }
 
 /** How long a refused OAuth app keeps the background refresher away from its service's connections. */
+/** A connection's state after a failed refresh was recorded: what its webhook events tell. */
+export interface FailureState {
+	client_id: string;
+	service: string;
+	status: string;
+	refresh_failures: number;
+	last_error: string | null;
+}
+
+const FAILURE_STATE = 'client_id, service, status, refresh_failures, last_error';
+
 export const APP_REFUSAL_HOLD_SECONDS = 3600;
 
 /** The refresh bookkeeping of connections: what is due, and the outcome of each attempt. */
@@ -83,22 +94,32 @@ export function refreshStore(db: Queryable) {
 			return rows.length > 0;
 		},
 
+		/** Counts a failed refresh; the row's state after it, or undefined when the row changed. */
 		async recordFailure(key: ConnectionKey, lastError: string, nextRefreshAt: Date) {
-			await db.query(
+			const [row] = await db.query<FailureState>(
 				`UPDATE connections SET refresh_failures = refresh_failures + 1, last_error = $3,
 					next_refresh_at = $4, updated_at = now()
-				 WHERE client_id = $1 AND service = $2 AND credential_ciphertext = $5`,
+				 WHERE client_id = $1 AND service = $2 AND credential_ciphertext = $5
+				 RETURNING ${FAILURE_STATE}`,
 				[key.clientId, key.service, lastError, nextRefreshAt, key.previous],
 			);
+			return row;
 		},
 
+		/**
+		 * Marks the connection needs_reauth; its state after it, or undefined when the row changed
+		 * or already needed re-authorisation (so the change is reported once).
+		 */
 		async markNeedsReauth(key: ConnectionKey, lastError: string) {
-			await db.query(
+			const [row] = await db.query<FailureState>(
 				`UPDATE connections SET status = 'needs_reauth', last_error = $3, next_refresh_at = NULL,
 					refresh_failures = refresh_failures + 1, updated_at = now()
-				 WHERE client_id = $1 AND service = $2 AND credential_ciphertext = $4`,
+				 WHERE client_id = $1 AND service = $2 AND credential_ciphertext = $4
+				   AND status <> 'needs_reauth'
+				 RETURNING ${FAILURE_STATE}`,
 				[key.clientId, key.service, lastError, key.previous],
 			);
+			return row;
 		},
 	};
 }

@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { AlertSettings } from '../../config/config.js';
 import type { Database } from '../../storage/database.js';
-import type { AlertNotifier } from './alert-notifier.js';
 import type { CriticalErrorRecorder } from './critical-errors.js';
 import { evaluateAlerts } from './evaluate-alerts.js';
 import { startPeriodicTask } from '../../periodic-task.js';
@@ -10,7 +9,10 @@ export interface AlertLoopDependencies {
 	db: Database;
 	settings: AlertSettings;
 	log: FastifyBaseLogger;
-	notifier: AlertNotifier;
+	/** The webhook delivery worker: kicked after each evaluation, stopped with the loop. */
+	notifier: { kick(): Promise<void>; stop(): Promise<void> };
+	/** TOKEN_EXPIRY_WARNING_DAYS: `api_token.expiring` is queued this long before an expiry. */
+	tokenWarningDays?: number;
 	recorder?: CriticalErrorRecorder;
 	/** Called after each evaluation this process ran (metrics). */
 	onEvaluated?: () => void;
@@ -28,7 +30,12 @@ export function startAlertLoop(deps: AlertLoopDependencies) {
 		try {
 			await deps.recorder?.flush();
 			// a little under the interval: the processes' timers drift, the lease keeps the bound
-			const changes = await evaluateAlerts(db, settings, settings.intervalMs * 0.9);
+			const changes = await evaluateAlerts(
+				db,
+				settings,
+				settings.intervalMs * 0.9,
+				deps.tokenWarningDays,
+			);
 			if (changes) {
 				deps.onEvaluated?.();
 				for (const alert of changes.opened)

@@ -11,6 +11,7 @@ import { tokenEndpointFor, type EndpointOptions } from './service-endpoint.js';
 import { requestToken, TokenEndpointError, type TokenAnswer } from '../../oauth/token-endpoint.js';
 import { parseScopeList } from '../../oauth/scopes.js';
 import { answerExpiresAt, inBackoff, isRenewable, nextRefreshAt } from './refresh-policy.js';
+import { emitRefreshFailureEvents } from '../webhooks/webhook-events.js';
 import { recordRefreshFailure } from './refresh-failure.js';
 
 export type RefreshOutcome =
@@ -124,7 +125,10 @@ export async function refreshConnection(
 			return { outcome: 'backoff', connection, reason: connection.last_error ?? undefined };
 		const key = { clientId, service: serviceName, previous: connection.credential_ciphertext };
 		if (!isRenewable(connection)) {
-			await store.markNeedsReauth(key, 'expired and no refresh token');
+			await deps.db.transaction(async (tx) => {
+				const state = await refreshStore(tx).markNeedsReauth(key, 'expired and no refresh token');
+				if (state) await emitRefreshFailureEvents(tx, state);
+			});
 			return {
 				outcome: 'needs_reauth',
 				connection: await reread(),

@@ -8,6 +8,7 @@ import {
 import { servicesStore, type ServiceRow } from '../../storage/services-store.js';
 import type { TokenEndpointError } from '../../oauth/token-error.js';
 import { backoffUntil } from './refresh-policy.js';
+import { emitRefreshFailureEvents } from '../webhooks/webhook-events.js';
 
 /** What a failed refresh left: the outcome, and why (never a secret). */
 export interface RefreshFailure {
@@ -25,7 +26,8 @@ export const appRefusedReason = (service: string, appError: string) =>
  * a dead grant marks the connection `needs_reauth` (no further provider call until the client
  * reconnects); a refused OAuth app is the service's problem, recorded on the service row, the
  * connection left as it was; anything else backs the connection off, never before the
- * provider's Retry-After (RFC 9110 §10.2.3).
+ * provider's Retry-After (RFC 9110 §10.2.3). The webhook events of the change are queued in `q`'s
+ * transaction with it.
  */
 export async function recordRefreshFailure(
 	q: Queryable,
@@ -34,18 +36,20 @@ export async function recordRefreshFailure(
 	error: TokenEndpointError,
 ): Promise<RefreshFailure> {
 	if (error.kind === 'revoked') {
-		await refreshStore(q).markNeedsReauth(key, error.reason);
+		const state = await refreshStore(q).markNeedsReauth(key, error.reason);
+		if (state) await emitRefreshFailureEvents(q, state);
 		return { outcome: 'needs_reauth', reason: error.reason };
 	}
 	if (error.kind === 'app') {
 		await servicesStore(q).recordAppError(key.service, error.reason);
 		return { outcome: 'failed', reason: appRefusedReason(key.service, error.reason) };
 	}
-	await refreshStore(q).recordFailure(
+	const state = await refreshStore(q).recordFailure(
 		key,
 		error.reason,
 		backoffUntil(connection.refresh_failures + 1, error.retryAfterSeconds),
 	);
+	if (state) await emitRefreshFailureEvents(q, state);
 	return { outcome: 'failed', reason: error.reason };
 }
 

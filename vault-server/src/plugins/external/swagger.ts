@@ -21,6 +21,7 @@ const TAGS = [
 	{ name: 'tokens', description: 'API tokens: who may call the vault, with which scope.' },
 	{ name: 'audit', description: 'The audit log: one hash-chained row per request.' },
 	{ name: 'monitoring', description: 'Alerts, a summary of what needs action, metrics.' },
+	{ name: 'webhooks', description: 'Subscriptions to vault events, signed deliveries, their log.' },
 	{ name: 'health', description: 'Liveness and readiness.' },
 ];
 
