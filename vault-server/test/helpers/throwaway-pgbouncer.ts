@@ -4,6 +4,7 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { vi } from 'vitest';
 import { WAIT_BOUND } from './bounds.js';
 import { freePort } from './throwaway-postgres.js';
@@ -68,6 +69,7 @@ export class ThrowawayPgbouncer {
 				'pool_mode = transaction',
 				`default_pool_size = ${poolSize}`,
 				'max_client_conn = 500',
+				'admin_users = postgres',
 				`pidfile = ${join(directory, 'pgbouncer.pid')}`,
 				`logfile = ${join(directory, 'pgbouncer.log')}`,
 				'',
@@ -88,6 +90,21 @@ export class ThrowawayPgbouncer {
 	/** The pooler's URL for `database`, with the user `postgres`. */
 	urlOf(database: string) {
 		return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+	}
+
+	/**
+	 * Client and server connections in use (`SHOW LISTS` on the admin console): how many vault
+	 * connections shared how many PostgreSQL sessions.
+	 */
+	async lists(): Promise<{ usedClients: number; usedServers: number }> {
+		const sql = postgres(this.urlOf('pgbouncer'), { max: 1, fetch_types: false, prepare: false });
+		try {
+			const rows = await sql.unsafe<{ list: string; items: number }[]>('SHOW LISTS').simple();
+			const item = (name: string) => Number(rows.find((row) => row.list === name)?.items ?? 0);
+			return { usedClients: item('used_clients'), usedServers: item('used_servers') };
+		} finally {
+			await sql.end();
+		}
 	}
 
 	/** What PgBouncer logged (its errors name refused statements and startup parameters). */
