@@ -107,8 +107,11 @@ describe.runIf(runs)('a standby promoted under load', () => {
 		await standby.promote();
 		const promotedAt = Date.now();
 		await vi.waitFor(() => {
+			const since = load.outcomes.filter((o) => o.startedAt > promotedAt);
 			expect(
-				load.acknowledged('store').filter((o) => o.startedAt > promotedAt).length,
+				since.filter((o) => o.kind === 'store' && o.status >= 200 && o.status < 300).length,
+				`answers since the promotion: ${since.map((o) => `${o.kind} ${o.status} ${o.code ?? ''}`).join(', ')}; ` +
+					`the vault's last output: ${vault.output().slice(-3000)}`,
 			).toBeGreaterThan(0);
 		}, WRITES_AGAIN_BOUND);
 		const firstWrite = Math.min(
