@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Three fixes for postgres.js 3.4.9, applied to its sources when the vault is bundled (tsup) and
- * when tests load it (vitest). The first two are in `src/connection.js` and were found by the
- * fault tests (docs/RELIABILITY.md); the third is in `src/queue.js` and was found by the benchmark.
+ * Four fixes for postgres.js 3.4.9, applied to its sources when the vault is bundled (tsup) and
+ * when tests load it (vitest). The first three are in `src/connection.js`: two found by the fault
+ * tests (docs/RELIABILITY.md), one by the standby promotion test; the fourth is in `src/queue.js`
+ * and was found by the benchmark.
  *
  * 1. The write guard (porsager/postgres#1208, #1154, #1066; open upstream). Small writes wait for a `setImmediate`. When PostgreSQL goes away, `closed()` clears that
  * immediate without forgetting it and sets the socket to null. Two faults follow, both seen when
@@ -19,6 +20,13 @@ import { readFileSync } from 'node:fs';
  * it is up. Cancelled before that (the vault gives up waiting, storage/connection-wait.ts), it is
  * skipped, but the new connection was then never offered to the pool: one connection lost from
  * the pool per such cancel, until none is left. The patch offers it.
+ *
+ * 3. `target_session_attrs=read-write` (issue 17 §3). libpq refuses a server in hot standby for
+ * it ("the server must not be in hot standby mode and the default_transaction_read_only parameter
+ * must be off", PostgreSQL 15 docs §34.1.2); postgres.js checks default_transaction_read_only only,
+ * which a standby reports as `off`, so with the standby first in DATABASE_URL (or the primary down
+ * for a moment) the pool settles on the standby and every write fails there. The patch checks
+ * in_hot_standby too (reported by servers from 14 on; the driver asks older ones itself).
  */
 const CONNECTION_FIXES: [string, string][] = [
 	[
@@ -37,10 +45,14 @@ const CONNECTION_FIXES: [string, string][] = [
 		'      initial && !initial.reserve && execute(initial)\n      options.shared.retries = retries = 0\n      initial = null\n      return',
 		'      const skipped = initial && initial.cancelled\n      initial && !initial.reserve && !skipped && execute(initial)\n      options.shared.retries = retries = 0\n      initial = null\n      skipped && onopen(connection)\n      return',
 	],
+	[
+		"      (x === 'read-write' && xs.default_transaction_read_only === 'on') ||",
+		"      (x === 'read-write' && (xs.default_transaction_read_only === 'on' || xs.in_hot_standby === 'on')) ||",
+	],
 ];
 
 /*
- * 3. The pool's queues slow down for good under sustained load. `Queue.shift` empties its array
+ * 4. The pool's queues slow down for good under sustained load. `Queue.shift` empties its array
  * only when the queue runs dry and otherwise leaves a hole at the front, while `remove` (called
  * each time a connection changes queue, so on every statement) scans the array from its start.
  * A busy pool's queues never run dry: the array grows by one hole per statement and each

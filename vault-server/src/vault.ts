@@ -9,7 +9,7 @@ import {
 import type { Database } from './storage/database.js';
 import { migrate, readMigrations, type Migration } from './storage/migrations.js';
 import { migrationsDirectory } from './storage/sql-directory.js';
-import { openDatabase } from './storage/open-database.js';
+import { openDatabase, openMigrationDatabase } from './storage/open-database.js';
 import { encryptionKeysStore } from './storage/encryption-keys-store.js';
 
 export interface OpenedVault {
@@ -36,6 +36,8 @@ export async function openVault(
 	config: Pick<
 		Config,
 		| 'databaseUrl'
+		| 'databaseDirectUrl'
+		| 'databasePooler'
 		| 'databasePoolSize'
 		| 'dataDir'
 		| 'masterKeyHex'
@@ -54,7 +56,10 @@ export async function openVault(
 	const announce =
 		options.announce ?? ((message) => process.stderr.write(`otobot-vault: ${message}\n`));
 	try {
-		const migrationsApplied = await migrate(db, readMigrations(migrationsDirectory()));
+		const migrationsApplied = await migrateOn(
+			options.db ? undefined : openMigrationDatabase(config),
+			db,
+		);
 		let masterKeyRotation: MasterKeyRotation | undefined;
 		if (previous) {
 			masterKeyRotation = await rewrapDataKeysUnder(db, masterKey.key, previous);
@@ -65,5 +70,14 @@ export async function openVault(
 	} catch (error) {
 		if (!options.db) await db.close();
 		throw error;
+	}
+}
+
+/** Migrates through `direct` (closed after) when there is one, else through `db`. */
+async function migrateOn(direct: Database | undefined, db: Database): Promise<Migration[]> {
+	try {
+		return await migrate(direct ?? db, readMigrations(migrationsDirectory()));
+	} finally {
+		await direct?.close();
 	}
 }

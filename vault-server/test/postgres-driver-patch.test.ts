@@ -26,6 +26,9 @@ describe('the postgres.js patch (build/postgres-driver-patch.ts)', () => {
 			patched.match(/clearImmediate\(nextWriteTimer\)\n {4}chunk = nextWriteTimer = null/g),
 		).toHaveLength(3);
 		expect(patched).toContain('skipped && onopen(connection)');
+		expect(patched).toContain(
+			"(x === 'read-write' && (xs.default_transaction_read_only === 'on' || xs.in_hot_standby === 'on'))",
+		);
 	});
 
 	it('refuses a driver whose code changed, so an upgrade is reviewed', () => {

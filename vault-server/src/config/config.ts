@@ -23,6 +23,16 @@ export interface Config {
 	logRequests: boolean;
 	databaseUrl: Secret | undefined;
 	databasePoolSize: number;
+	/**
+	 * The server itself, past a pooler, for what needs a session of its own: the fetch cache's
+	 * LISTEN and migrations (docs/DEPLOYMENT.md, "PgBouncer"). Unset: DATABASE_URL.
+	 */
+	databaseDirectUrl: Secret | undefined;
+	/**
+	 * What DATABASE_URL points at: the server or a session pooler (`none`, `session`), or a
+	 * transaction pooler (`transaction`: statements unprepared, no LISTEN through it).
+	 */
+	databasePooler: Env['DATABASE_POOLER'];
 	dataDir: string;
 	masterKeyHex: Secret | undefined;
 	/** The master key being replaced: the data keys are re-wrapped from it at start. */
@@ -153,6 +163,10 @@ export function loadConfig(
 		logRequests: parsed.LOG_REQUESTS,
 		databaseUrl: parsed.DATABASE_URL ? new Secret(parsed.DATABASE_URL) : undefined,
 		databasePoolSize: parsed.DATABASE_POOL_SIZE,
+		databaseDirectUrl: parsed.DATABASE_DIRECT_URL
+			? new Secret(parsed.DATABASE_DIRECT_URL)
+			: undefined,
+		databasePooler: parsed.DATABASE_POOLER,
 		dataDir: resolve(parsed.VAULT_DATA_DIR),
 		masterKeyHex: parsed.ENCRYPTION_MASTER_KEY
 			? new Secret(parsed.ENCRYPTION_MASTER_KEY)

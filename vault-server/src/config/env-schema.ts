@@ -22,6 +22,11 @@ export const EnvSchema = Type.Object({
 	LOG_REQUESTS: Type.Boolean({ default: false }),
 	DATABASE_URL: Type.Optional(url('postgres', 'postgresql')),
 	DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+	DATABASE_DIRECT_URL: Type.Optional(url('postgres', 'postgresql')),
+	DATABASE_POOLER: Type.Union(
+		['none', 'session', 'transaction'].map((pooler) => Type.Literal(pooler)),
+		{ default: 'none' },
+	),
 	VAULT_DATA_DIR: Type.String({ default: './.vault-data', minLength: 1 }),
 	ENCRYPTION_MASTER_KEY: Type.Optional(Type.String()),
 	ENCRYPTION_MASTER_KEY_PREVIOUS: Type.Optional(Type.String()),

@@ -1,5 +1,6 @@
 import Value from 'typebox/value';
 import { ConfigError } from './config-error.js';
+import { firstHostUrl } from './database-url.js';
 import { EnvSchema, expectedValue, type Env } from './env-schema.js';
 import { PROCESS_ENVIRONMENT } from './environment.js';
 import { STRONG_TOKEN_RULE, TOKEN_VARIABLES, weakTokenVariables } from './token-strength.js';
@@ -44,14 +45,24 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 			problems.push(problem(variable, 'is not a valid URL'));
 		}
 	}
-	if (env.DATABASE_URL !== undefined && !isConnectionUrl(env.DATABASE_URL)) {
-		problems.push(
-			problem(
-				'DATABASE_URL',
-				'is not a valid connection URL (postgres://user:password@host:port/database; ' +
-					'percent-encode @, /, :, # and % in the user name and password)',
-			),
-		);
+	for (const variable of ['DATABASE_URL', 'DATABASE_DIRECT_URL'] as const) {
+		const value = env[variable];
+		if (value !== undefined && !isConnectionUrl(firstHostUrl(value))) {
+			problems.push(
+				problem(
+					variable,
+					'is not a valid connection URL (postgres://user:password@host:port/database, or ' +
+						'host1:port1,host2:port2 for several hosts; percent-encode @, /, :, # and % in ' +
+						'the user name and password)',
+				),
+			);
+		}
+	}
+	if (env.DATABASE_URL === undefined) {
+		if (env.DATABASE_DIRECT_URL !== undefined)
+			problems.push(problem('DATABASE_DIRECT_URL', 'needs DATABASE_URL (the pooler) set too'));
+		if (env.DATABASE_POOLER !== 'none')
+			problems.push(problem('DATABASE_POOLER', 'needs DATABASE_URL (the pooler) set too'));
 	}
 	if (env.REDIS_URL !== undefined && !isConnectionUrl(env.REDIS_URL)) {
 		problems.push(

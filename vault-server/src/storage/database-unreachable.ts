@@ -1,3 +1,5 @@
+import { firstHostUrl, hostListOf } from '../config/database-url.js';
+
 /**
  * PostgreSQL refused or could not be reached at start (no server, unknown role or database, wrong
  * password). The message names DATABASE_URL, where it was set and the server it points at, with
@@ -12,12 +14,12 @@ export class DatabaseUnreachable extends Error {
 	}
 }
 
-/** `postgres://user@host:port/db`: the URL without its password or parameters. */
+/** `postgres://user@host:port/db`: the URL without its password or parameters (every host named). */
 function describeTarget(url: string): string {
 	try {
-		const parsed = new URL(url);
+		const parsed = new URL(firstHostUrl(url));
 		const user = parsed.username ? `${parsed.username}@` : '';
-		return `${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`;
+		return `${parsed.protocol}//${user}${hostListOf(url)}${parsed.pathname}`;
 	} catch {
 		return 'a URL that does not parse';
 	}
@@ -35,7 +37,7 @@ export function unreachableReason(error: unknown, url: string): string {
 	const hint = code && HINTS[code] ? ` (${HINTS[code]})` : '';
 	let password = '';
 	try {
-		password = decodeURIComponent(new URL(url).password);
+		password = decodeURIComponent(new URL(firstHostUrl(url)).password);
 	} catch {
 		// the target above already says the URL does not parse
 	}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { Database } from './database.js';
 import { openPgliteDatabase } from './pglite-database.js';
-import { openPostgresDatabase } from './postgres-database.js';
+import { openPostgresDatabase, type PostgresOptions } from './postgres-database.js';
 import { DatabaseUnreachable, unreachableReason } from './database-unreachable.js';
 
 export { DatabaseUnreachable } from './database-unreachable.js';
@@ -43,19 +43,48 @@ export function lockEmbeddedDatabase(directory: string): () => void {
 	return () => rmSync(lockFile, { force: true });
 }
 
+export type DatabaseSettings = Pick<
+	Config,
+	'databaseUrl' | 'databaseDirectUrl' | 'databasePooler' | 'databasePoolSize' | 'dataDir'
+>;
+
+/**
+ * The driver's options for DATABASE_URL behind DATABASE_POOLER: unprepared statements and LISTEN
+ * on DATABASE_DIRECT_URL (or nowhere) behind a transaction pooler (docs/DEPLOYMENT.md, "PgBouncer").
+ */
+function postgresOptions(config: DatabaseSettings, url: string): PostgresOptions {
+	const transactionPooler = config.databasePooler === 'transaction';
+	const direct = config.databaseDirectUrl?.reveal();
+	return {
+		url,
+		poolSize: config.databasePoolSize,
+		prepare: !transactionPooler,
+		listenUrl: direct ?? (transactionPooler ? null : url),
+	};
+}
+
+/**
+ * The database migrations run on: one connection to DATABASE_DIRECT_URL when it is set (DDL and
+ * its lock waits past the pooler), else undefined (they run on `db`, whose transaction-scoped
+ * advisory lock works through a transaction pooler too). The caller closes it.
+ */
+export function openMigrationDatabase(config: DatabaseSettings): Database | undefined {
+	const direct = config.databaseDirectUrl?.reveal();
+	if (!config.databaseUrl || !direct) return undefined;
+	return openPostgresDatabase({ url: direct, poolSize: 1 });
+}
+
 /**
  * PostgreSQL when DATABASE_URL is set, once it answered a first query (throws DatabaseUnreachable
  * otherwise); else the embedded PGlite in the data folder (throws DatabaseLocked while another
  * process has it).
  */
 export async function openDatabase(
-	config: Pick<Config, 'databaseUrl' | 'databasePoolSize' | 'dataDir'> & {
-		sources?: Config['sources'];
-	},
+	config: DatabaseSettings & { sources?: Config['sources'] },
 ): Promise<Database> {
 	if (config.databaseUrl) {
 		const url = config.databaseUrl.reveal();
-		const db = openPostgresDatabase({ url, poolSize: config.databasePoolSize });
+		const db = openPostgresDatabase(postgresOptions(config, url));
 		try {
 			await db.ping();
 		} catch (error) {

@@ -9,6 +9,18 @@ export interface PostgresOptions {
 	connectTimeoutSeconds?: number;
 	/** How long a statement or a transaction may wait for a connection (see connection-wait.ts). */
 	connectionWaitMs?: number;
+	/**
+	 * Named prepared statements (default true). False behind a transaction pooler, where the next
+	 * statement may reach a server connection that never saw the PREPARE: each statement is then
+	 * sent as an unnamed one (extended protocol, still parameterised).
+	 */
+	prepare?: boolean;
+	/**
+	 * Where LISTEN connects: a URL that reaches the server itself, since a transaction pooler hands
+	 * the session to other clients between statements. Default `url`; null: no listening (`listen`
+	 * rejects).
+	 */
+	listenUrl?: string | null;
 }
 
 /** postgres.js sets a query's `state` (its backend) when it sends it on a connection. */
@@ -29,13 +41,18 @@ interface Busy {
 	count: number;
 }
 
-function queryableOf(sql: Sql, wait: ConnectionWaitPolicy, busy?: Busy): Queryable {
+function queryableOf(
+	sql: Sql,
+	wait: ConnectionWaitPolicy,
+	prepare: boolean,
+	busy?: Busy,
+): Queryable {
 	return {
 		async query<Row>(text: string, params: readonly unknown[] = []) {
 			if (busy) busy.count += 1;
 			try {
 				const query = sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
-					prepare: true,
+					prepare,
 				});
 				const rows = await wait.bound(
 					query,
@@ -56,6 +73,7 @@ function queryableOf(sql: Sql, wait: ConnectionWaitPolicy, busy?: Busy): Queryab
 export function openPostgresDatabase(options: PostgresOptions): Database {
 	const sql = postgres(options.url, {
 		max: options.poolSize,
+		prepare: options.prepare ?? true,
 		connect_timeout: options.connectTimeoutSeconds ?? 5,
 		backoff: reconnectDelay,
 		onnotice: () => {},
@@ -71,7 +89,8 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 	});
 	const busy: Busy = { count: 0 };
 	const wait = new ConnectionWaitPolicy(options.connectionWaitMs ?? DEFAULT_CONNECTION_WAIT_MS);
-	const base = queryableOf(sql, wait, busy);
+	const prepare = options.prepare ?? true;
+	const base = queryableOf(sql, wait, prepare, busy);
 	const database: Database = {
 		kind: 'postgres',
 		...base,
@@ -85,7 +104,7 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 					if (abandoned)
 						throw new Error('transaction abandoned: it waited too long for a connection');
 					started = true;
-					return work(queryableOf(tx, wait));
+					return work(queryableOf(tx, wait, prepare));
 				});
 				return (await wait.bound(
 					run,
@@ -97,16 +116,20 @@ export function openPostgresDatabase(options: PostgresOptions): Database {
 			}
 		},
 		withOwnConnection: () => openPostgresDatabase({ ...options, poolSize: 1 }),
-		listen: (channel, handlers) =>
-			listenOnOwnConnection(
+		async listen(channel, handlers) {
+			const listenUrl = options.listenUrl === undefined ? options.url : options.listenUrl;
+			if (listenUrl === null)
+				throw new Error('no LISTEN through a transaction pooler: set DATABASE_DIRECT_URL');
+			return listenOnOwnConnection(
 				{
-					url: options.url,
+					url: listenUrl,
 					connectTimeoutSeconds: options.connectTimeoutSeconds ?? 5,
 					backoff: reconnectDelay,
 				},
 				channel,
 				handlers,
-			),
+			);
+		},
 		poolUsage: () => ({ inUse: Math.min(busy.count, options.poolSize), size: options.poolSize }),
 		async ping() {
 			await sql`select 1`;

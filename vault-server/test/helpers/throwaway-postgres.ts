@@ -32,6 +32,15 @@ export function throwawayPostgresMissing(): string | undefined {
 	return undefined;
 }
 
+/** Why a streaming standby cannot be made here (undefined when it can): also needs pg_basebackup. */
+export function throwawayStandbyMissing(): string | undefined {
+	const missing = throwawayPostgresMissing();
+	if (missing) return missing;
+	if (!existsSync(join(BIN!, 'pg_basebackup')))
+		return `no pg_basebackup in ${BIN} (pg_config --bindir)`;
+	return undefined;
+}
+
 export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = createServer();
@@ -96,6 +105,40 @@ export class ThrowawayPostgres {
 	/** A fast shutdown: sessions are terminated, new connections refused. */
 	async stop() {
 		await this.#asPostgres('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
+	}
+
+	/**
+	 * A streaming standby of `primary` in a folder of its own on a free port (`pg_basebackup -R`,
+	 * the WAL streamed during the copy), started; its walsender is named `name`, for
+	 * `synchronous_standby_names`.
+	 */
+	static async standbyOf(primary: ThrowawayPostgres, name: string): Promise<ThrowawayPostgres> {
+		const directory = mkdtempSync(join(tmpdir(), 'otobot-pg-standby-'));
+		chownSync(directory, idOf('-u'), idOf('-g'));
+		const standby = new ThrowawayPostgres(directory, await freePort());
+		await standby.#asPostgres('pg_basebackup', [
+			'-d',
+			`host=127.0.0.1 port=${primary.port} user=postgres application_name=${name}`,
+			'-D',
+			standby.dataDir,
+			'-R',
+			'-X',
+			'stream',
+			'-c',
+			'fast',
+		]);
+		await standby.start();
+		return standby;
+	}
+
+	/** Stops the server as a crash would (`pg_ctl stop -m immediate`): no checkpoint, sessions cut. */
+	async crash() {
+		await this.#asPostgres('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
+	}
+
+	/** Ends recovery on a standby (`pg_ctl promote`), resolved once it accepts writes. */
+	async promote() {
+		await this.#asPostgres('pg_ctl', ['-D', this.dataDir, '-w', 'promote']);
 	}
 
 	async destroy() {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { Config } from '../../config/config.js';
 import { FETCH_CACHE_CHANNEL, FetchCache } from '../../domain/fetch-cache.js';
 import { registerFetchCacheMetrics } from '../../domain/metrics/fetch-cache-metrics.js';
 
@@ -10,6 +11,9 @@ declare module 'fastify' {
 
 const MAX_ENTRIES = 50_000;
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const canListen = (config: Pick<Config, 'databasePooler' | 'databaseDirectUrl'>) =>
+	config.databasePooler !== 'transaction' || config.databaseDirectUrl !== undefined;
 
 /**
  * The connection rows credential fetches read, kept while the database's change notifications
@@ -25,6 +29,13 @@ export default fp(
 		fastify.decorate('fetchCache', cache);
 		registerFetchCacheMetrics(fastify.metrics.registry, cache);
 		if (fastify.config.fetchCacheSeconds === 0) return;
+		if (fastify.db.kind === 'postgres' && !canListen(fastify.config)) {
+			// a transaction pooler hands the session to other clients: a LISTEN through it hears nothing
+			fastify.log.warn(
+				'fetch cache off: DATABASE_POOLER=transaction needs DATABASE_DIRECT_URL for its change notifications',
+			);
+			return;
+		}
 
 		const stop = await fastify.db.listen(FETCH_CACHE_CHANNEL, {
 			notify: (payload) => cache.invalidate(payload),
