@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditContent } from '../src/domain/audit-chain.js';
 import { AuditChainAppender } from '../src/domain/audit-chain-appender.js';
 import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
@@ -13,7 +13,13 @@ import { auditRetentionStore } from '../src/storage/audit-retention-store.js';
 import type { AuditEntry } from '../src/storage/audit-store.js';
 import type { Database } from '../src/storage/database.js';
 import { openVault, type OpenedVault } from '../src/vault.js';
-import { backends, openTestDatabase, type TestDatabase } from './helpers/databases.js';
+import { runCli, stopCliRuns } from './helpers/cli.js';
+import {
+	backends,
+	createPostgresDatabase,
+	openTestDatabase,
+	type TestDatabase,
+} from './helpers/databases.js';
 import { testConfig, TEST_MASTER_KEY } from './helpers/vault-app.js';
 
 const MASTER_KEY = Buffer.from(TEST_MASTER_KEY, 'hex');
@@ -248,5 +254,74 @@ describe.each(backends())('audit log partitions on %s', (backend) => {
 		expect(second.archive).toMatchObject({ rows: 0, removed: 0 });
 		expect(readdirSync(dir)).toEqual(['audit-1-6.jsonl']);
 		expect(await verifyAuditChain(db, await keys())).toMatchObject({ ok: true, checkpointId: 6 });
+	});
+});
+
+describe.each(backends())('audit archive and verify --archive (the CLI) on %s', (backend) => {
+	let dir: string;
+	let env: Record<string, string>;
+	let dropDatabase: (() => Promise<void>) | undefined;
+
+	beforeAll(async () => {
+		dir = mkdtempSync(join(tmpdir(), 'otobot-archive-cli-'));
+		env = { ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY, VAULT_DATA_DIR: join(dir, 'data'), PORT: '1' };
+		if (backend === 'postgres') {
+			const created = await createPostgresDatabase();
+			env.DATABASE_URL = created.url;
+			dropDatabase = created.drop;
+		}
+		const vault = await openVault(testConfig(env));
+		try {
+			await auditRetentionStore(vault.db).createPartitions(at(3, 1), 4);
+			await new AuditChainAppender(vault.keyring).append(
+				vault.db,
+				ROWS.map((date, i) => auditContent(entry(date, i + 1))),
+				{ connections: [], tokens: [] },
+			);
+		} finally {
+			await vault.db.close();
+		}
+	});
+	afterEach(stopCliRuns);
+	afterAll(async () => {
+		await dropDatabase?.();
+		rmSync(dir, { recursive: true, force: true });
+	});
+
+	it('archives, then the log and the archive verify; a tampered copy fails naming the row', async () => {
+		const file = join(dir, 'archive.jsonl');
+		const before = at(1, 15).toISOString().slice(0, 10);
+		expect(
+			await runCli(['audit', 'archive', '--before', 'last month', '--output', file], env),
+		).toMatchObject({ code: 2 });
+		const archived = await runCli(['audit', 'archive', '--before', before, '--output', file], env);
+		expect(archived.stderr).toBe('');
+		expect(archived).toMatchObject({ code: 0 });
+		expect(archived.stdout).toContain(
+			`Archived 6 audit rows (before ${at(1, 1, '00:00:00.000').toISOString()}) to ${file}; 6 removed, checkpoint 6:`,
+		);
+		const again = await runCli(
+			['audit', 'archive', '--before', before, '--output', `${file}.2`],
+			env,
+		);
+		expect(again.stdout).toContain('nothing archived');
+
+		const verified = await runCli(['audit', 'verify'], env);
+		expect(verified).toMatchObject({ code: 0 });
+		expect(verified.stdout).toContain('Audit log OK: 2 rows after retention checkpoint 6');
+		const archive = await runCli(['audit', 'verify', '--archive', file], env);
+		expect(archive).toMatchObject({ code: 0 });
+		expect(archive.stdout).toContain(
+			'Audit archive OK: 6 rows, chained up to retention checkpoint 6.',
+		);
+
+		const tampered = join(dir, 'tampered.jsonl');
+		writeFileSync(
+			tampered,
+			readFileSync(file, 'utf8').replace('"request_id":"req-4"', '"request_id":"req-X"'),
+		);
+		const refused = await runCli(['audit', 'verify', '--archive', tampered], env);
+		expect(refused).toMatchObject({ code: 1 });
+		expect(refused.stderr).toContain('Audit archive TAMPERED at row 4 (line 5)');
 	});
 });
