@@ -13,7 +13,7 @@ import { auditRetentionStore } from '../src/storage/audit-retention-store.js';
 import type { AuditEntry } from '../src/storage/audit-store.js';
 import type { Database } from '../src/storage/database.js';
 import { openVault, type OpenedVault } from '../src/vault.js';
-import { runCli, stopCliRuns } from './helpers/cli.js';
+import { CLI_RUN_BOUND_MS, runCli, stopCliRuns } from './helpers/cli.js';
 import {
 	backends,
 	createPostgresDatabase,
@@ -288,40 +288,48 @@ describe.each(backends())('audit archive and verify --archive (the CLI) on %s', 
 		rmSync(dir, { recursive: true, force: true });
 	});
 
-	it('archives, then the log and the archive verify; a tampered copy fails naming the row', async () => {
-		const file = join(dir, 'archive.jsonl');
-		const before = at(1, 15).toISOString().slice(0, 10);
-		expect(
-			await runCli(['audit', 'archive', '--before', 'last month', '--output', file], env),
-		).toMatchObject({ code: 2 });
-		const archived = await runCli(['audit', 'archive', '--before', before, '--output', file], env);
-		expect(archived.stderr).toBe('');
-		expect(archived).toMatchObject({ code: 0 });
-		expect(archived.stdout).toContain(
-			`Archived 6 audit rows (before ${at(1, 1, '00:00:00.000').toISOString()}) to ${file}; 6 removed, checkpoint 6:`,
-		);
-		const again = await runCli(
-			['audit', 'archive', '--before', before, '--output', `${file}.2`],
-			env,
-		);
-		expect(again.stdout).toContain('nothing archived');
+	// seven CLI runs, each starting the embedded database on PGlite: bounded as seven runs are
+	it(
+		'archives, then the log and the archive verify; a tampered copy fails naming the row',
+		async () => {
+			const file = join(dir, 'archive.jsonl');
+			const before = at(1, 15).toISOString().slice(0, 10);
+			expect(
+				await runCli(['audit', 'archive', '--before', 'last month', '--output', file], env),
+			).toMatchObject({ code: 2 });
+			const archived = await runCli(
+				['audit', 'archive', '--before', before, '--output', file],
+				env,
+			);
+			expect(archived.stderr).toBe('');
+			expect(archived).toMatchObject({ code: 0 });
+			expect(archived.stdout).toContain(
+				`Archived 6 audit rows (before ${at(1, 1, '00:00:00.000').toISOString()}) to ${file}; 6 removed, checkpoint 6:`,
+			);
+			const again = await runCli(
+				['audit', 'archive', '--before', before, '--output', `${file}.2`],
+				env,
+			);
+			expect(again.stdout).toContain('nothing archived');
 
-		const verified = await runCli(['audit', 'verify'], env);
-		expect(verified).toMatchObject({ code: 0 });
-		expect(verified.stdout).toContain('Audit log OK: 2 rows after retention checkpoint 6');
-		const archive = await runCli(['audit', 'verify', '--archive', file], env);
-		expect(archive).toMatchObject({ code: 0 });
-		expect(archive.stdout).toContain(
-			'Audit archive OK: 6 rows, chained up to retention checkpoint 6.',
-		);
+			const verified = await runCli(['audit', 'verify'], env);
+			expect(verified).toMatchObject({ code: 0 });
+			expect(verified.stdout).toContain('Audit log OK: 2 rows after retention checkpoint 6');
+			const archive = await runCli(['audit', 'verify', '--archive', file], env);
+			expect(archive).toMatchObject({ code: 0 });
+			expect(archive.stdout).toContain(
+				'Audit archive OK: 6 rows, chained up to retention checkpoint 6.',
+			);
 
-		const tampered = join(dir, 'tampered.jsonl');
-		writeFileSync(
-			tampered,
-			readFileSync(file, 'utf8').replace('"request_id":"req-4"', '"request_id":"req-X"'),
-		);
-		const refused = await runCli(['audit', 'verify', '--archive', tampered], env);
-		expect(refused).toMatchObject({ code: 1 });
-		expect(refused.stderr).toContain('Audit archive TAMPERED at row 4 (line 5)');
-	});
+			const tampered = join(dir, 'tampered.jsonl');
+			writeFileSync(
+				tampered,
+				readFileSync(file, 'utf8').replace('"request_id":"req-4"', '"request_id":"req-X"'),
+			);
+			const refused = await runCli(['audit', 'verify', '--archive', tampered], env);
+			expect(refused).toMatchObject({ code: 1 });
+			expect(refused.stderr).toContain('Audit archive TAMPERED at row 4 (line 5)');
+		},
+		7 * CLI_RUN_BOUND_MS,
+	);
 });
