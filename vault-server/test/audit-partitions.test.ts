@@ -221,6 +221,16 @@ describe.each(backends())('audit log partitions on %s', (backend) => {
 			await expect(db.query(statement), statement).rejects.toThrow(/append-only/);
 		}
 		expect(Object.keys(await rowsById())).toHaveLength(8);
+		// DDL is not refused by triggers: a partition dropped by its owner breaks the chain, and verify says where
+		let verdict: Awaited<ReturnType<typeof verifyAuditChain>> | undefined;
+		await db
+			.transaction(async (tx) => {
+				await tx.query(`DROP TABLE ${partitionOf(ROWS[3]!)}`);
+				verdict = await verifyAuditChain(tx, await loadAuditChainKeys(tx, MASTER_KEY));
+				throw new Error('rolled back');
+			})
+			.catch(() => {});
+		expect(verdict).toMatchObject({ ok: false, problem: { id: 5, kind: 'deleted' } });
 	});
 
 	it('removes nothing when the archive cannot be written or the file exists', async () => {
@@ -235,6 +245,26 @@ describe.each(backends())('audit log partitions on %s', (backend) => {
 			db.query(`SELECT audit_remove_before(7, 5, decode('${'00'.repeat(32)}', 'hex'))`),
 		).rejects.toThrow(/archived hash/);
 		expect(Object.keys(await rowsById())).toHaveLength(8);
+	});
+
+	it('takes an identical archive left by a run stopped before the removal, and removes the rows', async () => {
+		const stopped = join(dir, 'stopped.jsonl');
+		let removed = 0;
+		await db
+			.transaction(async (tx) => {
+				removed = (await archiveAuditLog(tx, { before: at(1, 15), outputFor: () => stopped }))
+					.removed;
+				throw new Error('stopped before the commit');
+			})
+			.catch(() => {});
+		expect(removed).toBe(6);
+		expect(Object.keys(await rowsById())).toHaveLength(8);
+		expect(await archiveTo(stopped)).toMatchObject({ rows: 6, removed: 6, file: stopped });
+		expect(readdirSync(dir)).toEqual(['stopped.jsonl']);
+		expect(await verifyAuditArchive(db, await keys(), stopped)).toMatchObject({
+			ok: true,
+			rows: 6,
+		});
 	});
 
 	it('archives on schedule with AUDIT_RETENTION_DAYS into AUDIT_ARCHIVE_DIR, once', async () => {

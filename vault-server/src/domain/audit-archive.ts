@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, open, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Queryable } from '../storage/database.js';
 import { auditStore, type AuditRow } from '../storage/audit-store.js';
@@ -48,10 +49,11 @@ export function archiveLine(row: AuditRow): string {
  * Archives the rows that occurred before the month of `before` (UTC), then removes them.
  * The rows (every id from the newest checkpoint up to the last row before the cut, so the chain
  * has no gap) are written as JSON Lines after an AuditArchiveHeader to a temporary file, fsynced,
- * linked to `outputFor(firstId, lastId)` (never over an existing file) and the directory fsynced;
+ * linked to `outputFor(firstId, lastId)` (never over an existing file; one with the very same bytes,
+ * left by a run stopped before the removal, is taken as written) and the directory fsynced;
  * only then audit_remove_before drops the partitions and leaves the checkpoint, refusing if the
- * rows are not exactly the archived ones. Throws AuditArchiveRefused (nothing removed) when the
- * file exists or the rows changed while being written (another process archived them).
+ * rows are not exactly the archived ones. Throws AuditArchiveRefused (nothing removed) when another
+ * file is there or the rows changed while being written (another process archived them).
  */
 export async function archiveAuditLog(
 	db: Queryable,
@@ -101,9 +103,12 @@ async function writeArchive(db: Queryable, header: AuditArchiveHeader, file: str
 		}
 		await handle.sync();
 		await handle.close();
-		await link(temporary, file).catch((error: NodeJS.ErrnoException) => {
+		await link(temporary, file).catch(async (error: NodeJS.ErrnoException) => {
 			if (error.code !== 'EEXIST') throw error;
-			throw new AuditArchiveRefused(`${file} already exists: nothing was removed`);
+			// the same archive, left by a run stopped before the removal or by another process: keep it
+			if (!(await sameBytes(temporary, file))) {
+				throw new AuditArchiveRefused(`${file} already exists: nothing was removed`);
+			}
 		});
 		await unlink(temporary);
 		await fsyncDirectory(dirname(file));
@@ -112,6 +117,17 @@ async function writeArchive(db: Queryable, header: AuditArchiveHeader, file: str
 		await unlink(temporary).catch(() => {});
 		throw error;
 	}
+}
+
+async function sha256Of(file: string): Promise<string> {
+	const hash = createHash('sha256');
+	for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+	return hash.digest('hex');
+}
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+	if ((await stat(a)).size !== (await stat(b)).size) return false;
+	return (await sha256Of(a)) === (await sha256Of(b));
 }
 
 async function fsyncDirectory(directory: string) {
