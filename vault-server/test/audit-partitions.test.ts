@@ -8,7 +8,7 @@ import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
 import { verifyAuditChain } from '../src/domain/audit-chain-verify.js';
 import { archiveAuditLog, AuditArchiveRefused, monthCut } from '../src/domain/audit-archive.js';
 import { verifyAuditArchive } from '../src/domain/audit-archive-verify.js';
-import { auditMaintenancePass } from '../src/domain/audit-maintenance.js';
+import { archiveDirProblem, auditMaintenancePass } from '../src/domain/audit-maintenance.js';
 import { auditRetentionStore } from '../src/storage/audit-retention-store.js';
 import type { AuditEntry } from '../src/storage/audit-store.js';
 import type { Database } from '../src/storage/database.js';
@@ -362,4 +362,31 @@ describe.each(backends())('audit archive and verify --archive (the CLI) on %s', 
 		},
 		7 * CLI_RUN_BOUND_MS,
 	);
+});
+
+describe('AUDIT_RETENTION_DAYS and AUDIT_ARCHIVE_DIR at start', () => {
+	it('refuses a retention without an archive folder, and a folder the vault cannot write to', () => {
+		expect(() => testConfig({ AUDIT_RETENTION_DAYS: '30' })).toThrow(
+			/AUDIT_RETENTION_DAYS is set but AUDIT_ARCHIVE_DIR is not/,
+		);
+		expect(() => testConfig({ AUDIT_RETENTION_DAYS: '0', AUDIT_ARCHIVE_DIR: tmpdir() })).toThrow(
+			/AUDIT_RETENTION_DAYS/,
+		);
+		const dir = mkdtempSync(join(tmpdir(), 'otobot-archive-dir-'));
+		try {
+			const file = join(dir, 'a-file');
+			writeFileSync(file, '');
+			const config = (archiveDir: string) =>
+				testConfig({ AUDIT_RETENTION_DAYS: '30', AUDIT_ARCHIVE_DIR: archiveDir }).audit;
+			expect(config(dir)).toEqual({ retentionDays: 30, archiveDir: dir });
+			expect(archiveDirProblem(config(dir))).toBeUndefined();
+			expect(archiveDirProblem(config(file))).toBe(`AUDIT_ARCHIVE_DIR ${file} is not a folder`);
+			expect(archiveDirProblem(config(join(dir, 'missing')))).toMatch(
+				/missing cannot take the audit archives \(ENOENT\)/,
+			);
+			expect(testConfig().audit).toEqual({ retentionDays: undefined, archiveDir: undefined });
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
+	});
 });
