@@ -16,6 +16,7 @@ import { measureRefresherScale } from './refresher-scale.js';
 import { measureRewrapUnderLoad, describeRewrap } from './rewrap-under-load.js';
 import { measureMemoryGrowth, describeMemory } from './memory-growth.js';
 import { measureBatchVsSingle, describeBatchVsSingle } from './batch-vs-single.js';
+import { measureArchiveRate, describeArchiveRate } from './audit-archive-rate.js';
 import type { PhaseSetup } from './phase-setup.js';
 import { refresherScaleLine, renderResults, type RoundResult } from './results.js';
 
@@ -23,7 +24,7 @@ import { refresherScaleLine, renderResults, type RoundResult } from './results.j
  * `npm run bench`: the vault's credential fetch against a bare lookup+decrypt baseline, side by
  * side on this machine, alternating rounds so drift hits both alike. Loopback only, bounded.
  * --skip-extras: the rounds only; --skip-memory: all but the million-fetch RSS phase;
- * --only refresher-scale,rewrap,memory,batch: just those phases (any of them), printed, RESULTS.md
+ * --only refresher-scale,rewrap,memory,batch,archive: just those phases (any of them), printed, RESULTS.md
  * left alone.
  */
 const USAGE = `Usage: npm run bench -- [options]
@@ -36,7 +37,7 @@ Measures the vault's credential fetch against a bare lookup+decrypt baseline, si
   --clients N        clients seeded, 3 connections each (default 1000)
   --skip-extras      the rounds only
   --skip-memory      everything but the million-fetch memory phase
-  --only LIST        just these phases: refresher-scale,rewrap,memory,batch (RESULTS.md untouched)
+  --only LIST        just these phases: refresher-scale,rewrap,memory,batch,archive (RESULTS.md untouched)
   -h, --help         this text`;
 
 let parsed;
@@ -131,7 +132,7 @@ const phaseSetup: PhaseSetup = {
 	createDatabase,
 };
 if (args.only !== undefined) {
-	const phases = ['refresher-scale', 'rewrap', 'memory', 'batch'];
+	const phases = ['refresher-scale', 'rewrap', 'memory', 'batch', 'archive'];
 	const only = args.only.split(',');
 	if (only.some((phase) => !phases.includes(phase)))
 		throw new Error(`--only takes a comma-separated list of ${phases.join(', ')}`);
@@ -141,6 +142,8 @@ if (args.only !== undefined) {
 	if (only.includes('memory')) console.log(describeMemory(await measureMemoryGrowth(phaseSetup)));
 	if (only.includes('batch'))
 		console.log(describeBatchVsSingle(await measureBatchVsSingle(phaseSetup)));
+	if (only.includes('archive'))
+		console.log(describeArchiveRate(await measureArchiveRate(phaseSetup)));
 	process.exit(0);
 }
 

@@ -16,6 +16,7 @@ import auditPlugin from './plugins/app/audit.js';
 import writeTransactionPlugin from './plugins/app/write-transaction.js';
 import refresherPlugin from './plugins/app/refresher.js';
 import alertLoopPlugin from './plugins/app/alert-loop.js';
+import auditMaintenancePlugin from './plugins/app/audit-maintenance.js';
 import fetchCachePlugin from './plugins/app/fetch-cache.js';
 import keyringReloadPlugin from './plugins/app/keyring-reload.js';
 import metricsPlugin from './plugins/app/metrics.js';
@@ -137,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 	await fastify.register(fetchCachePlugin);
 	await fastify.register(refresherPlugin);
 	await fastify.register(alertLoopPlugin);
+	await fastify.register(auditMaintenancePlugin);
 	await fastify.register(keyringReloadPlugin);
 
 	await fastify.register(healthRoutes, { version: VERSION });

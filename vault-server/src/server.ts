@@ -6,13 +6,14 @@ import { openVault } from './vault.js';
 import { CREATE_ADMIN_HINT, ensureAdminToken } from './bootstrap-admin.js';
 import { logFormatFor, prettyLogStream } from './config/log-output.js';
 import { advertiseRunningVault, localUrlOf } from './running-vault.js';
+import { archiveDirProblem } from './domain/audit-maintenance.js';
 
 /**
  * Starts the vault's HTTP server and closes it gracefully on SIGINT/SIGTERM. Throws ConfigError
  * before opening the database when NODE_ENV=production has no PUBLIC_URL (see publicUrlProblem).
  */
 export async function serve(config: Config): Promise<FastifyInstance> {
-	const problem = publicUrlProblem(config);
+	const problem = publicUrlProblem(config) ?? archiveDirProblem(config.audit);
 	if (problem) throw new ConfigError(problem);
 	const notices: string[] = [];
 	const vault = await openVault(config, { announce: (message) => notices.push(message) });

@@ -3,6 +3,7 @@ import { verifyAuditChain, type ExportedHead } from '../domain/audit-chain-verif
 import { loadAuditChainKeys } from '../domain/audit-chain-keys.js';
 import { auditStore } from '../storage/audit-store.js';
 import type { Config } from '../config/config.js';
+import { auditVerifyArchiveCommand } from './audit-archive-command.js';
 
 const PROBLEMS = {
 	edited: 'its content no longer matches its keyed hash (the row was edited)',
@@ -24,12 +25,14 @@ export function parseExportedHead(text: string): ExportedHead | undefined {
 
 /**
  * `otobot-vault audit verify [--expect-head ID:HASH]`: exit 0 when the chain holds (and reaches the
- * exported head), 1 naming the first bad row, 2 for a malformed --expect-head.
+ * exported head), 1 naming the first bad row, 2 for a malformed --expect-head. With `--archive
+ * FILE` it checks that archive instead (audit-archive-command.ts).
  */
 export async function auditVerifyCommand(
 	config: Config,
-	options: { expectHead?: string } = {},
+	options: { expectHead?: string; archive?: string } = {},
 ): Promise<number> {
+	if (options.archive !== undefined) return auditVerifyArchiveCommand(config, options.archive);
 	const expectHead =
 		options.expectHead === undefined ? undefined : parseExportedHead(options.expectHead);
 	if (options.expectHead !== undefined && !expectHead) {

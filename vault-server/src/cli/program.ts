@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, type Config } from '../config/config.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
 import { VERSION } from '../version.js';
+import { auditArchiveCommand } from './audit-archive-command.js';
 import { auditHeadCommand, auditVerifyCommand } from './audit-command.js';
 import { backupCommand } from './backup-command.js';
 import { backupVerifyCommand } from './backup-verify-command.js';
@@ -169,7 +170,19 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 			'--expect-head <ID:HASH>',
 			'a head kept outside the database (`audit head`): fail when it is missing or differs',
 		)
+		.option(
+			'--archive <FILE>',
+			'check a file `audit archive` wrote: its rows must chain up to a checkpoint of this vault',
+		)
 		.action(run(auditVerifyCommand));
+	audit
+		.command('archive')
+		.description(
+			'write the rows before the month of DATE (UTC) to FILE (JSON Lines), then remove them',
+		)
+		.requiredOption('--before <DATE>', 'YYYY-MM-DD; the cut is the first day of its month')
+		.requiredOption('--output <FILE>', 'the archive to create (never overwritten)')
+		.action(run(auditArchiveCommand));
 	audit
 		.command('head')
 		.description("print the chain's newest id and hash (ID:HASH) to keep outside the database")

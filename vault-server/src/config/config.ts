@@ -77,6 +77,7 @@ export interface Config {
 	apiUrl: string;
 	alerts: AlertSettings;
 	monitoring: { unusedDays: number; tokenWarningDays: number };
+	audit: AuditRetention;
 	/** A separate, unauthenticated port for /metrics; unset: /metrics on the API port, admin only. */
 	metricsPort: number | undefined;
 	/** Where each variable that was set came from: "the environment" or a `.env` file's path. */
@@ -108,6 +109,15 @@ export interface AlertSettings {
 	webhookSecret: Secret | undefined;
 }
 
+/**
+ * AUDIT_RETENTION_DAYS and AUDIT_ARCHIVE_DIR: rows older than the retention (whole months) are
+ * archived into the folder, then removed (domain/audit-maintenance.ts). Unset: keep everything.
+ */
+export interface AuditRetention {
+	retentionDays: number | undefined;
+	archiveDir: string | undefined;
+}
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `90s`, `1 minute`, `2 hours`, `500ms` or a plain number of milliseconds. */
@@ -124,6 +134,20 @@ function trustProxyOf(value: string): TrustProxy {
 	const parsed = parseTrustProxy(value);
 	if ('problem' in parsed) throw new ConfigError(`TRUST_PROXY ${parsed.problem}`);
 	return parsed.value;
+}
+
+function auditRetentionOf(parsed: Env): AuditRetention {
+	if (parsed.AUDIT_RETENTION_DAYS !== undefined && parsed.AUDIT_ARCHIVE_DIR === undefined) {
+		throw new ConfigError(
+			'AUDIT_RETENTION_DAYS is set but AUDIT_ARCHIVE_DIR is not: rows are removed only after ' +
+				'they are archived, so set AUDIT_ARCHIVE_DIR to the folder the archives go to',
+		);
+	}
+	return {
+		retentionDays: parsed.AUDIT_RETENTION_DAYS,
+		archiveDir:
+			parsed.AUDIT_ARCHIVE_DIR === undefined ? undefined : resolve(parsed.AUDIT_ARCHIVE_DIR),
+	};
 }
 
 const splitTokens = (value: string | undefined): Secret[] =>
@@ -230,6 +254,7 @@ export function loadConfig(
 			tokenWarningDays: parsed.TOKEN_EXPIRY_WARNING_DAYS,
 		},
 		metricsPort: parsed.METRICS_PORT,
+		audit: auditRetentionOf(parsed),
 		sources,
 		warnings: weakTokenVariables(parsed).map(
 			(variable) =>

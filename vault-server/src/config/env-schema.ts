@@ -74,6 +74,8 @@ export const EnvSchema = Type.Object({
 	MONITOR_UNUSED_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
 	TOKEN_EXPIRY_WARNING_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 365 }),
 	METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+	AUDIT_RETENTION_DAYS: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })),
+	AUDIT_ARCHIVE_DIR: Type.Optional(Type.String({ minLength: 1 })),
 });
 
 export type Env = Static<typeof EnvSchema>;

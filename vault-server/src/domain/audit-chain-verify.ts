@@ -1,6 +1,6 @@
 import { hmacAuditRow } from '../crypto/audit-chain-key.js';
 import type { Queryable } from '../storage/database.js';
-import { auditStore, type AuditRow } from '../storage/audit-store.js';
+import { auditStore, type AuditEntry, type AuditRow } from '../storage/audit-store.js';
 import { auditContent, hashAuditRow } from './audit-chain.js';
 import type { AuditChainKeyLookup } from './audit-chain-keys.js';
 
@@ -46,11 +46,47 @@ const PAGE = 2000;
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
 /** The hash a row should have: SHA-256 before the keyed chain, HMAC under its key after. */
-function expectedHash(row: AuditRow, prev: string, keys: AuditChainKeyLookup): string | undefined {
+function expectedHash(
+	row: ChainedRow,
+	prev: string,
+	keys: AuditChainKeyLookup,
+): string | undefined {
 	if (row.chain_key_version === null) return hashAuditRow(prev, row);
 	const key = keys(row.chain_key_version);
 	return key && hmacAuditRow(key, row.chain_key_version, prev, row.id, auditContent(row));
 }
+
+/** A row as the chain links it: its content, id, key version, and both hashes in hex. */
+export type ChainedRow = AuditEntry & {
+	id: number;
+	chain_key_version: number | null;
+	prevHashHex: string;
+	hashHex: string;
+};
+
+/**
+ * What is wrong with `row` as the row after `previous` (id and hex hash) in a chain keyed from id
+ * `keyedFrom`, or undefined when it links and its hash is right. The log and an archive
+ * (audit-archive-verify.ts) are checked by this one rule.
+ */
+export function chainLinkProblem(
+	row: ChainedRow,
+	previous: { id: number; hash: string },
+	keyedFrom: number,
+	keys: AuditChainKeyLookup,
+): ChainProblem | undefined {
+	if (row.id !== previous.id + 1 || row.prevHashHex !== previous.hash) return 'deleted';
+	if (row.chain_key_version === null && row.id >= keyedFrom) return 'unkeyed';
+	if (expectedHash(row, row.prevHashHex, keys) !== row.hashHex) return 'edited';
+	return undefined;
+}
+
+/** A stored row in the form chainLinkProblem takes. */
+export const chainedRow = (row: AuditRow): ChainedRow => ({
+	...row,
+	prevHashHex: hex(row.prev_hash),
+	hashHex: hex(row.hash),
+});
 
 /**
  * Walks the log in chain order from the newest retention checkpoint and recomputes every hash
@@ -92,11 +128,14 @@ export async function verifyAuditChain(
 	for (;;) {
 		const page = await store.page(previousId, PAGE);
 		for (const row of page) {
-			const prev = hex(row.prev_hash);
 			const stored = hex(row.hash);
-			if (row.id !== previousId + 1 || prev !== previousHash) return fail(row.id, 'deleted');
-			if (row.chain_key_version === null && row.id >= keyedFrom) return fail(row.id, 'unkeyed');
-			if (expectedHash(row, prev, keys) !== stored) return fail(row.id, 'edited');
+			const problem = chainLinkProblem(
+				chainedRow(row),
+				{ id: previousId, hash: previousHash },
+				keyedFrom,
+				keys,
+			);
+			if (problem) return fail(row.id, problem);
 			if (expectHead?.id === row.id) {
 				if (expectHead.hash !== stored) return fail(row.id, 'truncated');
 				expectedHeadChecked = true;
