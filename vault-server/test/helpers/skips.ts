@@ -23,6 +23,25 @@ export function runsHere(what: string, missing: string | undefined): boolean {
 	return false;
 }
 
+/**
+ * Whether a test of a known, open defect is held back from this run. It is, unless
+ * `OTOBOT_HELD_BACK=run`, and CI does not change that: a test that fails part of the time because
+ * of a defect not yet fixed would make every run red at random. Each held-back test is named, with
+ * its reason, in the summary line at the end of the run, so a green run never hides it.
+ *
+ * @param what - the check, as a reader of the summary would name it
+ * @param defect - the open defect, and where it is written down
+ * @returns true when the test is held back (skip it)
+ */
+export function heldBack(what: string, defect: string): boolean {
+	if (process.env.OTOBOT_HELD_BACK === 'run') return false;
+	const log = process.env.OTOBOT_SKIP_LOG;
+	const entry = { what, why: defect, file: testFile(), heldBack: true };
+	if (log) appendFileSync(log, `${JSON.stringify(entry)}\n`);
+	else console.warn(`held back: ${what} (${defect})`);
+	return true;
+}
+
 /** CI systems set CI=true (GitHub Actions, GitLab, .ci/run); CI=false or empty means a person. */
 export const underCi = () => Boolean(process.env.CI) && process.env.CI !== 'false';
 
