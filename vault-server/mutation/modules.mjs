@@ -29,12 +29,12 @@ export const MODULES = {
 	// bearer authentication, token hashing and lookup, scopes and per-client limits
 	auth: {
 		mutate: ['src/plugins/app/auth.ts', 'src/domain/api-tokens.ts'],
-		tests: ['test/auth-every-route.test.ts', 'test/credentials-api.test.ts'],
+		tests: ['test/api-tokens.test.ts', 'test/auth-every-route.test.ts'],
 	},
 	// when to refresh, how long to back off
 	'refresh-policy': {
 		mutate: ['src/domain/refresh/refresh-policy.ts'],
-		tests: ['test/refresh-backoff.test.ts', 'test/refresh.test.ts'],
+		tests: ['test/refresh-policy.test.ts', 'test/refresh-backoff.test.ts'],
 	},
 	// whether this refresh calls the provider: single-flight, the lease, compare-and-refresh
 	'refresh-decision': {
