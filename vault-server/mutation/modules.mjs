@@ -15,7 +15,12 @@ export const MODULES = {
 			'src/domain/audit-chain-keys.ts',
 			'src/domain/audit-chain-verify.ts',
 		],
-		tests: ['test/audit-chain.test.ts', 'test/audit.test.ts', 'test/audit-keyed-chain.test.ts'],
+		tests: [
+			'test/audit-chain.test.ts',
+			'test/audit-verify.test.ts',
+			'test/audit.test.ts',
+			'test/audit-keyed-chain.test.ts',
+		],
 	},
 	// the group-commit writer: fail closed, one row the database refuses fails only its request
 	'audit-writer': {
