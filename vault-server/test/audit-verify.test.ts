@@ -76,9 +76,9 @@ describe.each(backends())('the audit chain walk on %s', (backend) => {
 	it('two writers, as two vault processes, append in turn: each row once, in one chain', async () => {
 		const first = new AuditWriter(db, keyring);
 		const second = new AuditWriter(db, keyring);
-		const [{ before }] = await db.query<{ before: number }>(
-			'SELECT count(*)::int AS before FROM audit_log',
-		);
+		const { before } = (
+			await db.query<{ before: number }>('SELECT count(*)::int AS before FROM audit_log')
+		)[0]!;
 		// each append of one finds the head moved by the other since it last wrote
 		for (let turn = 0; turn < 4; turn += 1) {
 			await first.record({ entry: entry(`first.${turn}`) });
@@ -99,9 +99,11 @@ describe.each(backends())('the audit chain walk on %s', (backend) => {
 		await Promise.all(
 			Array.from({ length: 2_100 }, (_, index) => writer.record({ entry: entry(`bulk.${index}`) })),
 		);
-		const [{ count, last }] = await db.query<{ count: number; last: number }>(
-			'SELECT count(*)::int AS count, max(id)::int AS last FROM audit_log',
-		);
+		const { count, last } = (
+			await db.query<{ count: number; last: number }>(
+				'SELECT count(*)::int AS count, max(id)::int AS last FROM audit_log',
+			)
+		)[0]!;
 		expect(count).toBeGreaterThan(2_100);
 		expect(await verify(db)).toEqual({
 			ok: true,
