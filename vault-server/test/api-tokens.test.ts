@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Secret } from '../src/config/secret.js';
 import { TokenAuthenticator, createApiToken, hashToken } from '../src/domain/api-tokens.js';
 import { apiTokensStore } from '../src/storage/api-tokens-store.js';
@@ -84,6 +84,8 @@ describe.each(backends())('API tokens on %s', (backend) => {
 		expect(row.clients).toBeNull();
 		expect(row.expires_at!.getTime()).toBeGreaterThanOrEqual(before + 30 * DAY_MS);
 		expect(row.expires_at!.getTime()).toBeLessThanOrEqual(after + 30 * DAY_MS);
+		const { token } = await createApiToken(db, { name: 'ops', scope: 'admin', expiresInDays: 1 });
+		expect(await authenticator(db, 0).authenticate(token)).toMatchObject({ scope: 'admin' });
 	});
 
 	it('refuses an expired or a revoked token, and a token of the right hash under another prefix', async () => {
@@ -118,5 +120,20 @@ describe.each(backends())('API tokens on %s', (backend) => {
 		expect(await uncached.authenticate(token)).toBeUndefined();
 		cached.invalidate();
 		expect(await cached.authenticate(token)).toBeUndefined();
+	});
+
+	it('forgets a cached lookup once its seconds are over', async () => {
+		const cached = authenticator(db, 60);
+		const { token, row } = await createApiToken(db, { name: 'cached', scope: 'read' });
+		expect(await cached.authenticate(token)).toMatchObject({ id: row.id });
+		await apiTokensStore(db).revoke(row.id);
+		// the clock the cache reads, 61 s on: no wait, and the database clock is not involved
+		const later = Date.now() + 61_000;
+		vi.spyOn(Date, 'now').mockReturnValue(later);
+		try {
+			expect(await cached.authenticate(token)).toBeUndefined();
+		} finally {
+			vi.restoreAllMocks();
+		}
 	});
 });
