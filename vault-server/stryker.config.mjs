@@ -15,6 +15,9 @@ export default {
 	reporters: ['clear-text', 'progress'],
 	clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
 	ignoreStatic: true,
+	// the built CLI holds no mutant (its tests do not run under mutation), and a build while the
+	// sandbox is copied would break the copy; nor another module's sandbox
+	ignorePatterns: ['dist', '.stryker-tmp'],
 	tempDirName: '.stryker-tmp',
 	cleanTempDir: true,
 	plugins: ['@stryker-mutator/vitest-runner'],

@@ -28,7 +28,9 @@ const all = [];
 for (const name of names.length ? names : Object.keys(MODULES)) {
 	const { mutate, tests } = MODULES[name];
 	process.env.MUTATION_TESTS = tests.join(',');
-	const results = await new Stryker({ mutate }).runMutationTest();
+	// a sandbox per module, so that two modules can be measured at the same time
+	const tempDirName = `.stryker-tmp/${name}`;
+	const results = await new Stryker({ mutate, tempDirName }).runMutationTest();
 	all.push(...results);
 	const { detected, counted, percent } = score(results);
 	console.log(`${name}: ${detected}/${counted} mutants killed (${percent.toFixed(1)} %)`);

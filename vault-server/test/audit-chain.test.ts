@@ -36,4 +36,26 @@ describe('the audit chain format', () => {
 			'f572862d83db70df5665bfabd2c53f826824fbc8d5448b9ccf735d6bdf8afabe',
 		);
 	});
+
+	it('sorts the keys of details at every depth, whatever order they came in', () => {
+		const keys = ['q', 'd', 'x', 'b', 'k', 'a', 'w', 'f', 'm', 'c', 'z', 'e'];
+		const scrambled = Object.fromEntries(keys.map((key, index) => [key, index]));
+		const content = auditContent({ ...entry, details: { outer: { ...scrambled }, ...scrambled } });
+		const sorted = [...keys].sort();
+		const inner = sorted.map((key) => `"${key}":${keys.indexOf(key)}`).join(',');
+		expect(content).toContain(
+			`"details":{"a":5,"b":3,"c":9,"d":1,"e":11,"f":7,"k":4,"m":8,"outer":{${inner}},"q":0,`,
+		);
+	});
+
+	it('leaves out what has no JSON value, at the top and inside details, as jsonb would', () => {
+		const withUndefined = {
+			...entry,
+			workflow_id: undefined,
+			details: { z: [1, { b: 2, a: 'x', gone: undefined }], a: null, m: 'é', gone: undefined },
+		} as unknown as AuditEntry;
+		const expected = auditContent(entry).replace('"workflow_id":null', '').replace(/,}$/, '}');
+		expect(auditContent(withUndefined)).toBe(expected);
+		expect(auditContent({} as AuditEntry)).toBe('{}');
+	});
 });

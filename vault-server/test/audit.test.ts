@@ -4,7 +4,7 @@ import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
 import type { Queryable } from '../src/storage/database.js';
 import type { Database } from '../src/storage/database.js';
 import { backends, createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
-import { runCli } from './helpers/cli.js';
+import { runCli, runsBuiltCli } from './helpers/cli.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
 import {
 	asAdmin,
@@ -200,75 +200,78 @@ describe.each(backends())('audit log on %s', (backend) => {
 	});
 });
 
-describe.runIf(hasTestPostgres('the audit verify CLI checks'))('otobot-vault audit verify', () => {
-	it('exits 0 on an intact log, 1 naming the row after an edit or a tail cut below the exported head', async () => {
-		const database = await createPostgresDatabase();
-		const vault = await startTestVault('pglite');
-		try {
-			const env = {
-				DATABASE_URL: database.url,
-				ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
-				VAULT_DATA_DIR: '/tmp',
-			};
-			expect((await runCli(['migrate'], env)).code).toBe(0);
-			// the CLI reads the real database: fill it through a vault app bound to it
-			const { buildApp } = await import('../src/app.js');
-			const { openVault } = await import('../src/vault.js');
-			const db = openPostgresDatabase({ url: database.url, poolSize: 2 });
-			const opened = await openVault(vault.config, { db });
-			const app = await buildApp({ config: vault.config, db, keyring: opened.keyring });
-			for (let i = 0; i < 5; i += 1) await app.inject({ url: '/v1/services', headers: asAdmin });
-			await app.close();
+describe.runIf(runsBuiltCli() && hasTestPostgres('the audit verify CLI checks'))(
+	'otobot-vault audit verify',
+	() => {
+		it('exits 0 on an intact log, 1 naming the row after an edit or a tail cut below the exported head', async () => {
+			const database = await createPostgresDatabase();
+			const vault = await startTestVault('pglite');
+			try {
+				const env = {
+					DATABASE_URL: database.url,
+					ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+					VAULT_DATA_DIR: '/tmp',
+				};
+				expect((await runCli(['migrate'], env)).code).toBe(0);
+				// the CLI reads the real database: fill it through a vault app bound to it
+				const { buildApp } = await import('../src/app.js');
+				const { openVault } = await import('../src/vault.js');
+				const db = openPostgresDatabase({ url: database.url, poolSize: 2 });
+				const opened = await openVault(vault.config, { db });
+				const app = await buildApp({ config: vault.config, db, keyring: opened.keyring });
+				for (let i = 0; i < 5; i += 1) await app.inject({ url: '/v1/services', headers: asAdmin });
+				await app.close();
 
-			const ok = await runCli(['audit', 'verify'], env);
-			expect(ok.code).toBe(0);
-			expect(ok.stdout).toContain('Audit log OK: 5 rows');
-			const head = await runCli(['audit', 'head'], env);
-			expect(head.code).toBe(0);
-			expect(head.stdout.trim()).toMatch(/^5:[0-9a-f]{64}$/);
-			const exported = head.stdout.trim();
-			expect(JSON.parse((await runCli(['audit', 'head', '--json'], env)).stdout)).toEqual({
-				id: 5,
-				hash: exported.slice(2),
-			});
-			expect((await runCli(['audit', 'verify', '--expect-head', exported], env)).code).toBe(0);
-			expect((await runCli(['audit', 'verify', '--expect-head', '5:abc'], env)).code).toBe(2);
-			// review finding 10: a head past the end is a missing tail (exit 1), row 0 a usage error
-			const hash = exported.slice(2);
-			const beyond = await runCli(['audit', 'verify', '--expect-head', `99999:${hash}`], env);
-			expect(beyond.code).toBe(1);
-			expect(beyond.stderr).toContain(
-				"the exported head 99999 is past the chain's end (row 5): rows after 5 are missing",
-			);
-			expect(beyond.stderr).not.toContain('row 6');
-			const zero = await runCli(['audit', 'verify', '--expect-head', `0:${hash}`], env);
-			expect(zero.code).toBe(2);
-			expect(zero.stderr).toContain('--expect-head must be ID:HASH');
-			// the tail deleted and the head moved back, triggers off: a valid shorter chain
-			await db.transaction(async (tx) => {
-				await tx.query('SET LOCAL session_replication_role = replica');
-				await tx.query('DELETE FROM audit_log WHERE id > 3');
-				await tx.query(
-					`UPDATE audit_chain_head SET last_id = 3, last_hash = (SELECT hash FROM audit_log WHERE id = 3)`,
+				const ok = await runCli(['audit', 'verify'], env);
+				expect(ok.code).toBe(0);
+				expect(ok.stdout).toContain('Audit log OK: 5 rows');
+				const head = await runCli(['audit', 'head'], env);
+				expect(head.code).toBe(0);
+				expect(head.stdout.trim()).toMatch(/^5:[0-9a-f]{64}$/);
+				const exported = head.stdout.trim();
+				expect(JSON.parse((await runCli(['audit', 'head', '--json'], env)).stdout)).toEqual({
+					id: 5,
+					hash: exported.slice(2),
+				});
+				expect((await runCli(['audit', 'verify', '--expect-head', exported], env)).code).toBe(0);
+				expect((await runCli(['audit', 'verify', '--expect-head', '5:abc'], env)).code).toBe(2);
+				// review finding 10: a head past the end is a missing tail (exit 1), row 0 a usage error
+				const hash = exported.slice(2);
+				const beyond = await runCli(['audit', 'verify', '--expect-head', `99999:${hash}`], env);
+				expect(beyond.code).toBe(1);
+				expect(beyond.stderr).toContain(
+					"the exported head 99999 is past the chain's end (row 5): rows after 5 are missing",
 				);
-			});
-			expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
-			const truncated = await runCli(['audit', 'verify', '--expect-head', exported], env);
-			expect(truncated.code).toBe(1);
-			expect(truncated.stderr).toContain(
-				"TAMPERED: the exported head 5 is past the chain's end (row 3): rows after 3 are missing",
-			);
-			await db.transaction(async (tx) => {
-				await tx.query('SET LOCAL session_replication_role = replica');
-				await tx.query(`UPDATE audit_log SET actor_name = 'someone else' WHERE id = 3`);
-			});
-			const tampered = await runCli(['audit', 'verify'], env);
-			expect(tampered.code).toBe(1);
-			expect(tampered.stderr).toContain('TAMPERED at row 3');
-			await db.close();
-		} finally {
-			await vault.close();
-			await database.drop();
-		}
-	});
-});
+				expect(beyond.stderr).not.toContain('row 6');
+				const zero = await runCli(['audit', 'verify', '--expect-head', `0:${hash}`], env);
+				expect(zero.code).toBe(2);
+				expect(zero.stderr).toContain('--expect-head must be ID:HASH');
+				// the tail deleted and the head moved back, triggers off: a valid shorter chain
+				await db.transaction(async (tx) => {
+					await tx.query('SET LOCAL session_replication_role = replica');
+					await tx.query('DELETE FROM audit_log WHERE id > 3');
+					await tx.query(
+						`UPDATE audit_chain_head SET last_id = 3, last_hash = (SELECT hash FROM audit_log WHERE id = 3)`,
+					);
+				});
+				expect((await runCli(['audit', 'verify'], env)).code).toBe(0);
+				const truncated = await runCli(['audit', 'verify', '--expect-head', exported], env);
+				expect(truncated.code).toBe(1);
+				expect(truncated.stderr).toContain(
+					"TAMPERED: the exported head 5 is past the chain's end (row 3): rows after 3 are missing",
+				);
+				await db.transaction(async (tx) => {
+					await tx.query('SET LOCAL session_replication_role = replica');
+					await tx.query(`UPDATE audit_log SET actor_name = 'someone else' WHERE id = 3`);
+				});
+				const tampered = await runCli(['audit', 'verify'], env);
+				expect(tampered.code).toBe(1);
+				expect(tampered.stderr).toContain('TAMPERED at row 3');
+				await db.close();
+			} finally {
+				await vault.close();
+				await database.drop();
+			}
+		});
+	},
+);

@@ -116,3 +116,9 @@ export function startProcess(
 /** Starts `otobot-vault serve`; resolves with its URL once it listens. */
 export const startServe = (env: Record<string, string>) =>
 	startProcess(['serve'], env, /Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+
+/**
+ * False under `npm run mutation` (mutation/vitest.config.mjs sets OTOBOT_MUTATION): the built CLI
+ * in dist/ holds none of the mutants, so a test of it would only cost minutes per run.
+ */
+export const runsBuiltCli = () => process.env.OTOBOT_MUTATION !== '1';

@@ -21,11 +21,15 @@ const NO_POSTGRES = 'TEST_DATABASE_URL is not set';
 /**
  * The backends every storage test runs against: PGlite always, PostgreSQL when
  * TEST_DATABASE_URL is set. Under CI a missing PostgreSQL fails the run instead of skipping;
- * elsewhere the skip is recorded for the end-of-run summary.
+ * elsewhere the skip is recorded for the end-of-run summary. OTOBOT_TEST_BACKENDS=postgres (set by
+ * mutation/vitest.config.mjs) keeps PostgreSQL only, when it runs.
  */
 export function backends(): Backend[] {
 	const missing = adminUrl() ? undefined : NO_POSTGRES;
-	return runsHere('the PostgreSQL runs', missing) ? ['pglite', 'postgres'] : ['pglite'];
+	const both = runsHere('the PostgreSQL runs', missing);
+	// `npm run mutation` mutates domain code, the same on either backend: PostgreSQL alone is faster
+	if (both && process.env.OTOBOT_TEST_BACKENDS === 'postgres') return ['postgres'];
+	return both ? ['pglite', 'postgres'] : ['pglite'];
 }
 
 /**
