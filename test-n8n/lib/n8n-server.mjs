@@ -54,9 +54,21 @@ export async function startN8nServer(n8n) {
 			.map((c) => c.split(';')[0])
 			.join('; ');
 
+		/** One REST call as the signed-in owner, as the editor makes it; resolves with {status, body}. */
+		const request = async (method, path, body) => {
+			const response = await fetch(`${url}${path}`, {
+				method,
+				headers: { 'content-type': 'application/json', 'browser-id': BROWSER_ID, cookie },
+				body: body === undefined ? undefined : JSON.stringify(body),
+			});
+			const text = await response.text();
+			return { status: response.status, body: text ? JSON.parse(text) : undefined };
+		};
+
 		return {
 			url,
 			stop,
+			request,
 			/** What n8n's "Test" button shows for these credential values: {status, message}. */
 			async testCredential(credential) {
 				const response = await fetch(`${url}/rest/credentials/test`, {

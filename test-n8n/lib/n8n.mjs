@@ -22,8 +22,9 @@ export function parseExecutionOutput(output) {
 }
 
 export class N8n {
-	constructor({ host, userFolder, encryptionKey, customExtensions }) {
+	constructor({ host, userFolder, encryptionKey, customExtensions, extraEnv = {} }) {
 		this.host = host;
+		this.extraEnv = extraEnv;
 		this.customExtensions = customExtensions;
 		this.userFolder = userFolder;
 		this.encryptionKey = encryptionKey;
@@ -46,6 +47,7 @@ export class N8n {
 			N8N_PORT: String(await freePort()),
 			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 			...(this.customExtensions ? { N8N_CUSTOM_EXTENSIONS: this.customExtensions } : {}),
+			...this.extraEnv,
 		};
 	}
 
