@@ -79,8 +79,9 @@ export class N8n {
 	 * Executes a stored workflow headless. Judged by the run data n8n prints, not by the exit
 	 * code: n8n occasionally crashes at exit after a complete, stored run.
 	 */
-	async execute(workflowId) {
-		const { code, output } = await this.run(['execute', `--id=${workflowId}`, '--rawOutput']);
+	async execute(workflowId, { timeoutMs } = {}) {
+		const args = ['execute', `--id=${workflowId}`, '--rawOutput'];
+		const { code, output } = await this.run(args, { timeoutMs });
 		return { code, output, result: parseExecutionOutput(output) };
 	}
 }
