@@ -4,7 +4,7 @@
 //
 // n8n 2.41.1 installs from a registry other than its default only with an enterprise licence
 // (CommunityPackagesService.getNpmRegistry throws FeatureNotLicensedError for
-// N8N_COMMUNITY_PACKAGES_REGISTRY without the feature communityNodesCustomRegistry): the first
+// N8N_COMMUNITY_PACKAGES_REGISTRY without feat:communityNodes:customRegistry): the first
 // check shows that refusal. So n8n keeps its default registry, and reaches it through an HTTPS
 // proxy (HTTPS_PROXY, as behind a company proxy) that serves that host from the local registry.
 import { execFileSync } from 'node:child_process';
