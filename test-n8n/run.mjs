@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { strict as assert } from 'node:assert';
 
 import { renderFixture, renderFixtures } from './lib/fixtures.mjs';
+import { manyClientsCheck } from './many-clients.mjs';
+import { registryInstallChecks } from './registry-install.mjs';
 import { ensureN8nHost } from './lib/host.mjs';
 import { N8n, executionError, nodeOutput } from './lib/n8n.mjs';
 import { startN8nServer } from './lib/n8n-server.mjs';
@@ -224,6 +226,8 @@ async function main() {
 			);
 		});
 
+		await manyClientsCheck({ check, n8n, vault, workDir });
+
 		const trigger = await prepareTriggerScenario({ n8n, workDir, log });
 		stops.push(trigger.stop);
 		log('starting n8n to press the credential Test buttons');
@@ -317,6 +321,13 @@ async function main() {
 				assert.equal(credential.access_token, await currentToken('acme', 'google'));
 			},
 		);
+
+		const values = {
+			VAULT_URL: vault.url,
+			INTERNAL_TOKEN: vault.internalToken,
+			TEST_API_URL: testApi.url,
+		};
+		await registryInstallChecks({ check, host, tarball, vault, values, workDir, log, stops });
 	} catch (error) {
 		tally.failed += 1;
 		console.log(`  FAIL  set-up\n${String(error.stack ?? error).replace(/^/gm, '        ')}`);

@@ -22,8 +22,9 @@ export function parseExecutionOutput(output) {
 }
 
 export class N8n {
-	constructor({ host, userFolder, encryptionKey, customExtensions }) {
+	constructor({ host, userFolder, encryptionKey, customExtensions, extraEnv = {} }) {
 		this.host = host;
+		this.extraEnv = extraEnv;
 		this.customExtensions = customExtensions;
 		this.userFolder = userFolder;
 		this.encryptionKey = encryptionKey;
@@ -46,6 +47,7 @@ export class N8n {
 			N8N_PORT: String(await freePort()),
 			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 			...(this.customExtensions ? { N8N_CUSTOM_EXTENSIONS: this.customExtensions } : {}),
+			...this.extraEnv,
 		};
 	}
 
@@ -77,8 +79,9 @@ export class N8n {
 	 * Executes a stored workflow headless. Judged by the run data n8n prints, not by the exit
 	 * code: n8n occasionally crashes at exit after a complete, stored run.
 	 */
-	async execute(workflowId) {
-		const { code, output } = await this.run(['execute', `--id=${workflowId}`, '--rawOutput']);
+	async execute(workflowId, { timeoutMs } = {}) {
+		const args = ['execute', `--id=${workflowId}`, '--rawOutput'];
+		const { code, output } = await this.run(args, { timeoutMs });
 		return { code, output, result: parseExecutionOutput(output) };
 	}
 }

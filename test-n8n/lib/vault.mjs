@@ -111,12 +111,15 @@ export async function startVault({
 		await new Promise((resolve) => setTimeout(resolve, 200));
 	}
 
-	/** One admin API call; throws with the vault's answer unless it succeeded. */
-	async function admin(method, path, body) {
+	/**
+	 * One admin API call (as `token`, another admin token, when given); throws with the vault's
+	 * answer unless it succeeded.
+	 */
+	async function admin(method, path, body, token = adminToken) {
 		const response = await fetch(`${url}${path}`, {
 			method,
 			headers: {
-				authorization: `Bearer ${adminToken}`,
+				authorization: `Bearer ${token}`,
 				...(body ? { 'content-type': 'application/json' } : {}),
 			},
 			body: body ? JSON.stringify(body) : undefined,
@@ -124,6 +127,15 @@ export async function startVault({
 		const text = await response.text();
 		if (!response.ok) throw new Error(`${method} ${path} -> ${response.status} ${text}`);
 		return text ? JSON.parse(text) : undefined;
+	}
+
+	/** A GET as admin whose answer is text, such as /metrics. */
+	async function adminText(path) {
+		const response = await fetch(`${url}${path}`, {
+			headers: { authorization: `Bearer ${adminToken}` },
+		});
+		if (!response.ok) throw new Error(`GET ${path} -> ${response.status}`);
+		return response.text();
 	}
 
 	async function connectionStatus(clientId, service) {
@@ -150,6 +162,7 @@ export async function startVault({
 		url,
 		internalToken,
 		admin,
+		adminText,
 		refreshAndReadStatus,
 		logFile,
 		async stop() {
