@@ -68,6 +68,9 @@ export const EnvSchema = Type.Object({
 	),
 	MONITOR_UNUSED_DAYS: Type.Integer({ default: 30, minimum: 1, maximum: 3650 }),
 	TOKEN_EXPIRY_WARNING_DAYS: Type.Integer({ default: 7, minimum: 1, maximum: 365 }),
+	CONSOLE_ENABLED: Type.Boolean({ default: true }),
+	CONSOLE_SESSION_IDLE: Type.String({ default: '8 hours' }),
+	CONSOLE_SESSION_MAX: Type.String({ default: '24 hours' }),
 	METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
 });
 
