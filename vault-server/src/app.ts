@@ -32,9 +32,11 @@ import connectionRoutes from './routes/v1/connections.js';
 import credentialRoutes from './routes/v1/credentials.js';
 import credentialBatchRoutes from './routes/v1/credentials-batch.js';
 import tokenRoutes from './routes/v1/tokens.js';
+import sessionRoutes from './routes/v1/sessions.js';
 import auditRoutes from './routes/v1/audit.js';
 import connectLinkRoutes from './routes/v1/connect-links.js';
 import connectRoutes from './routes/connect/connect.js';
+import consoleRoutes from './routes/console/console-assets.js';
 import monitoringRoutes from './routes/v1/monitoring.js';
 import alertRoutes from './routes/v1/alerts.js';
 import webhookRoutes from './routes/v1/webhooks.js';
@@ -126,6 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		cacheSeconds: config.tokenCacheSeconds,
 		failureLimit: config.rateLimit.authFailures,
 		windowMs: config.rateLimit.windowMs,
+		sessions: config.console.enabled ? config.console : undefined,
 	});
 	await fastify.register(rateLimitPlugin, {
 		max: config.rateLimit.max,
@@ -154,6 +157,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 			await v1.register(credentialRoutes);
 			await v1.register(credentialBatchRoutes);
 			await v1.register(tokenRoutes);
+			if (config.console.enabled) await v1.register(sessionRoutes);
 			await v1.register(auditRoutes);
 			await v1.register(connectLinkRoutes);
 			await v1.register(monitoringRoutes);
@@ -167,5 +171,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		{ prefix: '/v1' },
 	);
 	await fastify.register(connectRoutes);
+	if (config.console.enabled) await fastify.register(consoleRoutes);
 	return fastify;
 }

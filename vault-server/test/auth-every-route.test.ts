@@ -16,6 +16,8 @@ const READ_ROUTES = new Set([
 	'GET /v1/clients/{client_id}/connections/{service}',
 ]);
 const PUBLIC = /^\/(health|connect|oauth|docs)\b/;
+// the console's sign-in takes its admin token in the body (test/console-sessions.test.ts covers it)
+const SIGN_IN = 'POST /v1/sessions';
 
 /** Ways to name client `globex` (or to escape `acme`) that a token limited to `acme` might try. */
 const OTHER_CLIENT = [
@@ -75,7 +77,9 @@ describe.each(backends())('authentication and scope on every route on %s', (back
 			TOKEN_CACHE_SECONDS: '0',
 		});
 		tokens = await seedFuzzData(vault);
-		authenticated = (await routeCatalog(vault.app)).filter((route) => !PUBLIC.test(route.template));
+		authenticated = (await routeCatalog(vault.app)).filter(
+			(route) => !PUBLIC.test(route.template) && keyOf(route) !== SIGN_IN,
+		);
 	});
 	afterAll(async () => vault?.close());
 

@@ -78,6 +78,11 @@ export interface Config {
 	alerts: AlertSettings;
 	monitoring: { unusedDays: number; tokenWarningDays: number };
 	audit: AuditRetention;
+	/**
+	 * The operator console at /console (CONSOLE_ENABLED) and its sessions' idle and absolute
+	 * lifetimes (CONSOLE_SESSION_IDLE, CONSOLE_SESSION_MAX).
+	 */
+	console: { enabled: boolean; idleMs: number; maxMs: number };
 	/** A separate, unauthenticated port for /metrics; unset: /metrics on the API port, admin only. */
 	metricsPort: number | undefined;
 	/** Where each variable that was set came from: "the environment" or a `.env` file's path. */
@@ -252,6 +257,11 @@ export function loadConfig(
 		monitoring: {
 			unusedDays: parsed.MONITOR_UNUSED_DAYS,
 			tokenWarningDays: parsed.TOKEN_EXPIRY_WARNING_DAYS,
+		},
+		console: {
+			enabled: parsed.CONSOLE_ENABLED,
+			idleMs: parseDuration(parsed.CONSOLE_SESSION_IDLE, 'CONSOLE_SESSION_IDLE'),
+			maxMs: parseDuration(parsed.CONSOLE_SESSION_MAX, 'CONSOLE_SESSION_MAX'),
 		},
 		metricsPort: parsed.METRICS_PORT,
 		audit: auditRetentionOf(parsed),

@@ -111,7 +111,12 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 			),
 		);
 	}
-	for (const variable of ['RATE_LIMIT_WINDOW', 'ALERT_CRITICAL_WINDOW'] as const) {
+	for (const variable of [
+		'RATE_LIMIT_WINDOW',
+		'ALERT_CRITICAL_WINDOW',
+		'CONSOLE_SESSION_IDLE',
+		'CONSOLE_SESSION_MAX',
+	] as const) {
 		if (!DURATION.test(env[variable].trim())) {
 			problems.push(problem(variable, "must be a duration such as '1 minute', '30s' or 500"));
 		}

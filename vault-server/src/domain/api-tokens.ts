@@ -76,13 +76,23 @@ export class TokenAuthenticator {
 
 	async authenticate(presented: string): Promise<Actor | undefined> {
 		const digest = hashToken(presented);
+		return this.authenticateDigest(digest, presented.startsWith(TOKEN_PREFIX));
+	}
+
+	/**
+	 * The actor of the token whose SHA-256 is `digest`, if that token is still valid: still in
+	 * ADMIN_API_TOKEN / INTERNAL_API_TOKEN, or a database token neither revoked nor expired. The
+	 * console's sessions keep only this digest and resolve it on every request.
+	 * `maybeDatabase: false` skips the database lookup (the value lacks the database tokens' prefix).
+	 */
+	async authenticateDigest(digest: Buffer, maybeDatabase = true): Promise<Actor | undefined> {
 		let match: Actor | undefined;
 		// every environment token is compared, so timing does not tell which one matched
 		for (const candidate of this.#environment) {
 			if (timingSafeEqual(candidate.hash, digest)) match = candidate.actor;
 		}
 		if (match) return match;
-		if (!presented.startsWith(TOKEN_PREFIX)) return undefined;
+		if (!maybeDatabase) return undefined;
 		const row = await this.#lookup(digest);
 		if (!row || !timingSafeEqual(Buffer.from(row.token_hash), digest)) return undefined;
 		return usable(row, Date.now()) ? actorOf(row) : undefined;

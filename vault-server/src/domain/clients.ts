@@ -34,5 +34,7 @@ export async function deleteClient(db: Queryable, id: string): Promise<void> {
 	if (!(await clientsStore(db).delete(id))) throw clientNotFound(id);
 }
 
-export const listClients = (db: Queryable, options: { limit: number; after?: string }) =>
-	clientsStore(db).list(options);
+export const listClients = (
+	db: Queryable,
+	options: { limit: number; after?: string; q?: string },
+) => clientsStore(db).list(options);

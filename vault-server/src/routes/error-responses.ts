@@ -6,13 +6,17 @@ import { ERRORS, type ErrorCode } from '../errors.js';
 const MEANINGS: Record<ErrorCode, string> = {
 	VALIDATION_FAILED: 'A path parameter, the query or the body does not match the schema',
 	INVALID_JSON: 'The body is not valid JSON',
-	UNAUTHORIZED: 'No valid bearer token was given (missing, unknown, expired or revoked)',
+	UNAUTHORIZED:
+		'No valid bearer token (missing, unknown, expired or revoked) nor console session was given',
 	FORBIDDEN: "The token's scope or client list does not allow this request",
+	CSRF_TOKEN_INVALID:
+		"A change made with the console session cookie lacks the session's `x-csrf-token` header",
 	NOT_FOUND: 'No route has this method and path',
 	CLIENT_NOT_FOUND: 'No client has this id',
 	SERVICE_NOT_FOUND: 'No service has this name',
 	CONNECTION_NOT_FOUND: 'The client has no active connection to this service',
 	TOKEN_NOT_FOUND: 'No API token has this id',
+	SESSION_NOT_FOUND: 'The request was not made with a console session',
 	CONNECT_LINK_NOT_FOUND: 'The connect link is not valid',
 	WEBHOOK_NOT_FOUND: 'No webhook subscription has this id',
 	OAUTH_STATE_INVALID: 'The `state` does not match a sign-in this vault started',
@@ -47,6 +51,8 @@ const MEANINGS: Record<ErrorCode, string> = {
 		'A stored secret could not be decrypted (wrong master key or altered data)',
 	DATABASE_UNAVAILABLE: 'The database does not answer; try again shortly',
 	AUDIT_UNAVAILABLE: 'The audit row could not be written, so the answer was withheld',
+	CONSOLE_NOT_BUILT:
+		'The console was not built (`npm run build`), so /console has no files to serve',
 	REFRESH_FAILED:
 		"The token expired and the provider did not renew it (or refused the service's OAuth app); " +
 		'the stored token is unchanged. `Retry-After`, when present: when the vault tries again',
@@ -61,6 +67,7 @@ const AUTHENTICATED: ErrorCode[] = [
 	'VALIDATION_FAILED',
 	'UNAUTHORIZED',
 	'FORBIDDEN',
+	'CSRF_TOKEN_INVALID',
 	'RATE_LIMITED',
 	'INTERNAL_ERROR',
 	'DATABASE_UNAVAILABLE',

@@ -22,10 +22,19 @@ export function clientsStore(db: Queryable) {
 			return rows[0];
 		},
 
-		async list(options: { limit: number; after?: string }) {
+		/**
+		 * One page of clients in id order after `after`; with `q`, only those whose id or name holds
+		 * it, case-insensitively (position(), not LIKE: `%` and `_` in `q` are plain characters). The
+		 * scan walks the primary key in order and stops at `limit` matches.
+		 */
+		async list(options: { limit: number; after?: string; q?: string }) {
 			return db.query<ClientRow>(
-				`SELECT ${COLUMNS} FROM clients WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
-				[options.after ?? null, options.limit],
+				`SELECT ${COLUMNS} FROM clients
+				 WHERE ($1::text IS NULL OR id > $1)
+				   AND ($3::text IS NULL OR position(lower($3) IN lower(id)) > 0
+				        OR position(lower($3) IN lower(name)) > 0)
+				 ORDER BY id LIMIT $2`,
+				[options.after ?? null, options.limit, options.q ?? null],
 			);
 		},
 

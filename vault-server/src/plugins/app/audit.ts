@@ -64,7 +64,8 @@ function entryOf(request: FastifyRequest, reply: FastifyReply): AuditEntry {
 		duration_ms: Math.round(reply.elapsedTime * 1000) / 1000,
 		workflow_id: clip(request.headers['x-n8n-workflow-id'], 128),
 		execution_id: clip(request.headers['x-n8n-execution-id'], 128),
-		details: note.details ?? null,
+		// a console request is the admin token's act like any other, marked as made in the console
+		details: request.consoleSession ? { ...note.details, via: 'console' } : (note.details ?? null),
 	};
 }
 

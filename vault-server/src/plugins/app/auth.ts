@@ -1,7 +1,14 @@
 import fp from 'fastify-plugin';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VaultError } from '../../errors.js';
 import { TokenAuthenticator, type Actor } from '../../domain/api-tokens.js';
+import {
+	csrfTokenMatches,
+	sessionOf,
+	type ConsoleSession,
+	type SessionLifetimes,
+} from '../../domain/console-sessions.js';
+import { sessionCookieValue } from '../../http/session-cookie.js';
 import type { Secret } from '../../config/secret.js';
 import { AuthFailureGuard } from './auth-failure-guard.js';
 import type { RefusalReason } from '../../domain/auth-refusals.js';
@@ -9,11 +16,23 @@ import type { RefusalReason } from '../../domain/auth-refusals.js';
 declare module 'fastify' {
 	interface FastifyRequest {
 		actor?: Actor;
+		/** Set when the request authenticated with the console's session cookie. */
+		consoleSession?: ConsoleSession;
 		/** Why the request was refused before authentication, when it was (audit, metrics). */
 		authRefusal?: RefusalReason;
 	}
 	interface FastifyInstance {
 		tokens: TokenAuthenticator;
+		/**
+		 * Counts a failed authentication from the request's address and throws: UNAUTHORIZED (401),
+		 * or RATE_LIMITED (429) once the address is over AUTH_FAILURE_LIMIT. For routes that take a
+		 * token another way than the Authorization header (the console's sign-in).
+		 */
+		refuseAuthentication(
+			request: FastifyRequest,
+			reply: FastifyReply,
+			presented: boolean,
+		): Promise<never>;
 	}
 	interface FastifyContextConfig {
 		/** The scope a route needs; `read` routes also accept admin tokens. Unset: no auth. */
@@ -29,7 +48,12 @@ export interface AuthOptions {
 	cacheSeconds: number;
 	failureLimit: number;
 	windowMs: number;
+	/** The console's session lifetimes: a session cookie stands in for the bearer token. Unset: no console. */
+	sessions: SessionLifetimes | undefined;
 }
+
+// RFC 9110 §9.2.1: the methods that change nothing need no CSRF token
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;
 
@@ -57,6 +81,10 @@ function checkScope(request: FastifyRequest): void {
  * before the failure guard, so a valid token is never refused for what other software sharing its
  * address (n8n behind one NAT) got wrong; a wrong token from a blocked address gets 429. The scope and client
  * check runs before parsing, on the router's raw params.
+ * A request without an Authorization header may authenticate with the console's session cookie
+ * instead: the session's admin token is the actor (same scopes, same audit actor), and a request
+ * that changes something must repeat the session's CSRF token in `x-csrf-token` (double submit;
+ * the cookie alone, which a browser attaches by itself, changes nothing).
  */
 export default fp<AuthOptions>(
 	async (fastify, options) => {
@@ -68,20 +96,51 @@ export default fp<AuthOptions>(
 		);
 		fastify.decorate('tokens', tokens);
 
+		const refuse = async (request: FastifyRequest, reply: FastifyReply, presented: boolean) => {
+			const blockedMs = await guard.failure(request.ip);
+			if (blockedMs > 0) {
+				reply.header('retry-after', Math.ceil(blockedMs / 1000));
+				request.authRefusal = 'auth_blocked';
+				throw new VaultError('RATE_LIMITED', 'Too many failed authentications from this address');
+			}
+			request.authRefusal = presented ? 'invalid_token' : 'no_token';
+			reply.header('www-authenticate', 'Bearer');
+			throw new VaultError('UNAUTHORIZED', 'A valid bearer token is required');
+		};
+		fastify.decorate('refuseAuthentication', refuse);
+
+		/** The console session of a request without an Authorization header, if its cookie names one. */
+		const sessionActor = async (request: FastifyRequest): Promise<Actor | undefined> => {
+			const id = sessionCookieValue(request.headers.cookie);
+			if (id === undefined || !options.sessions) return undefined;
+			const session = await sessionOf(fastify.db, tokens, id, options.sessions);
+			if (!session) return undefined;
+			request.consoleSession = session;
+			// set before the CSRF check, so a refused change is audited under its actor
+			request.actor = session.actor;
+			if (!SAFE_METHODS.has(request.method)) {
+				if (!csrfTokenMatches(session, request.headers['x-csrf-token'])) {
+					throw new VaultError(
+						'CSRF_TOKEN_INVALID',
+						'A change made with the console session needs its x-csrf-token header',
+					);
+				}
+			}
+			return session.actor;
+		};
+
 		fastify.addHook('onRequest', async (request, reply) => {
 			if (!request.routeOptions.config.scope) return;
 			const token = presentedToken(request);
-			const actor = token === undefined ? undefined : await tokens.authenticate(token);
+			const actor =
+				token !== undefined
+					? await tokens.authenticate(token)
+					: request.headers.authorization === undefined
+						? await sessionActor(request)
+						: undefined;
 			if (!actor) {
-				const blockedMs = await guard.failure(request.ip);
-				if (blockedMs > 0) {
-					reply.header('retry-after', Math.ceil(blockedMs / 1000));
-					request.authRefusal = 'auth_blocked';
-					throw new VaultError('RATE_LIMITED', 'Too many failed authentications from this address');
-				}
-				request.authRefusal = token === undefined ? 'no_token' : 'invalid_token';
-				reply.header('www-authenticate', 'Bearer');
-				throw new VaultError('UNAUTHORIZED', 'A valid bearer token is required');
+				const presented = token !== undefined || request.headers.cookie !== undefined;
+				return refuse(request, reply, presented);
 			}
 			request.actor = actor;
 		});

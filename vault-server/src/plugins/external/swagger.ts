@@ -19,6 +19,10 @@ const TAGS = [
 	{ name: 'services', description: 'Providers and their OAuth2 apps (the catalog rows).' },
 	{ name: 'connect', description: 'Connect links and the pages a client opens to connect.' },
 	{ name: 'tokens', description: 'API tokens: who may call the vault, with which scope.' },
+	{
+		name: 'sessions',
+		description: 'The operator console signs in with an admin token and gets a session cookie.',
+	},
 	{ name: 'audit', description: 'The audit log: one hash-chained row per request.' },
 	{ name: 'monitoring', description: 'Alerts, a summary of what needs action, metrics.' },
 	{ name: 'webhooks', description: 'Subscriptions to vault events, signed deliveries, their log.' },

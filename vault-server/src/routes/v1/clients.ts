@@ -67,7 +67,8 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 				summary: 'List clients',
 				description:
 					'The clients ordered by id, `limit` at a time. For the next page, pass the last id ' +
-					'received as `after`.',
+					'received as `after` (with the same `q`). `q` keeps the clients whose id or name ' +
+					'contains it, ignoring case.',
 				querystring: Type.Object(
 					{
 						limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -75,6 +76,14 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 							Type.String({
 								...ClientId,
 								description: 'Only clients whose id sorts after this one',
+							}),
+						),
+						q: Type.Optional(
+							Type.String({
+								minLength: 1,
+								maxLength: 200,
+								description: 'Only clients whose id or name contains this text (any case)',
+								examples: ['acme'],
 							}),
 						),
 					},

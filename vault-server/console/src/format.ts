@@ -1,0 +1,43 @@
+import { h } from './dom.js';
+
+/** The API's status words with a label for people beside them (STYLE.md: search the docs by the word). */
+const STATUS_LABELS: Record<string, string> = {
+	active: 'Working',
+	needs_reauth: 'Needs reconnecting',
+	disabled: 'Disabled',
+	open: 'Open',
+	used: 'Used',
+	expired: 'Expired',
+	revoked: 'Revoked',
+	resolved: 'Resolved',
+};
+
+export function statusBadge(status: string): HTMLElement {
+	const label = STATUS_LABELS[status] ?? status;
+	return h(
+		'span',
+		{ class: `badge badge-${/^[a-z_]+$/.test(status) ? status : 'other'}` },
+		h('code', {}, status),
+		' ',
+		label,
+	);
+}
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+	['year', 365 * 86_400_000],
+	['month', 30 * 86_400_000],
+	['day', 86_400_000],
+	['hour', 3_600_000],
+	['minute', 60_000],
+];
+const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+
+/** "in 3 hours", "2 days ago": a date as relative time, the exact one in `datetime` and `title`. */
+export function when(value: string | null | undefined, none = 'never'): HTMLElement | string {
+	if (!value) return none;
+	const date = new Date(value);
+	const difference = date.getTime() - Date.now();
+	const [unit, size] = UNITS.find(([, ms]) => Math.abs(difference) >= ms) ?? ['second', 1000];
+	const text = relative.format(Math.round(difference / size), unit);
+	return h('time', { datetime: date.toISOString(), title: date.toISOString() }, text);
+}

@@ -1,0 +1,342 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { WAIT_BOUND } from './helpers/bounds.js';
+import { startServe, type ServeProcess } from './helpers/cli.js';
+import { createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
+import { TestProvider } from './helpers/test-provider.js';
+import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
+import {
+	freePort,
+	hasChromium,
+	launchChromium,
+	seriousViolations,
+} from './helpers/console-browser.js';
+
+// what the vault holds and no page may show
+const SECRETS = {
+	access: 'console-seed-access-token-7d41c9e2a8b3',
+	refresh: 'console-seed-refresh-token-55af0c1e9d27',
+	otherAccess: 'console-seed-other-access-c3b8e1f04a96',
+	appSecret: 'vault-app-secret',
+};
+// a client name and an error text that would run script if a page parsed them as HTML
+const HOSTILE_NAME = '<img src=x onerror="document.title=1">Acme & <b>Co</b>';
+const HOSTILE_ERROR = '<script>document.title=2</script>invalid_grant (HTTP 400)';
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/console/', import.meta.url));
+const shoot = process.env.UPDATE_SCREENSHOTS === '1';
+// a page's answer on a busy 2-core machine: polled within the shared bound, never timed
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, WAIT_BOUND);
+
+const targets = [
+	'embedded',
+	...(hasTestPostgres('the console browser tests on PostgreSQL') ? ['postgres'] : []),
+];
+
+describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on %s', (target) => {
+	let provider: TestProvider;
+	let serve: ServeProcess;
+	let browser: Browser;
+	let context: BrowserContext | undefined;
+	let dataDir: string;
+	let database: { url: string; drop(): Promise<void> } | undefined;
+	let url: string;
+
+	const admin = async (method: string, path: string, body?: unknown) => {
+		const response = await fetch(`${url}${path}`, {
+			method,
+			headers: {
+				authorization: `Bearer ${ADMIN_TOKEN}`,
+				...(body === undefined ? {} : { 'content-type': 'application/json' }),
+			},
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status}`);
+		return response.status === 204
+			? undefined
+			: ((await response.json()) as Record<string, unknown>);
+	};
+
+	const newPage = async (viewport = { width: 1280, height: 800 }): Promise<Page> => {
+		context = await browser.newContext({ viewport });
+		return context.newPage();
+	};
+	const signIn = async (page: Page, token = ADMIN_TOKEN) => {
+		await page.goto(`${url}/console/`);
+		await page.getByLabel('Admin token').fill(token);
+		await page.getByRole('button', { name: 'Sign in' }).click();
+	};
+	const expectNoSecret = async (page: Page) => {
+		const html = await page.content();
+		const text = await page.locator('body').innerText();
+		for (const secret of [...Object.values(SECRETS), ADMIN_TOKEN, INTERNAL_TOKEN]) {
+			expect(html).not.toContain(secret);
+			expect(text).not.toContain(secret);
+		}
+		// escaped, not parsed: no element the hostile values carry exists, and no handler ran
+		expect(await page.locator('img, b, script:not([src])').count()).toBe(0);
+		expect(await page.title()).toBe('Otobot Vault console');
+	};
+	const checkPage = async (page: Page, name: string) => {
+		await expectNoSecret(page);
+		expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
+		if (shoot && target === 'embedded') {
+			mkdirSync(SCREENSHOTS, { recursive: true });
+			await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+		}
+	};
+
+	beforeAll(async () => {
+		provider = await TestProvider.start();
+		dataDir = mkdtempSync(join(tmpdir(), 'otobot-console-'));
+		const port = await freePort();
+		if (target === 'postgres') database = await createPostgresDatabase();
+		serve = await startServe({
+			HOST: '127.0.0.1',
+			PORT: String(port),
+			PUBLIC_URL: `http://127.0.0.1:${port}`,
+			VAULT_DATA_DIR: dataDir,
+			ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY,
+			ADMIN_API_TOKEN: ADMIN_TOKEN,
+			INTERNAL_API_TOKEN: INTERNAL_TOKEN,
+			ALLOW_INSECURE_OAUTH_URLS: 'true',
+			REFRESHER_ENABLED: 'false',
+			ALERT_EVALUATION_INTERVAL_SECONDS: '3600',
+			...(database ? { DATABASE_URL: database.url } : {}),
+		});
+		url = serve.url;
+
+		await admin('POST', '/v1/clients', { id: 'acme', name: HOSTILE_NAME });
+		for (const name of ['crm', 'mail']) {
+			await admin('POST', '/v1/services', {
+				name,
+				display_name: `<i>${name}</i>`,
+				oauth_type: 'oauth2',
+				oauth_authorization_url: `${provider.baseUrl}/authorize`,
+				oauth_token_url: provider.tokenUrl,
+				oauth_client_id: 'vault-app',
+				oauth_client_secret: SECRETS.appSecret,
+			});
+		}
+		await admin('PUT', '/v1/clients/acme/connections/crm', {
+			access_token: SECRETS.access,
+			refresh_token: SECRETS.refresh,
+			expires_in: 60,
+		});
+		await admin('PUT', '/v1/clients/acme/connections/mail', {
+			access_token: SECRETS.otherAccess,
+			expires_in: 86_400,
+		});
+		// the provider does not know this refresh token: invalid_grant, so needs_reauth
+		await fetch(`${url}/v1/credentials/acme/crm/refresh`, {
+			method: 'POST',
+			headers: { authorization: `Bearer ${INTERNAL_TOKEN}`, 'x-n8n-workflow-id': 'wf-console' },
+		});
+		if (database) {
+			const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+			await sql`UPDATE connections SET last_error = ${HOSTILE_ERROR} WHERE service = 'crm'`;
+			await sql.end();
+		}
+		browser = await launchChromium();
+	});
+
+	afterEach(async () => {
+		await context?.close();
+		context = undefined;
+	});
+
+	afterAll(async () => {
+		await browser?.close();
+		await serve?.stop();
+		await provider?.stop();
+		await database?.drop();
+		if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+	});
+
+	it('signs in, sees needs_reauth on the overview and the client, creates a link and opens it, revokes another, signs out', async () => {
+		const page = await newPage();
+		await page.goto(`${url}/console/`);
+		await checkPage(page, 'sign-in');
+		await signIn(page);
+		await poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+		const flagged = page.getByRole('region', { name: 'Connections needing re-authorisation' });
+		await poll(() => flagged.getByText('needs_reauth').count()).toBe(1);
+		expect(await flagged.getByText('Needs reconnecting').count()).toBe(1);
+		await checkPage(page, 'overview');
+
+		// another link, made through the API, to revoke from the console
+		await admin('POST', '/v1/connect-links', { client_id: 'acme', service: 'mail' });
+
+		await flagged.getByRole('link', { name: 'acme' }).click();
+		await poll(() => page.getByRole('heading', { name: HOSTILE_NAME }).isVisible()).toBe(true);
+		const crmRow = page.getByRole('row').filter({ hasText: 'crm' }).first();
+		expect(await crmRow.getByText('needs_reauth').count()).toBe(1);
+		await page.getByRole('button', { name: 'Create reconnect link for crm' }).click();
+		const link = page.getByLabel('Reconnect link for crm', { exact: true });
+		await poll(() => link.isVisible()).toBe(true);
+		const linkUrl = await link.inputValue();
+		expect(linkUrl).toMatch(new RegExp(`^${url}/connect/`));
+		expect(await page.getByRole('button', { name: 'Copy link' }).count()).toBe(1);
+		const open = page.getByRole('region', { name: 'Open reconnect links' });
+		await poll(() => open.getByRole('row').count()).toBe(3);
+		await checkPage(page, 'client');
+
+		await open.getByRole('button', { name: /^Revoke the mail link/ }).click();
+		await poll(() => open.getByRole('row').count()).toBe(2);
+		const revoked = (await admin('GET', '/v1/connect-links?client_id=acme&service=mail')) as {
+			links: { status: string }[];
+		};
+		expect(revoked.links.map((l) => l.status)).toEqual(['revoked']);
+
+		// the client opens the link: the vault sends the browser on to the provider's sign-in
+		const client = await context!.newPage();
+		await client.goto(linkUrl);
+		expect(client.url()).toMatch(new RegExp(`^${provider.baseUrl}/authorize\\?`));
+		expect(new URL(client.url()).searchParams.get('client_id')).toBe('vault-app');
+		await client.close();
+
+		await page.getByRole('link', { name: 'crm' }).first().click();
+		await poll(() => page.getByRole('heading', { name: 'acme / crm' }).isVisible()).toBe(true);
+		const auditRows = page.getByRole('region', { name: 'Audit rows of acme / crm' });
+		await poll(() => auditRows.getByText('wf-console').count()).toBeGreaterThan(0);
+		await checkPage(page, 'connection');
+
+		await page.getByRole('button', { name: 'Sign out' }).click();
+		await poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
+		const after = await page.request.get(`${url}/v1/clients`);
+		expect(after.status()).toBe(401);
+	});
+
+	it('creates an API token, shows its value once, revokes it', async () => {
+		const page = await newPage();
+		await signIn(page);
+		await page.getByRole('link', { name: 'API tokens' }).click();
+		await poll(() => page.getByRole('heading', { name: 'API tokens' }).isVisible()).toBe(true);
+		await checkPage(page, 'tokens');
+		await page.getByLabel('Name').fill('<b>n8n</b> production');
+		await page.getByLabel('Scope').selectOption('read');
+		await page.getByRole('button', { name: 'Create token' }).click();
+		const value = page.getByLabel('New token value');
+		await poll(() => value.isVisible()).toBe(true);
+		const token = await value.inputValue();
+		expect(token).toMatch(/^ovt_/);
+		const works = await fetch(`${url}/v1/clients/acme/connections`, {
+			headers: { authorization: `Bearer ${token}` },
+		});
+		expect(works.status).toBe(200);
+
+		await page.reload();
+		await poll(() => page.getByRole('heading', { name: 'API tokens' }).isVisible()).toBe(true);
+		expect(await page.content()).not.toContain(token);
+		await page.getByRole('button', { name: 'Revoke token <b>n8n</b> production' }).click();
+		const tokens = page.getByRole('region', { name: 'API tokens' });
+		await poll(() => tokens.getByText('revoked').count()).toBe(1);
+		const refused = await fetch(`${url}/v1/clients/acme/connections`, {
+			headers: { authorization: `Bearer ${token}` },
+		});
+		expect(refused.status).toBe(401);
+	});
+
+	it('every page: no secret, no parsed hostile value, no serious or critical axe violation; a phone width too', async () => {
+		const page = await newPage();
+		await signIn(page);
+		await poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+		const pages: [string, string, string][] = [
+			['clients', '#/clients', 'Clients'],
+			['needs-reauth', '#/attention/needs_reauth', 'Connections needing re-authorisation'],
+			['alerts', '#/alerts', 'Open alerts'],
+		];
+		for (const [name, hash, heading] of pages) {
+			await page.goto(`${url}/console/${hash}`);
+			await poll(() => page.getByRole('heading', { name: heading }).isVisible()).toBe(true);
+			await checkPage(page, name);
+		}
+		await page.goto(`${url}/console/#/clients`);
+		await page.getByLabel('Search clients').fill('ACM');
+		await page.getByRole('button', { name: 'Search' }).click();
+		await poll(() => page.getByRole('link', { name: 'acme' }).count()).toBe(1);
+		await page.getByLabel('Search clients').fill('nobody');
+		await page.getByRole('button', { name: 'Search' }).click();
+		await poll(() => page.getByText('No client matches').count()).toBe(1);
+
+		const phone = await context!.newPage();
+		await phone.setViewportSize({ width: 390, height: 844 });
+		await phone.goto(`${url}/console/#/clients/acme`);
+		await poll(() => phone.getByRole('heading', { name: HOSTILE_NAME }).isVisible()).toBe(true);
+		expect(await seriousViolations(phone)).toEqual([]);
+		// the page does not scroll sideways; wide tables scroll in their own region
+		expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			390,
+		);
+		if (shoot && target === 'embedded') {
+			await phone.screenshot({ path: join(SCREENSHOTS, 'client-phone.png'), fullPage: true });
+		}
+	});
+
+	it('keyboard: sign in and reach the clients page without a mouse', async () => {
+		const page = await newPage();
+		await page.goto(`${url}/console/`);
+		await page.getByLabel('Admin token').focus();
+		await page.keyboard.type(ADMIN_TOKEN);
+		await page.keyboard.press('Enter');
+		await poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+		const clients = page.getByRole('navigation').getByRole('link', { name: 'Clients' });
+		for (
+			let i = 0;
+			i < 10 && !(await clients.evaluate((el) => el === document.activeElement));
+			i++
+		) {
+			// the page's heading has the focus after sign-in: the navigation is before it
+			await page.keyboard.press('Shift+Tab');
+		}
+		await page.keyboard.press('Enter');
+		await poll(() => page.getByRole('heading', { name: 'Clients' }).isVisible()).toBe(true);
+	});
+
+	it('a read token cannot sign in', async () => {
+		const page = await newPage();
+		await signIn(page, INTERNAL_TOKEN);
+		await poll(() => page.getByRole('alert').innerText()).toContain(
+			'the console needs an admin token',
+		);
+		expect((await context!.cookies()).filter((c) => c.name === 'otobot_console')).toEqual([]);
+	});
+
+	it('CSRF: a change with the session cookie but without its token is refused 403 JSON', async () => {
+		const page = await newPage();
+		await signIn(page);
+		await poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+		const [cookie] = (await context!.cookies()).filter((c) => c.name === 'otobot_console');
+		expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+		expect(await page.evaluate(() => document.cookie)).toBe('');
+		const refused = await page.request.post(`${url}/v1/clients`, {
+			data: { id: 'forged', name: 'Forged' },
+		});
+		expect(refused.status()).toBe(403);
+		expect(refused.headers()['content-type']).toContain('application/json');
+		expect(await refused.json()).toMatchObject({ code: 'CSRF_TOKEN_INVALID' });
+		// framing: the console refuses to be shown in a frame
+		const consolePage = await page.request.get(`${url}/console/`);
+		expect(consolePage.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+		expect(consolePage.headers()['content-security-policy']).not.toContain('unsafe-');
+		expect(consolePage.headers()['x-frame-options']).toBe('DENY');
+	});
+
+	it.runIf(target === 'postgres')(
+		'a session idle past CONSOLE_SESSION_IDLE shows the sign-in form again',
+		async () => {
+			const page = await newPage();
+			await signIn(page);
+			await poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+			const sql = postgres(database!.url, { max: 1, onnotice: () => {} });
+			await sql`UPDATE console_sessions SET last_seen_at = now() - interval '8 hours 1 minute'`;
+			await sql.end();
+			await page.getByRole('link', { name: 'Clients' }).click();
+			await poll(() => page.getByLabel('Admin token').isVisible()).toBe(true);
+		},
+	);
+});
