@@ -34,6 +34,8 @@ import tokenRoutes from './routes/v1/tokens.js';
 import auditRoutes from './routes/v1/audit.js';
 import connectLinkRoutes from './routes/v1/connect-links.js';
 import connectRoutes from './routes/connect/connect.js';
+import brandingRoutes from './routes/v1/branding.js';
+import brandingAssetRoutes from './routes/branding-assets.js';
 import monitoringRoutes from './routes/v1/monitoring.js';
 import alertRoutes from './routes/v1/alerts.js';
 import diagnosticsRoutes from './routes/v1/diagnostics.js';
@@ -156,9 +158,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 			await v1.register(monitoringRoutes);
 			await v1.register(alertRoutes);
 			await v1.register(diagnosticsRoutes);
+			await v1.register(brandingRoutes);
 		},
 		{ prefix: '/v1' },
 	);
 	await fastify.register(connectRoutes);
+	await fastify.register(brandingAssetRoutes);
 	return fastify;
 }

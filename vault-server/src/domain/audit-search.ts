@@ -6,6 +6,8 @@ import {
 	type AuditSearchRow,
 } from '../storage/audit-store.js';
 
+export type { AuditFilters };
+
 /** One page of an audit search, and the `before_id` of the page after it (null: the last page). */
 export interface AuditPage {
 	entries: ReturnType<typeof toEntry>[];

@@ -247,3 +247,16 @@ export const CREDENTIAL_BATCH = {
 export const REFRESH_IF_TOKEN = {
 	if_access_token_sha256: 'fedcba9876543210'.repeat(4),
 };
+
+export const BRANDING = {
+	agency_name: 'Northwind Automation',
+	accent_color: '#0f766e',
+	logo: {
+		content_type: 'image/png',
+		bytes: 18_204,
+		// an obvious placeholder of the hash's form
+		sha256: '0123456789abcdef'.repeat(4),
+		url: '/branding/logo?v=0123456789abcdef',
+	},
+	updated_at: UPDATED,
+};

@@ -20,6 +20,7 @@ const TAGS = [
 	{ name: 'connect', description: 'Connect links and the pages a client opens to connect.' },
 	{ name: 'tokens', description: 'API tokens: who may call the vault, with which scope.' },
 	{ name: 'audit', description: 'The audit log: one hash-chained row per request.' },
+	{ name: 'branding', description: 'The agency name, colour and logo on the pages clients see.' },
 	{ name: 'monitoring', description: 'Alerts, a summary of what needs action, metrics.' },
 	{ name: 'health', description: 'Liveness and readiness.' },
 ];
