@@ -172,9 +172,10 @@ export function auditStore(db: Queryable) {
 		 */
 		async search(query: AuditQuery) {
 			const { where, params } = searchCondition(query);
+			// qualified: a bare occurred_at in ORDER BY would be the formatted text column, no index
 			return db.query<AuditSearchRow>(
 				`SELECT ${READ_COLUMNS}, ${EXACT_TIME} AS cursor_at FROM audit_log ${where}
-				 ORDER BY occurred_at DESC, id DESC LIMIT $${params.length + 1}`,
+				 ORDER BY audit_log.occurred_at DESC, audit_log.id DESC LIMIT $${params.length + 1}`,
 				[...params, query.limit],
 			);
 		},
