@@ -15,7 +15,8 @@ const READ_ROUTES = new Set([
 	'GET /v1/clients/{client_id}/connections',
 	'GET /v1/clients/{client_id}/connections/{service}',
 ]);
-const PUBLIC = /^\/(health|connect|oauth|docs)\b/;
+// /branding/: the connect pages' logo and stylesheet, loaded by clients' browsers (no secret)
+const PUBLIC = /^\/(health|connect|oauth|docs|branding)\b/;
 
 /** Ways to name client `globex` (or to escape `acme`) that a token limited to `acme` might try. */
 const OTHER_CLIENT = [
