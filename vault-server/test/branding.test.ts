@@ -179,7 +179,7 @@ describe.each(backends())('branding of the connect pages on %s', (backend) => {
 			'PAYLOAD_TOO_LARGE',
 		],
 	])(
-		'refuses %s as the logo (%i %s), keeping the logo it had',
+		'refuses %s as the logo, keeping the logo it had',
 		async (_name, body, type, status, code) => {
 			const before = (await api('GET', '/v1/branding')).json().logo;
 			const refused = await api('PUT', '/v1/branding/logo', body, type);
