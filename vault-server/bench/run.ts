@@ -17,6 +17,7 @@ import { measureRewrapUnderLoad, describeRewrap } from './rewrap-under-load.js';
 import { measureMemoryGrowth, describeMemory } from './memory-growth.js';
 import { measureBatchVsSingle, describeBatchVsSingle } from './batch-vs-single.js';
 import { measureArchiveRate, describeArchiveRate } from './audit-archive-rate.js';
+import { measureConsolePages, describeConsole } from './console-pages.js';
 import type { PhaseSetup } from './phase-setup.js';
 import { refresherScaleLine, renderResults, type RoundResult } from './results.js';
 
@@ -24,7 +25,7 @@ import { refresherScaleLine, renderResults, type RoundResult } from './results.j
  * `npm run bench`: the vault's credential fetch against a bare lookup+decrypt baseline, side by
  * side on this machine, alternating rounds so drift hits both alike. Loopback only, bounded.
  * --skip-extras: the rounds only; --skip-memory: all but the million-fetch RSS phase;
- * --only refresher-scale,rewrap,memory,batch,archive: just those phases (any of them), printed, RESULTS.md
+ * --only refresher-scale,rewrap,memory,batch,archive,console: just those phases (any of them), printed, RESULTS.md
  * left alone.
  */
 const USAGE = `Usage: npm run bench -- [options]
@@ -37,7 +38,9 @@ Measures the vault's credential fetch against a bare lookup+decrypt baseline, si
   --clients N        clients seeded, 3 connections each (default 1000)
   --skip-extras      the rounds only
   --skip-memory      everything but the million-fetch memory phase
-  --only LIST        just these phases: refresher-scale,rewrap,memory,batch,archive (RESULTS.md untouched)
+  --only LIST        just these phases: refresher-scale,rewrap,memory,batch,archive,console
+                     (RESULTS.md untouched)
+  --audit-rows N     audit rows of the console phase (default 1000000; 10,000 clients)
   -h, --help         this text`;
 
 let parsed;
@@ -52,6 +55,7 @@ try {
 			'skip-extras': { type: 'boolean', default: false },
 			'skip-memory': { type: 'boolean', default: false },
 			only: { type: 'string' },
+			'audit-rows': { type: 'string', default: '1000000' },
 		},
 	});
 } catch (error) {
@@ -132,7 +136,7 @@ const phaseSetup: PhaseSetup = {
 	createDatabase,
 };
 if (args.only !== undefined) {
-	const phases = ['refresher-scale', 'rewrap', 'memory', 'batch', 'archive'];
+	const phases = ['refresher-scale', 'rewrap', 'memory', 'batch', 'archive', 'console'];
 	const only = args.only.split(',');
 	if (only.some((phase) => !phases.includes(phase)))
 		throw new Error(`--only takes a comma-separated list of ${phases.join(', ')}`);
@@ -144,6 +148,11 @@ if (args.only !== undefined) {
 		console.log(describeBatchVsSingle(await measureBatchVsSingle(phaseSetup)));
 	if (only.includes('archive'))
 		console.log(describeArchiveRate(await measureArchiveRate(phaseSetup)));
+	if (only.includes('console')) {
+		const shape = { clients: 10_000, auditRows: Number(args['audit-rows']), samples: 300 };
+		console.log('Console pages: seeding (a million audit rows take minutes) ...');
+		console.log(describeConsole(await measureConsolePages(phaseSetup, shape)));
+	}
 	process.exit(0);
 }
 

@@ -37,6 +37,8 @@ import auditRoutes from './routes/v1/audit.js';
 import connectLinkRoutes from './routes/v1/connect-links.js';
 import connectRoutes from './routes/connect/connect.js';
 import consoleRoutes from './routes/console/console-assets.js';
+import brandingRoutes from './routes/v1/branding.js';
+import brandingAssetRoutes from './routes/branding-assets.js';
 import monitoringRoutes from './routes/v1/monitoring.js';
 import alertRoutes from './routes/v1/alerts.js';
 import webhookRoutes from './routes/v1/webhooks.js';
@@ -167,10 +169,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 				privateAddresses: config.providerPrivateAddresses,
 			});
 			await v1.register(diagnosticsRoutes);
+			await v1.register(brandingRoutes);
 		},
 		{ prefix: '/v1' },
 	);
 	await fastify.register(connectRoutes);
 	if (config.console.enabled) await fastify.register(consoleRoutes);
+	await fastify.register(brandingAssetRoutes);
 	return fastify;
 }

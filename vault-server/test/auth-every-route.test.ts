@@ -15,7 +15,8 @@ const READ_ROUTES = new Set([
 	'GET /v1/clients/{client_id}/connections',
 	'GET /v1/clients/{client_id}/connections/{service}',
 ]);
-const PUBLIC = /^\/(health|connect|oauth|docs)\b/;
+// /branding/: the connect pages' logo and stylesheet, loaded by clients' browsers (no secret)
+const PUBLIC = /^\/(health|connect|oauth|docs|branding)/;
 // the console's sign-in takes its admin token in the body (test/console-sessions.test.ts covers it)
 const SIGN_IN = 'POST /v1/sessions';
 

@@ -17,6 +17,7 @@ const MEANINGS: Record<ErrorCode, string> = {
 	CONNECTION_NOT_FOUND: 'The client has no active connection to this service',
 	TOKEN_NOT_FOUND: 'No API token has this id',
 	SESSION_NOT_FOUND: 'The request was not made with a console session',
+	LOGO_NOT_FOUND: 'No logo was uploaded',
 	CONNECT_LINK_NOT_FOUND: 'The connect link is not valid',
 	WEBHOOK_NOT_FOUND: 'No webhook subscription has this id',
 	OAUTH_STATE_INVALID: 'The `state` does not match a sign-in this vault started',
@@ -41,7 +42,10 @@ const MEANINGS: Record<ErrorCode, string> = {
 	CREDENTIAL_NOT_ALLOWED:
 		"The fields given do not fit the service's type, or the connection cannot be refreshed",
 	PAYLOAD_TOO_LARGE: 'The body is larger than the configured limit',
-	UNSUPPORTED_MEDIA_TYPE: 'The body is not `application/json`',
+	UNSUPPORTED_MEDIA_TYPE:
+		'The body is not `application/json` (a logo: not `image/png`, `image/jpeg` or `image/webp`)',
+	LOGO_NOT_ACCEPTED:
+		'The logo is not a PNG, JPEG or WebP image by its bytes, or not the type its `Content-Type` names',
 	RATE_LIMITED: 'Too many requests, or too many failed authentications; see `Retry-After`',
 	REQUEST_TIMEOUT:
 		'The request (headers and body) took longer than REQUEST_TIMEOUT_SECONDS to arrive',

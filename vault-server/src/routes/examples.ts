@@ -291,3 +291,16 @@ export const WEBHOOK_DELIVERY = {
 		},
 	],
 };
+
+export const BRANDING = {
+	agency_name: 'Northwind Automation',
+	accent_color: '#0f766e',
+	logo: {
+		content_type: 'image/png',
+		bytes: 18_204,
+		// an obvious placeholder of the hash's form
+		sha256: '0123456789abcdef'.repeat(4),
+		url: '/branding/logo?v=0123456789abcdef',
+	},
+	updated_at: UPDATED,
+};

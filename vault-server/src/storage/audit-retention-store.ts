@@ -8,7 +8,7 @@ export interface AuditPartition {
 	to: Date | null;
 }
 
-/** The SQL behind monthly partitions and retention (sql/migrations/0017). */
+/** The SQL behind monthly partitions and retention (sql/migrations/0015). */
 export function auditRetentionStore(db: Queryable) {
 	return {
 		/**

@@ -68,22 +68,32 @@ export function connectLinksStore(db: Queryable) {
 			return rows[0];
 		},
 
-		/** Newest first by (created_at, id); `after` is the id of the last link of the page before. */
+		/**
+		 * Newest first by (created_at, id); `after` is the id of the last link of the page before.
+		 * Only the filters given are in the SQL, so a prepared statement's generic plan still reads
+		 * a client's links through its index (`$1 IS NULL OR ...` would read them all).
+		 */
 		async list(query: ConnectLinkQuery) {
+			const params: unknown[] = [];
+			const conditions: string[] = [];
+			const add = (value: unknown, condition: (placeholder: string) => string) => {
+				if (value === undefined) return;
+				params.push(value);
+				conditions.push(condition(`$${params.length}`));
+			};
+			add(query.clientId, (p) => `client_id = ${p}`);
+			add(query.service, (p) => `service = ${p}`);
+			add(query.status, (p) => `${STATUS} = ${p}`);
+			add(
+				query.after,
+				(p) =>
+					`(created_at, id) < (SELECT created_at, id FROM connect_links WHERE id = ${p}::uuid)`,
+			);
+			const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
 			return db.query<ConnectLinkRow>(
-				`SELECT ${COLUMNS} FROM connect_links
-				 WHERE ($1::text IS NULL OR client_id = $1) AND ($2::text IS NULL OR service = $2)
-				   AND ($3::text IS NULL OR ${STATUS} = $3)
-				   AND ($4::uuid IS NULL OR (created_at, id) <
-				        (SELECT created_at, id FROM connect_links WHERE id = $4::uuid))
-				 ORDER BY created_at DESC, id DESC LIMIT $5`,
-				[
-					query.clientId ?? null,
-					query.service ?? null,
-					query.status ?? null,
-					query.after ?? null,
-					query.limit,
-				],
+				`SELECT ${COLUMNS} FROM connect_links ${where}
+				 ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1}`,
+				[...params, query.limit],
 			);
 		},
 

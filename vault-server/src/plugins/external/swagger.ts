@@ -24,6 +24,7 @@ const TAGS = [
 		description: 'The operator console signs in with an admin token and gets a session cookie.',
 	},
 	{ name: 'audit', description: 'The audit log: one hash-chained row per request.' },
+	{ name: 'branding', description: 'The agency name, colour and logo on the pages clients see.' },
 	{ name: 'monitoring', description: 'Alerts, a summary of what needs action, metrics.' },
 	{ name: 'webhooks', description: 'Subscriptions to vault events, signed deliveries, their log.' },
 	{ name: 'health', description: 'Liveness and readiness.' },

@@ -6,7 +6,8 @@ import { ConnectFlowError } from '../../domain/connect-flow-error.js';
 import { openConnectLink } from '../../domain/connect-links.js';
 import { completeAuthorization } from '../../domain/oauth-callback.js';
 import { htmlErrorResponses } from '../error-responses.js';
-import { ERROR_TITLES, PAGE_HEADERS, renderPage } from './html-page.js';
+import { pageBranding, type PageBranding } from '../../domain/branding.js';
+import { ERROR_TITLES, PAGE_HEADERS, UNBRANDED, renderPage } from './html-page.js';
 import { CONNECT_PAGE, OAUTH_CALLBACK, oauthRedirectUri } from '../public-urls.js';
 
 /** What any page can answer, besides its own refusals. */
@@ -39,6 +40,16 @@ function toVaultError(error: FastifyError): VaultError {
 const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 	const { config } = fastify;
 
+	/** The agency's branding; an error page is still shown, unbranded, when it cannot be read. */
+	const branding = async (): Promise<PageBranding> => {
+		try {
+			return await pageBranding(fastify.db);
+		} catch (error) {
+			fastify.log.warn({ err: error }, 'branding unreadable; the page is shown without it');
+			return UNBRANDED;
+		}
+	};
+
 	// set first, so redirects and refusals carry them too
 	fastify.addHook('onRequest', async (_request, reply) => {
 		reply.headers(PAGE_HEADERS);
@@ -59,7 +70,7 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 		reply.headers(PAGE_HEADERS);
 		return reply
 			.code(error.statusCode)
-			.send(renderPage(ERROR_TITLES[error.code] ?? 'Cannot connect', message));
+			.send(renderPage(ERROR_TITLES[error.code] ?? 'Cannot connect', message, await branding()));
 	});
 
 	fastify.get(
@@ -165,7 +176,8 @@ const connect: FastifyPluginAsyncTypebox = async (fastify) => {
 			});
 			request.auditNote = { clientId: done.clientId, service: done.service };
 			const title = `${done.serviceName} connected for ${done.clientName}`;
-			return reply.code(200).send(renderPage(title, 'You can close this page.'));
+			const page = renderPage(title, 'You can close this page.', await branding(), 'success');
+			return reply.code(200).send(page);
 		},
 	);
 };

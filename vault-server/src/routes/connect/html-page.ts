@@ -1,3 +1,6 @@
+import type { PageBranding } from '../../domain/branding.js';
+import { STYLESHEET_PATH } from './page-style.js';
+
 const ESCAPES: Record<string, string> = {
 	'&': '&amp;',
 	'<': '&lt;',
@@ -12,7 +15,8 @@ export const escapeHtml = (text: string): string =>
 
 /**
  * The headers of every connect-flow page: never cached, never framed (clickjacking), no
- * scripts, and no Referer, so a connect link never travels to the provider in one.
+ * scripts, and no Referer, so a connect link never travels to the provider in one. Styles and
+ * the logo come from the vault itself (`'self'`), nothing inline.
  */
 export const PAGE_HEADERS = {
 	'content-type': 'text/html; charset=utf-8',
@@ -21,23 +25,52 @@ export const PAGE_HEADERS = {
 	'x-content-type-options': 'nosniff',
 	'x-frame-options': 'DENY',
 	'content-security-policy':
-		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+		"default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
-/** A short page for the client who opened a connect link; every piece of text is escaped. */
-export function renderPage(title: string, message: string): string {
+/** The pages' look when no agency branding is set, or it cannot be read. */
+export const UNBRANDED: PageBranding = { agencyName: null, accentColor: '#2563eb', logoUrl: null };
+
+function header(branding: PageBranding): string {
+	const name = branding.agencyName === null ? '' : escapeHtml(branding.agencyName);
+	const logo =
+		branding.logoUrl === null
+			? ''
+			: `<img src="${escapeHtml(branding.logoUrl)}" alt="${name ? `${name} logo` : 'Logo'}">`;
+	const agency = name ? `<span class="agency">${name}</span>` : '';
+	return `<header>${logo}${agency}</header>`;
+}
+
+/**
+ * A page for the client who opened a connect link, in the agency's branding: its logo, name and
+ * accent colour (through the stylesheet). `kind` says whether it reports success or a refusal.
+ * Every piece of text is escaped; the page holds no script.
+ */
+export function renderPage(
+	title: string,
+	message: string,
+	branding: PageBranding = UNBRANDED,
+	kind: 'success' | 'error' = 'error',
+): string {
+	const tab = branding.agencyName ? `${title} · ${branding.agencyName}` : title;
+	const style = `${STYLESHEET_PATH}?v=${branding.accentColor.slice(1)}`;
 	return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}h1{font-size:1.4rem}</style>
+<title>${escapeHtml(tab)}</title>
+<link rel="stylesheet" href="${escapeHtml(style)}">
 </head>
 <body>
+<main class="${kind}">
+${header(branding)}
+<div class="status" aria-hidden="true">${kind === 'success' ? '✓' : '!'}</div>
 <h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(message)}</p>
+<footer>You sign in at the service itself: this site never sees your password.</footer>
+</main>
 </body>
 </html>
 `;

@@ -30,10 +30,10 @@ BEGIN
 END;
 $$;
 
-ALTER TABLE audit_log RENAME TO audit_log_before_0017;
-ALTER INDEX audit_log_pkey RENAME TO audit_log_before_0017_pkey;
-ALTER INDEX audit_log_client_service RENAME TO audit_log_before_0017_client_service;
-ALTER INDEX audit_log_occurred_at RENAME TO audit_log_before_0017_occurred_at;
+ALTER TABLE audit_log RENAME TO audit_log_before_0015;
+ALTER INDEX audit_log_pkey RENAME TO audit_log_before_0015_pkey;
+ALTER INDEX audit_log_client_service RENAME TO audit_log_before_0015_client_service;
+ALTER INDEX audit_log_occurred_at RENAME TO audit_log_before_0015_occurred_at;
 
 CREATE TABLE audit_log (
 	id bigint NOT NULL,
@@ -103,7 +103,7 @@ $$;
 -- a partition for every month the log already holds, then this month and the next two
 SELECT audit_create_partitions(month, 1) FROM (
 	SELECT DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS month
-	FROM audit_log_before_0017
+	FROM audit_log_before_0015
 ) AS months;
 SELECT audit_create_partitions(now(), 3);
 
@@ -113,8 +113,8 @@ INSERT INTO audit_log (id, occurred_at, request_id, actor_id, actor_name, action
 SELECT id, occurred_at, request_id, actor_id, actor_name, action, client_id, service,
 	status_code, error_code, ip, user_agent, duration_ms, workflow_id, execution_id, details,
 	prev_hash, hash, chain_key_version
-FROM audit_log_before_0017;
-DROP TABLE audit_log_before_0017;
+FROM audit_log_before_0015;
+DROP TABLE audit_log_before_0015;
 
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
 	FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
