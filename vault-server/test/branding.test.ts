@@ -178,17 +178,14 @@ describe.each(backends())('branding of the connect pages on %s', (backend) => {
 			413,
 			'PAYLOAD_TOO_LARGE',
 		],
-	])(
-		'refuses %s as the logo, keeping the logo it had',
-		async (_name, body, type, status, code) => {
-			const before = (await api('GET', '/v1/branding')).json().logo;
-			const refused = await api('PUT', '/v1/branding/logo', body, type);
-			expect(refused.statusCode).toBe(status);
-			expect(refused.headers['content-type']).toMatch(/^application\/json/);
-			expect(refused.json().code).toBe(code);
-			expect((await api('GET', '/v1/branding')).json().logo).toEqual(before);
-		},
-	);
+	])('refuses %s as the logo, keeping the logo it had', async (_name, body, type, status, code) => {
+		const before = (await api('GET', '/v1/branding')).json().logo;
+		const refused = await api('PUT', '/v1/branding/logo', body, type);
+		expect(refused.statusCode).toBe(status);
+		expect(refused.headers['content-type']).toMatch(/^application\/json/);
+		expect(refused.json().code).toBe(code);
+		expect((await api('GET', '/v1/branding')).json().logo).toEqual(before);
+	});
 
 	it('takes a logo of exactly 256 KiB', async () => {
 		const largest = Buffer.concat([PNG, Buffer.alloc(262_144 - PNG.length)]);
