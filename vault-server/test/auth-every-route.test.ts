@@ -16,7 +16,7 @@ const READ_ROUTES = new Set([
 	'GET /v1/clients/{client_id}/connections/{service}',
 ]);
 // /branding/: the connect pages' logo and stylesheet, loaded by clients' browsers (no secret)
-const PUBLIC = /^\/(health|connect|oauth|docs|branding)/;
+const PUBLIC = /^\/(health|connect|oauth|docs|branding)\b/;
 // the console's sign-in takes its admin token in the body (test/console-sessions.test.ts covers it)
 const SIGN_IN = 'POST /v1/sessions';
 
