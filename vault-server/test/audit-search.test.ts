@@ -57,6 +57,8 @@ describe('CSV fields (RFC 4180, formula injection)', () => {
 		['@SUM(A1)', "'@SUM(A1)"],
 		['\tx', "'\tx"],
 		['\rx', '"\'\rx"'],
+		// a spreadsheet whose list separator is `;` would start a new cell, a formula, after it
+		[';=1+1', '";=1+1"'],
 		['=A1,"b"', '"\'=A1,""b"""'],
 	])('%j is written %j', (value, written) => {
 		expect(csvField(value)).toBe(written);
@@ -226,6 +228,9 @@ describe.each(backends())('audit search on %s', (backend) => {
 		['until not a date', '/v1/audit?until=tomorrow'],
 		['before_id 0', '/v1/audit?before_id=0'],
 		['before_id not a number', '/v1/audit?before_id=abc'],
+		['before_id past any bigint', '/v1/audit?before_id=99999999999999999999999'],
+		['before_id the largest bigint', '/v1/audit?before_id=9223372036854775807'],
+		['before_id 1e30', '/v1/audit?before_id=1e30'],
 		['an action with capitals', '/v1/audit?action=DROP%20TABLE'],
 		['an empty workflow id', '/v1/audit?workflow_id='],
 		['a workflow id of 129 characters', `/v1/audit?workflow_id=${'w'.repeat(129)}`],

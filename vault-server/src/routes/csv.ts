@@ -7,7 +7,9 @@
  * client name, a user agent or a workflow id carried.
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
+// `;` too: spreadsheets set to a locale whose list separator is `;` split an unquoted field there,
+// and the part after it would be read on its own, as a formula when it starts like one
+const NEEDS_QUOTES = /[",;\r\n]/;
 
 /** One field: null and undefined are empty, objects are JSON, text is neutralised and quoted. */
 export function csvField(value: unknown): string {

@@ -102,6 +102,9 @@ const audit: FastifyPluginAsyncTypebox = async (fastify) => {
 						before_id: Type.Optional(
 							Type.Integer({
 								minimum: 1,
+								// ids are bigint in the database; past this a value is no row's id and would
+								// overflow the parameter
+								maximum: Number.MAX_SAFE_INTEGER,
 								description: 'Rows older than this row: the `next_before_id` of the page before',
 							}),
 						),

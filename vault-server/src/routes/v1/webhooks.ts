@@ -169,7 +169,7 @@ const webhooks: FastifyPluginAsyncTypebox<UrlRules> = async (fastify, options) =
 				params: IdParams,
 				querystring: Type.Object(
 					{
-						before: Type.Optional(Type.Integer({ minimum: 1 })),
+						before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
 						limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
 					},
 					{ additionalProperties: false },
