@@ -43,7 +43,8 @@ function entry(occurredAt: Date, n: number): AuditEntry {
 		status_code: 200,
 		error_code: null,
 		ip: '127.0.0.1',
-		user_agent: null,
+		// JSON leaves U+2028 and U+2029 raw, and some line readers end a line there
+		user_agent: n === 2 ? 'agent\u2028with\u2029separators' : null,
 		duration_ms: 1.5,
 		workflow_id: null,
 		execution_id: null,
