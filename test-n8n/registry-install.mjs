@@ -121,10 +121,16 @@ export async function registryInstallChecks({
 				const { packageName, installedVersion, installedNodes } = installed.body.data;
 				assert.equal(packageName, PACKAGE);
 				assert.equal(installedVersion, JSON.parse(readFileSync(packageJson, 'utf8')).version);
-				assert.deepEqual(
-					installedNodes.map((node) => node.type),
-					[`${PACKAGE}.otobotCredentialFetcher`],
-				);
+				// every node the package declares (OtobotVaultTrigger.node.js is `otobotVaultTrigger`)
+				const declared = JSON.parse(readFileSync(packageJson, 'utf8')).n8n.nodes.map((file) => {
+					const name = file
+						.split('/')
+						.pop()
+						.replace(/\.node\.js$/, '');
+					return `${PACKAGE}.${name[0].toLowerCase()}${name.slice(1)}`;
+				});
+				assert.deepEqual(installedNodes.map((node) => node.type).sort(), declared.sort());
+				assert.ok(declared.includes(`${PACKAGE}.otobotCredentialFetcher`), declared.join());
 				// the package came from the local registry: its document and its tarball
 				assert.ok(proxy.served.includes(`GET /${PACKAGE}`), proxy.served.join('\n'));
 				assert.ok(
