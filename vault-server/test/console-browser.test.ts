@@ -214,7 +214,7 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 	it('creates an API token, shows its value once, revokes it', async () => {
 		const page = await newPage();
 		await signIn(page);
-		await page.getByRole('link', { name: 'API tokens' }).click();
+		await page.getByRole('link', { name: 'API tokens', exact: true }).click();
 		await poll(() => page.getByRole('heading', { name: 'API tokens' }).isVisible()).toBe(true);
 		await checkPage(page, 'tokens');
 		await page.getByLabel('Name').fill('<b>n8n</b> production');
