@@ -277,6 +277,68 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 		}
 	});
 
+	it('audit: searches by workflow id, pages with Older (Back returns), exports the search as CSV; a connection pages its rows by cursor', async () => {
+		// 12 fetches by one workflow, 18 by another, all of acme/mail: more than one page of each view
+		const fetchAs = (workflow: string, execution: string) =>
+			fetch(`${url}/v1/credentials/acme/mail`, {
+				headers: {
+					authorization: `Bearer ${INTERNAL_TOKEN}`,
+					'x-n8n-workflow-id': workflow,
+					'x-n8n-execution-id': execution,
+				},
+			}).then((response) => expect(response.status).toBe(200));
+		for (let i = 0; i < 12; i++) await fetchAs('wf-audit-search', `run-${i}`);
+		for (let i = 0; i < 18; i++) await fetchAs('wf-other', `other-${i}`);
+
+		const page = await newPage();
+		await signIn(page);
+		await poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+		await page.getByRole('navigation').getByRole('link', { name: 'Audit', exact: true }).click();
+		await poll(() => page.getByRole('heading', { name: 'Audit log' }).isVisible()).toBe(true);
+		await page.getByLabel('Workflow id').fill('wf-audit-search');
+		await page.getByLabel('Rows per page').selectOption('10');
+		await page.getByRole('button', { name: 'Search' }).click();
+		const results = page.getByRole('region', { name: 'Audit rows found' });
+		// a header row and 10 rows, every one of the workflow searched
+		await poll(() => results.getByRole('row').count()).toBe(11);
+		expect(await results.getByText('wf-audit-search').count()).toBe(10);
+		expect(await results.getByText('wf-other').count()).toBe(0);
+		expect(new URL(page.url()).hash).toContain('workflow_id=wf-audit-search');
+		await checkPage(page, 'audit');
+
+		await page.getByRole('link', { name: 'Older' }).click();
+		await poll(() => results.getByRole('row').count()).toBe(3);
+		expect(await results.getByText('wf-audit-search').count()).toBe(2);
+		expect(new URL(page.url()).hash).toMatch(/before_id=\d+/);
+		expect(await page.getByRole('link', { name: 'Older' }).count()).toBe(0);
+		// the search is in the URL: Back shows the first page again, with the search kept
+		await page.goBack();
+		await poll(() => results.getByRole('row').count()).toBe(11);
+		expect(await page.getByLabel('Workflow id').inputValue()).toBe('wf-audit-search');
+
+		// the CSV link carries the search and answers with the session cookie alone
+		const csvHref = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+		expect(csvHref).toMatch(/^\/v1\/audit\.csv\?/);
+		const csv = await page.request.get(`${url}${csvHref}`);
+		expect(csv.status()).toBe(200);
+		expect(csv.headers()['content-type']).toContain('text/csv');
+		const lines = (await csv.text()).trimEnd().split('\r\n');
+		expect(lines).toHaveLength(1 + 12);
+		expect(lines.slice(1).every((line) => line.includes(',wf-audit-search,'))).toBe(true);
+
+		// a connection's audit rows: 25 a page, Older by cursor, Back to the newest
+		await page.goto(`${url}/console/#/clients/acme/mail`);
+		const rows = page.getByRole('region', { name: 'Audit rows of acme / mail' });
+		await poll(() => rows.getByRole('row').count()).toBe(26);
+		const newest = await rows.getByRole('row').nth(1).innerText();
+		await page.getByRole('link', { name: 'Older' }).click();
+		await poll(() => new URL(page.url()).hash).toMatch(/^#\/clients\/acme\/mail\?before_id=\d+$/);
+		await poll(() => rows.getByRole('row').nth(1).innerText()).not.toBe(newest);
+		expect(await rows.getByRole('row').count()).toBeGreaterThan(1);
+		await page.goBack();
+		await poll(() => rows.getByRole('row').nth(1).innerText()).toBe(newest);
+	});
+
 	it('keyboard: sign in and reach the clients page without a mouse', async () => {
 		const page = await newPage();
 		await page.goto(`${url}/console/`);

@@ -41,3 +41,25 @@ export function when(value: string | null | undefined, none = 'never'): HTMLElem
 	const text = relative.format(Math.round(difference / size), unit);
 	return h('time', { datetime: date.toISOString(), title: date.toISOString() }, text);
 }
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/** `2026-12-01T10:28:54` in the browser's time zone: the value a datetime-local input shows. */
+export function localDateTime(value: string | null | undefined): string {
+	const date = new Date(value ?? '');
+	if (Number.isNaN(date.getTime())) return '';
+	return (
+		`${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+		`T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+	);
+}
+
+/** An audit time as the operator reads it (local, to the second), the exact UTC one in `datetime`. */
+export function timestamp(value: string): HTMLElement {
+	const date = new Date(value);
+	return h(
+		'time',
+		{ datetime: date.toISOString(), title: date.toISOString() },
+		localDateTime(value).replace('T', ' '),
+	);
+}

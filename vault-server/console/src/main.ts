@@ -1,6 +1,7 @@
 import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { alertsPage, attentionPage } from './pages/attention.js';
+import { auditPage } from './pages/audit.js';
 import { clientPage } from './pages/client.js';
 import { clientsPage } from './pages/clients.js';
 import { connectionPage } from './pages/connection.js';
@@ -14,17 +15,23 @@ const NAV = [
 	{ href: '#/', label: 'Overview' },
 	{ href: '#/clients', label: 'Clients' },
 	{ href: '#/tokens', label: 'API tokens' },
+	{ href: '#/audit', label: 'Audit' },
 ];
 
-/** The page of a hash route: `#/`, `#/clients?q=`, `#/clients/<id>`, `#/clients/<id>/<service>`. */
+/**
+ * The page of a hash route: `#/`, `#/clients?q=`, `#/clients/<id>`,
+ * `#/clients/<id>/<service>?before_id=`, `#/audit?<search>`, ...
+ */
 function pageOf(hash: string): Promise<HTMLElement> {
 	const [path = '', search = ''] = hash.replace(/^#/, '').split('?');
 	const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
 	const query = new URLSearchParams(search);
-	if (parts[0] === 'clients' && parts.length === 3) return connectionPage(parts[1]!, parts[2]!);
+	if (parts[0] === 'clients' && parts.length === 3)
+		return connectionPage(parts[1]!, parts[2]!, query);
 	if (parts[0] === 'clients' && parts.length === 2) return clientPage(parts[1]!);
 	if (parts[0] === 'clients') return clientsPage(query);
 	if (parts[0] === 'tokens') return tokensPage();
+	if (parts[0] === 'audit') return auditPage(query);
 	if (parts[0] === 'attention' && parts[1]) return attentionPage(parts[1]);
 	if (parts[0] === 'alerts') return alertsPage();
 	return overviewPage();

@@ -67,11 +67,19 @@ export interface ApiToken {
 	created_at: string;
 }
 
+/** One page of GET /v1/audit: `next_before_id` asks for the page after (null: the last). */
+export interface AuditPage {
+	entries: AuditRow[];
+	next_before_id: number | null;
+}
+
 export interface AuditRow {
 	id: number;
 	occurred_at: string;
 	actor_name: string | null;
 	action: string;
+	client_id: string | null;
+	service: string | null;
 	status_code: number | null;
 	error_code: string | null;
 	workflow_id: string | null;

@@ -1,45 +1,48 @@
 import { api, withQuery } from '../api.js';
-import { h, replace, table } from '../dom.js';
+import { h } from '../dom.js';
 import { when } from '../format.js';
-import type { AuditRow, Connection } from '../types.js';
+import type { AuditPage, Connection } from '../types.js';
+import { auditPager, auditTable } from './audit-rows.js';
 import { connectionCells } from './client.js';
 
 const PAGE = 25;
 
-/** One connection: its state and its audit rows (who fetched it, from which workflow), paginated. */
-export async function connectionPage(clientId: string, service: string): Promise<HTMLElement> {
+/**
+ * One connection: its state and its audit rows (who fetched it, from which workflow), 25 a page,
+ * newest first. `query` is the hash route's: `before_id` is the keyset cursor of an older page.
+ */
+export async function connectionPage(
+	clientId: string,
+	service: string,
+	query: URLSearchParams,
+): Promise<HTMLElement> {
 	const path = `/v1/clients/${encodeURIComponent(clientId)}/connections/${encodeURIComponent(service)}`;
-	const connection = await api<Connection>('GET', path);
-	const rows = h('section', { 'aria-labelledby': 'audit-title' });
-	// GET /v1/audit answers newest first; an older page is the next `limit` rows past those shown
-	const load = async (limit: number) => {
-		const { entries } = await api<{ entries: AuditRow[] }>(
+	const beforeId = query.get('before_id');
+	const [connection, page] = await Promise.all([
+		api<Connection>('GET', path),
+		api<AuditPage>(
 			'GET',
-			withQuery('/v1/audit', { client_id: clientId, service, limit }),
-		);
-		replace(
-			rows,
-			h('h2', { id: 'audit-title' }, 'Audit'),
-			entries.length === 0
-				? h('p', {}, 'No audit row yet.')
-				: table(
-						`Audit rows of ${clientId} / ${service}`,
-						['When', 'Action', 'Who', 'Workflow', 'Execution', 'Result'],
-						entries.map((entry) => [
-							when(entry.occurred_at),
-							h('code', {}, entry.action),
-							entry.actor_name ?? '',
-							entry.workflow_id ?? '',
-							entry.execution_id ?? '',
-							entry.error_code ?? String(entry.status_code ?? ''),
-						]),
-					),
-			entries.length === limit && limit < 1000
-				? h('button', { type: 'button', onclick: () => void load(limit + PAGE) }, 'Older rows')
-				: null,
-		);
-	};
-	await load(PAGE);
+			withQuery('/v1/audit', {
+				client_id: clientId,
+				service,
+				limit: PAGE,
+				before_id: beforeId ?? undefined,
+			}),
+		),
+	]);
+	const hrefOf = (before?: number) =>
+		withQuery(`#/clients/${encodeURIComponent(clientId)}/${encodeURIComponent(service)}`, {
+			before_id: before,
+		});
+	const rows = h(
+		'section',
+		{ 'aria-labelledby': 'audit-title' },
+		h('h2', { id: 'audit-title' }, beforeId === null ? 'Audit' : 'Audit (older rows)'),
+		page.entries.length === 0
+			? h('p', {}, beforeId === null ? 'No audit row yet.' : 'No older row.')
+			: auditTable(`Audit rows of ${clientId} / ${service}`, page.entries, false),
+		auditPager(hrefOf, beforeId, page.next_before_id),
+	);
 	const [status, expires, refreshed, error, used] = connectionCells(connection);
 	return h(
 		'div',
