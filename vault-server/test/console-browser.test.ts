@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { WAIT_BOUND } from './helpers/bounds.js';
 import { startServe, type ServeProcess } from './helpers/cli.js';
 import { createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
+import { solidPng } from './helpers/png.js';
 import { TestProvider } from './helpers/test-provider.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
 import {
@@ -27,6 +28,8 @@ const SECRETS = {
 // a client name and an error text that would run script if a page parsed them as HTML
 const HOSTILE_NAME = '<img src=x onerror="document.title=1">Acme & <b>Co</b>';
 const HOSTILE_ERROR = '<script>document.title=2</script>invalid_grant (HTTP 400)';
+// the agency's logo: a real PNG, made by the test
+const LOGO = solidPng(120, 36, [51, 65, 85]);
 const SCREENSHOTS = fileURLToPath(new URL('../../docs/console/', import.meta.url));
 const shoot = process.env.UPDATE_SCREENSHOTS === '1';
 // a page's answer on a busy 2-core machine: polled within the shared bound, never timed
@@ -77,8 +80,11 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 			expect(html).not.toContain(secret);
 			expect(text).not.toContain(secret);
 		}
-		// escaped, not parsed: no element the hostile values carry exists, and no handler ran
-		expect(await page.locator('img, b, script:not([src])').count()).toBe(0);
+		// escaped, not parsed: no element the hostile values carry exists (the uploaded logo, from
+		// the vault's own path, is the one image a page may show), and no handler ran
+		expect(
+			await page.locator('img:not([src^="/branding/logo?"]), b, script:not([src])').count(),
+		).toBe(0);
 		expect(await page.title()).toBe('Otobot Vault console');
 	};
 	const checkPage = async (page: Page, name: string) => {
@@ -326,17 +332,87 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 		expect(lines).toHaveLength(1 + 12);
 		expect(lines.slice(1).every((line) => line.includes(',wf-audit-search,'))).toBe(true);
 
-		// a connection's audit rows: 25 a page, Older by cursor, Back to the newest
+		// a connection's audit rows: 25 a page, Older by cursor, Back to the newest. Each load of
+		// the page writes a connection.read row of its own, so the rows are compared by time order
 		await page.goto(`${url}/console/#/clients/acme/mail`);
 		const rows = page.getByRole('region', { name: 'Audit rows of acme / mail' });
+		const times = () =>
+			rows
+				.locator('time')
+				.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('datetime')!));
 		await poll(() => rows.getByRole('row').count()).toBe(26);
-		const newest = await rows.getByRole('row').nth(1).innerText();
+		const oldestShown = (await times()).at(-1)!;
 		await page.getByRole('link', { name: 'Older' }).click();
-		await poll(() => new URL(page.url()).hash).toMatch(/^#\/clients\/acme\/mail\?before_id=\d+$/);
-		await poll(() => rows.getByRole('row').nth(1).innerText()).not.toBe(newest);
-		expect(await rows.getByRole('row').count()).toBeGreaterThan(1);
+		await poll(async () => new URL(page.url()).hash).toMatch(
+			/^#\/clients\/acme\/mail\?before_id=\d+$/,
+		);
+		await poll(() => page.getByRole('heading', { name: 'Audit (older rows)' }).count()).toBe(1);
+		const older = await times();
+		expect(older.length).toBeGreaterThan(0);
+		expect(older.every((time) => time <= oldestShown)).toBe(true);
 		await page.goBack();
-		await poll(() => rows.getByRole('row').nth(1).innerText()).toBe(newest);
+		await poll(async () => new URL(page.url()).hash).toBe('#/clients/acme/mail');
+		await poll(() => rows.getByRole('row').count()).toBe(26);
+		expect(await page.getByRole('link', { name: 'Older' }).count()).toBe(1);
+	});
+
+	it('branding: name and colour saved, a logo uploaded (a refused one says why), removed; a connect page carries them', async () => {
+		const page = await newPage();
+		await signIn(page);
+		await poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+		await page.getByRole('navigation').getByRole('link', { name: 'Branding' }).click();
+		await poll(() => page.getByRole('heading', { name: 'Branding' }).isVisible()).toBe(true);
+		await page.getByLabel('Agency name').fill('Northwind Studio');
+		await page.getByLabel('Accent colour (#rrggbb)').fill('#0F766E');
+		await page.getByRole('button', { name: 'Save name and colour' }).click();
+		await poll(() => page.getByRole('status').innerText()).toContain('Saved');
+		expect(await page.getByLabel('Accent colour picker').inputValue()).toBe('#0f766e');
+
+		// bytes that are not the image their type says: the API's 415 message shown in the page
+		await page.getByLabel('Logo file').setInputFiles({
+			name: 'logo.png',
+			mimeType: 'image/png',
+			buffer: Buffer.from('GIF89a not a png'),
+		});
+		await page.getByRole('button', { name: 'Upload logo' }).click();
+		await poll(() => page.getByRole('alert').innerText()).toContain('not a PNG, JPEG or WebP');
+		// over 256 KiB: refused by the vault's body limit (413), said in the page
+		const big = Buffer.alloc(300 * 1024);
+		LOGO.copy(big);
+		await page.getByLabel('Logo file').setInputFiles({
+			name: 'big.png',
+			mimeType: 'image/png',
+			buffer: big,
+		});
+		await page.getByRole('button', { name: 'Upload logo' }).click();
+		await poll(() => page.getByRole('alert').innerText()).toMatch(/too large|larger than 256 KiB/);
+		await page.getByLabel('Logo file').setInputFiles({
+			name: 'logo.png',
+			mimeType: 'image/png',
+			buffer: LOGO,
+		});
+		await page.getByRole('button', { name: 'Upload logo' }).click();
+		const preview = page.getByRole('region', { name: 'Preview' });
+		await poll(() => preview.getByRole('img', { name: 'Northwind Studio logo' }).count()).toBe(1);
+		expect(await preview.getByText('Northwind Studio').count()).toBeGreaterThan(0);
+		await checkPage(page, 'branding');
+
+		// a page a client sees (an unknown link's), in the agency's name, logo and colour
+		const client = await context!.newPage();
+		await client.goto(`${url}/connect/no-such-link-token-0123`);
+		await poll(() => client.getByRole('heading', { name: 'Link not valid' }).count()).toBe(1);
+		await poll(() => client.getByText('Northwind Studio').count()).toBe(1);
+		expect(await client.getByRole('img', { name: 'Northwind Studio logo' }).count()).toBe(1);
+		const accent = await client
+			.locator('main')
+			.evaluate((main) => getComputedStyle(main).borderTopColor);
+		expect(accent).toBe('rgb(15, 118, 110)');
+		await client.close();
+
+		await page.getByRole('button', { name: 'Remove logo' }).click();
+		await poll(() => preview.getByRole('img').count()).toBe(0);
+		const saved = (await admin('GET', '/v1/branding')) as { logo: unknown; agency_name: string };
+		expect(saved).toMatchObject({ logo: null, agency_name: 'Northwind Studio' });
 	});
 
 	it('keyboard: sign in and reach the clients page without a mouse', async () => {

@@ -21,15 +21,22 @@ export function useSession(token: string | undefined, onSignedOut: () => void): 
 	signedOut = onSignedOut;
 }
 
+/**
+ * Calls `method path` and answers its JSON. `body` is sent as JSON, or as itself with its own type
+ * when it is a file (`Blob`: a logo upload). Throws ApiError with the API's code and message on
+ * any 4xx or 5xx; a 401 also signs the console out.
+ */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
 	const headers: Record<string, string> = { accept: 'application/json' };
-	if (body !== undefined) headers['content-type'] = 'application/json';
+	const file = body instanceof Blob ? body : undefined;
+	if (file) headers['content-type'] = file.type || 'application/octet-stream';
+	else if (body !== undefined) headers['content-type'] = 'application/json';
 	if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
 	const response = await fetch(path, {
 		method,
 		headers,
 		credentials: 'same-origin',
-		body: body === undefined ? undefined : JSON.stringify(body),
+		body: file ?? (body === undefined ? undefined : JSON.stringify(body)),
 	});
 	if (response.status === 204) return undefined as T;
 	const data = (await response.json().catch(() => ({}))) as {

@@ -2,6 +2,7 @@ import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
 import { alertsPage, attentionPage } from './pages/attention.js';
 import { auditPage } from './pages/audit.js';
+import { brandingPage } from './pages/branding.js';
 import { clientPage } from './pages/client.js';
 import { clientsPage } from './pages/clients.js';
 import { connectionPage } from './pages/connection.js';
@@ -16,11 +17,12 @@ const NAV = [
 	{ href: '#/clients', label: 'Clients' },
 	{ href: '#/tokens', label: 'API tokens' },
 	{ href: '#/audit', label: 'Audit' },
+	{ href: '#/branding', label: 'Branding' },
 ];
 
 /**
  * The page of a hash route: `#/`, `#/clients?q=`, `#/clients/<id>`,
- * `#/clients/<id>/<service>?before_id=`, `#/audit?<search>`, ...
+ * `#/clients/<id>/<service>?before_id=`, `#/audit?<search>`, `#/branding`, ...
  */
 function pageOf(hash: string): Promise<HTMLElement> {
 	const [path = '', search = ''] = hash.replace(/^#/, '').split('?');
@@ -32,6 +34,7 @@ function pageOf(hash: string): Promise<HTMLElement> {
 	if (parts[0] === 'clients') return clientsPage(query);
 	if (parts[0] === 'tokens') return tokensPage();
 	if (parts[0] === 'audit') return auditPage(query);
+	if (parts[0] === 'branding') return brandingPage();
 	if (parts[0] === 'attention' && parts[1]) return attentionPage(parts[1]);
 	if (parts[0] === 'alerts') return alertsPage();
 	return overviewPage();

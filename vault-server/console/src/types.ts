@@ -73,6 +73,13 @@ export interface AuditPage {
 	next_before_id: number | null;
 }
 
+export interface Branding {
+	agency_name: string | null;
+	accent_color: string | null;
+	logo: { content_type: string; bytes: number; sha256: string; url: string } | null;
+	updated_at: string | null;
+}
+
 export interface AuditRow {
 	id: number;
 	occurred_at: string;
