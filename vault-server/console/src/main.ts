@@ -1,10 +1,13 @@
 import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
-import { alertsPage, attentionPage } from './pages/attention.js';
+import { alertsPage } from './pages/alerts.js';
+import { attentionPage } from './pages/attention.js';
 import { clientPage } from './pages/client.js';
 import { clientsPage } from './pages/clients.js';
 import { connectionPage } from './pages/connection.js';
 import { overviewPage } from './pages/overview.js';
+import { servicePage } from './pages/service.js';
+import { servicesPage } from './pages/services.js';
 import { signInPage } from './pages/sign-in.js';
 import { tokensPage } from './pages/tokens.js';
 import { currentSession, signOut, type Session } from './session.js';
@@ -13,6 +16,8 @@ const root = document.getElementById('app')!;
 const NAV = [
 	{ href: '#/', label: 'Overview' },
 	{ href: '#/clients', label: 'Clients' },
+	{ href: '#/services', label: 'Services' },
+	{ href: '#/alerts', label: 'Alerts' },
 	{ href: '#/tokens', label: 'API tokens' },
 ];
 
@@ -24,6 +29,8 @@ function pageOf(hash: string): Promise<HTMLElement> {
 	if (parts[0] === 'clients' && parts.length === 3) return connectionPage(parts[1]!, parts[2]!);
 	if (parts[0] === 'clients' && parts.length === 2) return clientPage(parts[1]!);
 	if (parts[0] === 'clients') return clientsPage(query);
+	if (parts[0] === 'services' && parts.length === 2) return servicePage(parts[1]!);
+	if (parts[0] === 'services') return servicesPage();
 	if (parts[0] === 'tokens') return tokensPage();
 	if (parts[0] === 'attention' && parts[1]) return attentionPage(parts[1]);
 	if (parts[0] === 'alerts') return alertsPage();
