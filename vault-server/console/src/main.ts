@@ -5,6 +5,7 @@ import { attentionPage } from './pages/attention.js';
 import { clientPage } from './pages/client.js';
 import { clientsPage } from './pages/clients.js';
 import { connectionPage } from './pages/connection.js';
+import { keysPage } from './pages/keys.js';
 import { overviewPage } from './pages/overview.js';
 import { servicePage } from './pages/service.js';
 import { servicesPage } from './pages/services.js';
@@ -18,6 +19,7 @@ const NAV = [
 	{ href: '#/clients', label: 'Clients' },
 	{ href: '#/services', label: 'Services' },
 	{ href: '#/alerts', label: 'Alerts' },
+	{ href: '#/keys', label: 'Keys' },
 	{ href: '#/tokens', label: 'API tokens' },
 ];
 
@@ -31,6 +33,7 @@ function pageOf(hash: string): Promise<HTMLElement> {
 	if (parts[0] === 'clients') return clientsPage(query);
 	if (parts[0] === 'services' && parts.length === 2) return servicePage(parts[1]!);
 	if (parts[0] === 'services') return servicesPage();
+	if (parts[0] === 'keys') return keysPage();
 	if (parts[0] === 'tokens') return tokensPage();
 	if (parts[0] === 'attention' && parts[1]) return attentionPage(parts[1]);
 	if (parts[0] === 'alerts') return alertsPage();
