@@ -297,6 +297,11 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 		await poll(() => page.getByRole('heading', { name: 'Billing' }).isVisible()).toBe(true);
 		expect(await page.getByLabel('Client secret').inputValue()).toBe('');
 		await expectNoSecret(page);
+		// a save with nothing changed sends nothing (a PATCH naming the app would clear its app_error)
+		await page.getByRole('button', { name: 'Save OAuth app' }).click();
+		await poll(() => page.getByRole('status').filter({ hasText: 'Nothing changed.' }).count()).toBe(
+			1,
+		);
 
 		// which connections use a service: the count and links to the clients
 		await page.goto(`${url}/console/#/services/crm`);

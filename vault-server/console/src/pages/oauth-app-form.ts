@@ -59,21 +59,31 @@ export function oauthAppForm(service: Service, onSaved: (service: Service) => vo
 		failure,
 	);
 	const orNull = (input: HTMLInputElement) => input.value.trim() || null;
+	let current = service;
 	form.addEventListener('submit', (event) => {
 		event.preventDefault();
 		message.textContent = '';
 		failure.textContent = '';
-		const body = {
+		// only what changed: an unchanged app keeps its app_error and its connections' backoff
+		const fields = {
 			oauth_client_id: orNull(clientId.input),
 			oauth_authorization_url: orNull(authorize.input),
 			oauth_token_url: orNull(token.input),
 			oauth_scopes: orNull(scopes.input),
-			...(secret.input.value ? { oauth_client_secret: secret.input.value } : {}),
 		};
+		const body: Record<string, string | null> = Object.fromEntries(
+			Object.entries(fields).filter(([name, value]) => current[name as keyof Service] !== value),
+		);
+		if (secret.input.value) body.oauth_client_secret = secret.input.value;
 		// the secret leaves the page with the request, whatever the answer
 		secret.input.value = '';
+		if (Object.keys(body).length === 0) {
+			message.textContent = 'Nothing changed.';
+			return;
+		}
 		api<Service>('PATCH', `/v1/services/${encodeURIComponent(service.name)}`, body).then(
 			(saved) => {
+				current = saved;
 				showSecretState(saved.has_client_secret);
 				message.textContent = 'Saved.';
 				onSaved(saved);
