@@ -41,6 +41,7 @@ import brandingRoutes from './routes/v1/branding.js';
 import brandingAssetRoutes from './routes/branding-assets.js';
 import monitoringRoutes from './routes/v1/monitoring.js';
 import alertRoutes from './routes/v1/alerts.js';
+import keyRoutes from './routes/v1/keys.js';
 import webhookRoutes from './routes/v1/webhooks.js';
 import diagnosticsRoutes from './routes/v1/diagnostics.js';
 import metricsRoutes from './routes/metrics.js';
@@ -164,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 			await v1.register(connectLinkRoutes);
 			await v1.register(monitoringRoutes);
 			await v1.register(alertRoutes);
+			await v1.register(keyRoutes);
 			await v1.register(webhookRoutes, {
 				allowInsecureUrls: config.allowInsecureOAuthUrls,
 				privateAddresses: config.providerPrivateAddresses,

@@ -24,6 +24,7 @@ const SECRETS = {
 	refresh: 'console-seed-refresh-token-55af0c1e9d27',
 	otherAccess: 'console-seed-other-access-c3b8e1f04a96',
 	appSecret: 'vault-app-secret',
+	newAppSecret: 'console-billing-app-secret-2f9c51e0b7d4',
 };
 // a client name and an error text that would run script if a page parsed them as HTML
 const HOSTILE_NAME = '<img src=x onerror="document.title=1">Acme & <b>Co</b>';
@@ -110,8 +111,12 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 			ADMIN_API_TOKEN: ADMIN_TOKEN,
 			INTERNAL_API_TOKEN: INTERNAL_TOKEN,
 			ALLOW_INSECURE_OAUTH_URLS: 'true',
-			REFRESHER_ENABLED: 'false',
-			ALERT_EVALUATION_INTERVAL_SECONDS: '3600',
+			// the alert evaluator runs beside the refresher: the failed refresh of acme/crm (below, or
+			// the refresher's own, whichever comes first: invalid_grant either way) opens a
+			// refresh_failing alert at the next evaluation
+			REFRESHER_ENABLED: 'true',
+			ALERT_EVALUATION_INTERVAL_SECONDS: '2',
+			ALERT_REFRESH_FAILURES: '0',
 			...(database ? { DATABASE_URL: database.url } : {}),
 		});
 		url = serve.url;
@@ -247,6 +252,111 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 		expect(refused.status).toBe(401);
 	});
 
+	it('services: lists the catalog, adds a service (a 4xx shown), sets its OAuth app with a write-only secret', async () => {
+		const page = await newPage();
+		await signIn(page);
+		await page.getByRole('navigation').getByRole('link', { name: 'Services' }).click();
+		await poll(() => page.getByRole('heading', { name: 'Services', exact: true }).isVisible()).toBe(
+			true,
+		);
+		const catalog = page.getByRole('region', { name: 'Services' });
+		expect(await catalog.getByRole('link', { name: 'crm', exact: true }).count()).toBe(1);
+		await checkPage(page, 'services');
+
+		// the API's 409 is shown in the page
+		await page.getByLabel('Name', { exact: true }).fill('crm');
+		await page.getByLabel('Display name').fill('Duplicate');
+		await page.getByRole('button', { name: 'Add service' }).click();
+		await poll(() => page.getByRole('alert').innerText()).toContain("named 'crm' already exists");
+
+		await page.getByLabel('Name', { exact: true }).fill('billing');
+		await page.getByLabel('Display name').fill('Billing');
+		await page.getByLabel('Type').selectOption('oauth2');
+		await page.getByLabel('Authorization URL').fill(`${provider.baseUrl}/authorize`);
+		await page.getByLabel('Token URL').fill(provider.tokenUrl);
+		await page.getByRole('button', { name: 'Add service' }).click();
+		await poll(() => page.getByRole('heading', { name: 'Billing' }).isVisible()).toBe(true);
+		expect(await admin('GET', '/v1/services/billing')).toMatchObject({
+			oauth_type: 'oauth2',
+			has_client_secret: false,
+		});
+
+		const redirect = page.getByLabel('Redirect URL to register with the provider');
+		expect(await redirect.inputValue()).toBe(`${url}/oauth/callback`);
+		expect(await page.getByRole('button', { name: 'Copy redirect URL' }).count()).toBe(1);
+		await page.getByLabel('Client ID').fill('billing-app');
+		const secret = page.getByLabel('Client secret');
+		expect(await secret.getAttribute('type')).toBe('password');
+		await secret.fill(SECRETS.newAppSecret);
+		await page.getByLabel('Scopes').fill('invoices.read');
+		await page.getByRole('button', { name: 'Save OAuth app' }).click();
+		await poll(() => page.getByRole('status').filter({ hasText: 'Saved.' }).count()).toBe(1);
+		expect(await secret.inputValue()).toBe('');
+		expect(await page.getByText('A client secret is set.').count()).toBe(1);
+		expect(await admin('GET', '/v1/services/billing')).toMatchObject({
+			oauth_client_id: 'billing-app',
+			oauth_scopes: 'invoices.read',
+			has_client_secret: true,
+		});
+		await checkPage(page, 'service');
+		await page.reload();
+		await poll(() => page.getByRole('heading', { name: 'Billing' }).isVisible()).toBe(true);
+		expect(await page.getByLabel('Client secret').inputValue()).toBe('');
+		await expectNoSecret(page);
+		// a save with nothing changed sends nothing (a PATCH naming the app would clear its app_error)
+		await page.getByRole('button', { name: 'Save OAuth app' }).click();
+		await poll(() => page.getByRole('status').filter({ hasText: 'Nothing changed.' }).count()).toBe(
+			1,
+		);
+
+		// which connections use a service: the count and links to the clients
+		await page.goto(`${url}/console/#/services/crm`);
+		await poll(() => page.getByText('1 connection uses this service.').count()).toBe(1);
+		const connected = page.getByRole('region', { name: 'Clients connected to crm' });
+		expect(await connected.getByRole('link', { name: 'acme', exact: true }).count()).toBe(1);
+	});
+
+	it('alerts: an open alert; keys: version 1, current, with its ciphertext count', async () => {
+		// the evaluator opens refresh_failing for acme/crm within its 2 s interval
+		await poll(async () => {
+			const { alerts } = (await admin('GET', '/v1/alerts?status=open')) as {
+				alerts: { rule: string }[];
+			};
+			return alerts.map((alert) => alert.rule);
+		}).toContain('refresh_failing');
+		const page = await newPage();
+		await signIn(page);
+		await poll(() => page.getByRole('heading', { name: 'Overview' }).isVisible()).toBe(true);
+		await page.getByRole('navigation').getByRole('link', { name: 'Alerts' }).click();
+		await poll(() => page.getByRole('heading', { name: 'Alerts', exact: true }).isVisible()).toBe(
+			true,
+		);
+		const open = page.getByRole('region', { name: 'Open alerts' });
+		const alertRow = open.getByRole('row').filter({ hasText: 'refresh_failing' });
+		expect(await alertRow.count()).toBe(1);
+		expect(await alertRow.getByRole('link', { name: 'acme/crm' }).count()).toBe(1);
+		expect(await page.getByRole('heading', { name: 'Resolved alerts' }).count()).toBe(1);
+		await checkPage(page, 'alerts');
+
+		const keys = (await admin('GET', '/v1/keys')) as { keys: { ciphertexts: number }[] };
+		await page.getByRole('navigation').getByRole('link', { name: 'Keys' }).click();
+		await poll(() => page.getByRole('heading', { name: 'Keys', exact: true }).isVisible()).toBe(
+			true,
+		);
+		const versions = page.getByRole('region', { name: 'Key versions' });
+		const first = versions.getByRole('row').nth(1);
+		expect(await first.getByRole('cell').allInnerTexts()).toEqual([
+			'1',
+			'active Seals new secrets',
+			'current',
+			expect.any(String),
+			String(keys.keys[0]!.ciphertexts),
+			expect.stringContaining('connections: '),
+		]);
+		expect(await page.getByText('Every ciphertext is under the active version.').count()).toBe(1);
+		await checkPage(page, 'keys');
+	});
+
 	it('every page: no secret, no parsed hostile value, no serious or critical axe violation; a phone width too', async () => {
 		const page = await newPage();
 		await signIn(page);
@@ -254,11 +364,13 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 		const pages: [string, string, string][] = [
 			['clients', '#/clients', 'Clients'],
 			['needs-reauth', '#/attention/needs_reauth', 'Connections needing re-authorisation'],
-			['alerts', '#/alerts', 'Open alerts'],
+			['alerts', '#/alerts', 'Alerts'],
 		];
 		for (const [name, hash, heading] of pages) {
 			await page.goto(`${url}/console/${hash}`);
-			await poll(() => page.getByRole('heading', { name: heading }).isVisible()).toBe(true);
+			await poll(() => page.getByRole('heading', { name: heading, exact: true }).isVisible()).toBe(
+				true,
+			);
 			await checkPage(page, name);
 		}
 		await page.goto(`${url}/console/#/clients`);

@@ -203,6 +203,13 @@ describe.runIf(backends().includes('postgres'))(
 				await expectReadThrough(page, 'clients', ['clients_pkey']);
 			});
 
+			it("of a service's clients page reads connections through (service, client_id)", async () => {
+				const page = await oneStatement((q) =>
+					clientsStore(q).list({ limit: 50, after: 'client-5000', service: 'console-mail' }),
+				);
+				await expectReadThrough(page, 'connections', ['connections_service_client']);
+			});
+
 			it("of a client's connections reads them by primary key", async () => {
 				const list = await oneStatement((q) => connectionsStore(q).listForClient('client-77'));
 				await expectReadThrough(list, 'connections', ['connections_pkey'], false);

@@ -12,8 +12,9 @@ const STATUS_LABELS: Record<string, string> = {
 	resolved: 'Resolved',
 };
 
-export function statusBadge(status: string): HTMLElement {
-	const label = STATUS_LABELS[status] ?? status;
+/** The API's status word in a badge with its label for people; `labels` for another vocabulary. */
+export function statusBadge(status: string, labels = STATUS_LABELS): HTMLElement {
+	const label = labels[status] ?? status;
 	return h(
 		'span',
 		{ class: `badge badge-${/^[a-z_]+$/.test(status) ? status : 'other'}` },

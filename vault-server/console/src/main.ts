@@ -1,12 +1,16 @@
 import { ApiError } from './api.js';
 import { h, replace } from './dom.js';
-import { alertsPage, attentionPage } from './pages/attention.js';
+import { alertsPage } from './pages/alerts.js';
+import { attentionPage } from './pages/attention.js';
 import { auditPage } from './pages/audit.js';
 import { brandingPage } from './pages/branding.js';
 import { clientPage } from './pages/client.js';
 import { clientsPage } from './pages/clients.js';
 import { connectionPage } from './pages/connection.js';
+import { keysPage } from './pages/keys.js';
 import { overviewPage } from './pages/overview.js';
+import { servicePage } from './pages/service.js';
+import { servicesPage } from './pages/services.js';
 import { signInPage } from './pages/sign-in.js';
 import { tokensPage } from './pages/tokens.js';
 import { currentSession, signOut, type Session } from './session.js';
@@ -15,6 +19,9 @@ const root = document.getElementById('app')!;
 const NAV = [
 	{ href: '#/', label: 'Overview' },
 	{ href: '#/clients', label: 'Clients' },
+	{ href: '#/services', label: 'Services' },
+	{ href: '#/alerts', label: 'Alerts' },
+	{ href: '#/keys', label: 'Keys' },
 	{ href: '#/tokens', label: 'API tokens' },
 	{ href: '#/audit', label: 'Audit' },
 	{ href: '#/branding', label: 'Branding' },
@@ -32,6 +39,9 @@ function pageOf(hash: string): Promise<HTMLElement> {
 		return connectionPage(parts[1]!, parts[2]!, query);
 	if (parts[0] === 'clients' && parts.length === 2) return clientPage(parts[1]!);
 	if (parts[0] === 'clients') return clientsPage(query);
+	if (parts[0] === 'services' && parts.length === 2) return servicePage(parts[1]!);
+	if (parts[0] === 'services') return servicesPage();
+	if (parts[0] === 'keys') return keysPage();
 	if (parts[0] === 'tokens') return tokensPage();
 	if (parts[0] === 'audit') return auditPage(query);
 	if (parts[0] === 'branding') return brandingPage();

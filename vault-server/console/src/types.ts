@@ -92,3 +92,18 @@ export interface AuditRow {
 	workflow_id: string | null;
 	execution_id: string | null;
 }
+
+export interface Service {
+	name: string;
+	display_name: string;
+	oauth_type: string;
+	oauth_authorization_url: string | null;
+	oauth_token_url: string | null;
+	oauth_scopes: string | null;
+	oauth_client_id: string | null;
+	has_client_secret: boolean;
+	app_error: string | null;
+	updated_at: string;
+	oauth_redirect_uri?: string;
+	connection_count?: number;
+}

@@ -1,4 +1,5 @@
 import type { RewrapTotals } from '../domain/rewrap.js';
+import { runProgress } from '../domain/rewrap-progress.js';
 
 const BAR_WIDTH = 30;
 
@@ -10,9 +11,7 @@ export function rewrapProgress(out: NodeJS.WriteStream) {
 	let lastTenth = -1;
 	return {
 		update(totals: RewrapTotals) {
-			const done = totals.rewrapped + totals.failed.length;
-			const total = Math.max(totals.total, done);
-			const ratio = total === 0 ? 1 : done / total;
+			const { done, total, ratio } = runProgress(totals);
 			if (out.isTTY) {
 				const filled = Math.round(ratio * BAR_WIDTH);
 				out.write(

@@ -1,6 +1,6 @@
 import { VaultError, clientNotFound } from '../errors.js';
 import type { Queryable } from '../storage/database.js';
-import { clientsStore, type ClientRow } from '../storage/clients-store.js';
+import { clientsStore, type ClientListOptions, type ClientRow } from '../storage/clients-store.js';
 
 export interface ClientInput {
 	id: string;
@@ -34,7 +34,6 @@ export async function deleteClient(db: Queryable, id: string): Promise<void> {
 	if (!(await clientsStore(db).delete(id))) throw clientNotFound(id);
 }
 
-export const listClients = (
-	db: Queryable,
-	options: { limit: number; after?: string; q?: string },
-) => clientsStore(db).list(options);
+/** One page of clients in id order (keyset: `after`), filtered by `q` and `service` when given. */
+export const listClients = (db: Queryable, options: ClientListOptions) =>
+	clientsStore(db).list(options);

@@ -168,6 +168,10 @@ export async function getService(db: Database, name: string): Promise<PublicServ
 	return publicService(row);
 }
 
+/** How many connections use the service `name` (an index-only count on connections_service_client). */
+export const countServiceConnections = (db: Database, name: string): Promise<number> =>
+	servicesStore(db).countConnections(name);
+
 export async function listServices(db: Database): Promise<PublicService[]> {
 	return (await servicesStore(db).list()).map(publicService);
 }

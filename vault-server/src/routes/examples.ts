@@ -304,3 +304,28 @@ export const BRANDING = {
 	},
 	updated_at: UPDATED,
 };
+
+export const KEYS = {
+	active_version: 2,
+	keys: [
+		{
+			version: 1,
+			status: 'decrypt_only',
+			current: false,
+			created_at: CREATED,
+			retired_at: null,
+			ciphertexts: 120,
+			by_location: { connections: 118, 'services.oauth_client_secret': 2 },
+		},
+		{
+			version: 2,
+			status: 'active',
+			current: true,
+			created_at: UPDATED,
+			retired_at: null,
+			ciphertexts: 880,
+			by_location: { connections: 874, 'services.oauth_client_secret': 6 },
+		},
+	],
+	rewrap: { target_version: 2, done: 880, total: 1000, remaining: 120, ratio: 0.88 },
+};

@@ -15,6 +15,7 @@ export const ServiceName = Type.String({
 export const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const NullableString = Type.Union([Type.String(), Type.Null()]);
+export const NullableInteger = Type.Union([Type.Integer(), Type.Null()]);
 export const Metadata = Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), {
 	maxProperties: 64,
 	description: 'Non-secret data kept with the connection',

@@ -61,10 +61,16 @@ export function alertsStore(db: Queryable) {
 			);
 		},
 
-		async list(status: AlertStatus | 'all', limit: number) {
+		/**
+		 * Newest first, `limit` at a time; `beforeId` pages on by keyset (ids below it), read in
+		 * index order through alerts_status_id (one status) or the primary key (`all`).
+		 */
+		async list(status: AlertStatus | 'all', limit: number, beforeId?: number) {
 			return db.query<AlertRow>(
-				`SELECT * FROM alerts WHERE ($1 = 'all' OR status = $1) ORDER BY id DESC LIMIT $2`,
-				[status, limit],
+				`SELECT * FROM alerts
+				 WHERE ($1 = 'all' OR status = $1) AND ($3::bigint IS NULL OR id < $3)
+				 ORDER BY id DESC LIMIT $2`,
+				[status, limit, beforeId ?? null],
 			);
 		},
 

@@ -10,6 +10,27 @@ export interface ClientRow {
 
 const COLUMNS = 'id, name, email, created_at, updated_at';
 
+export interface ClientListOptions {
+	limit: number;
+	after?: string;
+	q?: string;
+	/** Only the clients with a connection to this service. */
+	service?: string;
+}
+
+/** The clients connected to `service`, keyset on the client id (index connections_service_client). */
+function listConnectedTo(db: Queryable, service: string, options: ClientListOptions) {
+	return db.query<ClientRow>(
+		`SELECT c.id, c.name, c.email, c.created_at, c.updated_at
+		 FROM connections k JOIN clients c ON c.id = k.client_id
+		 WHERE k.service = $4 AND ($1::text IS NULL OR k.client_id > $1)
+		   AND ($3::text IS NULL OR position(lower($3) IN lower(c.id)) > 0
+		        OR position(lower($3) IN lower(c.name)) > 0)
+		 ORDER BY k.client_id LIMIT $2`,
+		[options.after ?? null, options.limit, options.q ?? null, service],
+	);
+}
+
 export function clientsStore(db: Queryable) {
 	return {
 		/** Inserts a client; `undefined` when the id is taken. */
@@ -25,9 +46,11 @@ export function clientsStore(db: Queryable) {
 		/**
 		 * One page of clients in id order after `after`; with `q`, only those whose id or name holds
 		 * it, case-insensitively (position(), not LIKE: `%` and `_` in `q` are plain characters). The
-		 * scan walks the primary key in order and stops at `limit` matches.
+		 * scan walks the primary key in order and stops at `limit` matches. With `service`, only the
+		 * clients connected to it, walked through connections (service, client_id) in the same order.
 		 */
-		async list(options: { limit: number; after?: string; q?: string }) {
+		async list(options: ClientListOptions) {
+			if (options.service !== undefined) return listConnectedTo(db, options.service, options);
 			return db.query<ClientRow>(
 				`SELECT ${COLUMNS} FROM clients
 				 WHERE ($1::text IS NULL OR id > $1)

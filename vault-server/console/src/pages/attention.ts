@@ -41,26 +41,3 @@ export async function attentionPage(kind: string): Promise<HTMLElement> {
 				),
 	);
 }
-
-/** The open alerts of the monitoring summary. */
-export async function alertsPage(): Promise<HTMLElement> {
-	const summary = await api<Summary>('GET', '/v1/monitoring');
-	return h(
-		'div',
-		{},
-		h('h1', { tabindex: -1 }, 'Open alerts'),
-		summary.alerts.length === 0
-			? h('p', {}, 'No open alert.')
-			: table(
-					'Open alerts',
-					['Alert', 'Rule', 'Subject', 'First seen', 'Last seen'],
-					summary.alerts.map((alert) => [
-						alert.title,
-						h('code', {}, alert.rule),
-						alert.subject,
-						when(alert.first_seen_at),
-						when(alert.last_seen_at),
-					]),
-				),
-	);
-}

@@ -26,6 +26,10 @@ const TAGS = [
 	{ name: 'audit', description: 'The audit log: one hash-chained row per request.' },
 	{ name: 'branding', description: 'The agency name, colour and logo on the pages clients see.' },
 	{ name: 'monitoring', description: 'Alerts, a summary of what needs action, metrics.' },
+	{
+		name: 'keys',
+		description: 'Data key versions, the ciphertexts each protects, rewrap progress.',
+	},
 	{ name: 'webhooks', description: 'Subscriptions to vault events, signed deliveries, their log.' },
 	{ name: 'health', description: 'Liveness and readiness.' },
 ];

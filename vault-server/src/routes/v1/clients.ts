@@ -9,7 +9,7 @@ import {
 } from '../../domain/clients.js';
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { CLIENT } from '../examples.js';
-import { ClientId, ClientParams, Timestamp, documented } from '../schemas.js';
+import { ClientId, ClientParams, ServiceName, Timestamp, documented } from '../schemas.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Client = Type.Object({
@@ -68,7 +68,8 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 				description:
 					'The clients ordered by id, `limit` at a time. For the next page, pass the last id ' +
 					'received as `after` (with the same `q`). `q` keeps the clients whose id or name ' +
-					'contains it, ignoring case.',
+					'contains it, ignoring case. `service` keeps the clients with a connection to that ' +
+					'service (an unknown service: none).',
 				querystring: Type.Object(
 					{
 						limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -84,6 +85,12 @@ const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 								maxLength: 200,
 								description: 'Only clients whose id or name contains this text (any case)',
 								examples: ['acme'],
+							}),
+						),
+						service: Type.Optional(
+							Type.String({
+								...ServiceName,
+								description: 'Only clients with a connection to this service',
 							}),
 						),
 					},

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import {
+	countServiceConnections,
 	createService,
 	deleteService,
 	getService,
@@ -18,6 +19,7 @@ import {
 } from '../schemas.js';
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { NEW_SERVICE, SERVICE } from '../examples.js';
+import { oauthRedirectUri } from '../public-urls.js';
 
 const Url = Type.String({ maxLength: 2048 });
 const NullableUrl = Type.Union([Url, Type.Null()]);
@@ -157,12 +159,28 @@ const Service = Type.Object({
 	app_error_at: NullableTimestamp,
 	created_at: Timestamp,
 	updated_at: Timestamp,
+	oauth_redirect_uri: Type.Optional(
+		Type.String({
+			description:
+				'The redirect URI to register with the provider for this OAuth app: ' +
+				'`<PUBLIC_URL>/oauth/callback`, the same for every service (RFC 6749 §3.1.2)',
+		}),
+	),
+	connection_count: Type.Optional(
+		Type.Integer({
+			description:
+				'How many connections use the service (GET of one service only); ' +
+				'`GET /v1/clients?service=` lists their clients',
+		}),
+	),
 });
 
 const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, options) => {
 	const admin = (action: string) => ({ scope: 'admin' as const, action });
 	// a change: its statements and its audit row commit together (plugins/app/write-transaction.ts)
 	const write = (action: string) => ({ ...admin(action), writes: true });
+	const redirect = { oauth_redirect_uri: oauthRedirectUri(fastify.config.publicUrl) };
+	const withRedirect = <T extends object>(service: T) => ({ ...service, ...redirect });
 
 	fastify.get(
 		'/services',
@@ -183,7 +201,7 @@ const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, opti
 				},
 			},
 		},
-		async () => ({ services: await listServices(fastify.db) }),
+		async () => ({ services: (await listServices(fastify.db)).map(withRedirect) }),
 	);
 
 	fastify.post(
@@ -216,7 +234,9 @@ const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, opti
 			request.auditNote = { service: name };
 			return reply
 				.code(201)
-				.send(await createService(request.db, fastify.keyring, name, fields, options));
+				.send(
+					withRedirect(await createService(request.db, fastify.keyring, name, fields, options)),
+				);
 		},
 	);
 
@@ -228,7 +248,8 @@ const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, opti
 				tags: ['services'],
 				operationId: 'getService',
 				summary: 'Get a service',
-				description: 'One service by its name, without its client secret.',
+				description:
+					'One service by its name, without its client secret, with how many connections use it.',
 				params: ServiceParams,
 				response: {
 					200: documented(Service, 'The service', SERVICE),
@@ -238,7 +259,9 @@ const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, opti
 		},
 		async (request) => {
 			request.auditNote = { service: request.params.name };
-			return getService(fastify.db, request.params.name);
+			const service = await getService(fastify.db, request.params.name);
+			const connection_count = await countServiceConnections(fastify.db, request.params.name);
+			return { ...withRedirect(service), connection_count };
 		},
 	);
 
@@ -277,7 +300,7 @@ const services: FastifyPluginAsyncTypebox<ServiceOptions> = async (fastify, opti
 			);
 			// names only: never a value, the client secret included
 			request.auditNote.details = { changed };
-			return service;
+			return withRedirect(service);
 		},
 	);
 
