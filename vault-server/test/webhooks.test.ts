@@ -1,7 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evaluateAlerts } from '../src/domain/alerts/evaluate-alerts.js';
-import { emitWebhookEvent } from '../src/domain/webhooks/webhook-events.js';
+import {
+	emitRefreshFailureEvents,
+	emitWebhookEvent,
+} from '../src/domain/webhooks/webhook-events.js';
 import { syncAlertWebhookUrl } from '../src/domain/webhooks/webhook-subscriptions.js';
 import type { WebhookWorker } from '../src/domain/webhooks/webhook-worker.js';
 import { Secret } from '../src/config/secret.js';
@@ -240,6 +243,36 @@ describe.each(backends())('webhook subscriptions on %s', (backend) => {
 		await admin('DELETE', `/v1/webhooks/${atTwo}`);
 		await admin('DELETE', `/v1/webhooks/${atFive}`);
 		await provider.control({ mode: 'ok' });
+	});
+
+	it('queues connection.refresh_failing when the failures jump past a threshold, once', async () => {
+		const thresholds = [1, 3, 6] as const;
+		const ids = await Promise.all(
+			thresholds.map((refresh_failures) =>
+				subscribe({
+					url: receiver.url,
+					events: ['connection.refresh_failing'],
+					secret: SECRET,
+					refresh_failures,
+				}),
+			),
+		);
+		const state = (refresh_failures: number) => ({
+			client_id: 'acme',
+			service: 'crm',
+			status: 'active',
+			refresh_failures,
+			last_error: 'the provider answered 500',
+		});
+		// two failures counted at once: 1 -> 4 crosses 3 (not 1, already reached; not 6)
+		await emitRefreshFailureEvents(vault.database.db, state(4), 1);
+		// and the next single failure crosses nothing
+		await emitRefreshFailureEvents(vault.database.db, state(5));
+		const counts = await Promise.all(ids.map(async (id) => (await deliveries(id)).length));
+		expect(counts).toEqual([0, 1, 0]);
+		const [event] = await deliveries(ids[1]!);
+		expect(event!.payload.connection).toMatchObject({ refresh_failures: 4 });
+		for (const id of ids) await admin('DELETE', `/v1/webhooks/${id}`);
 	});
 
 	it('sends each queued delivery once with several workers, and pages the log by a keyset cursor', async () => {
