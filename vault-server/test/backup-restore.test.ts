@@ -6,6 +6,7 @@ import {
 	readdirSync,
 	readFileSync,
 	rmSync,
+	statSync,
 	writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,6 +181,10 @@ describe.each(backupBackends)('backup and restore on %s', (backend) => {
 		expect(restore.code, restore.stderr).toBe(0);
 		expect(restore.stdout).toContain('1 clients, 2 connections');
 		expect(await withApp(target, fetchBoth)).toEqual(fetchedBefore);
+		if (backend === 'pglite') {
+			// as `serve` makes it: the embedded database's folder is the vault user's alone
+			expect(statSync(join(target.VAULT_DATA_DIR!, 'pglite')).mode & 0o777).toBe(0o700);
+		}
 	});
 
 	it('refuses to restore into a database that is not empty, in one line', async () => {
