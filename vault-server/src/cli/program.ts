@@ -192,14 +192,15 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 	const backup = program
 		.command('backup')
 		.description('write a backup of the database to a file; or verify one (the restore drill)')
-		.usage('--output <file> | verify <file>')
+		.usage('--output <file> [--force] | verify <file>')
 		.enablePositionalOptions()
-		.option('--output <file>', 'the backup file to write (mode 0600)')
+		.option('--output <file>', 'the backup file to write (mode 0600); an existing one is refused')
+		.option('--force', 'replace the --output file if it exists (by rename, never half-written)')
 		// not requiredOption: commander would then ask for it in `backup verify` too
-		.action(async function (this: Command, options: { output?: string }) {
+		.action(async function (this: Command, options: { output?: string; force?: boolean }) {
 			if (options.output === undefined)
 				this.error("error: required option '--output <file>' not specified");
-			done(await backupCommand(loadConfig(), { output: options.output }));
+			done(await backupCommand(loadConfig(), { output: options.output, force: options.force }));
 		});
 	backup
 		.command('verify')
