@@ -1,3 +1,4 @@
+import { displayNameProblem } from '../domain/display-name.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, type Config } from '../config/config.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
@@ -57,6 +58,13 @@ const clientIds = (value: string) => {
 	if (bad !== undefined || ids.length === 0)
 		throw new InvalidArgumentError(`'${bad ?? value}' is not a client id.`);
 	return ids;
+};
+
+/** `token create --name`: the API's rule for a token name (domain/display-name.ts, 1-200). */
+const tokenName = (value: string) => {
+	const problem = value.length > 200 ? 'must be at most 200 characters' : displayNameProblem(value);
+	if (problem !== undefined) throw new InvalidArgumentError(`A token name ${problem}.`);
+	return value;
 };
 
 const tokenId = (value: string) => {
@@ -129,7 +137,7 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 	token
 		.command('create')
 		.description('create an API token and print it once (the vault keeps only its hash)')
-		.requiredOption('--name <name>', 'what the token is for, e.g. "n8n 2025-07"')
+		.requiredOption('--name <name>', 'what the token is for, e.g. "n8n 2025-07"', tokenName)
 		.addOption(
 			new Option('--scope <scope>', 'admin, or read (fetch credentials)')
 				.choices(['admin', 'read'])
