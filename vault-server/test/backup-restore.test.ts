@@ -6,6 +6,7 @@ import {
 	readdirSync,
 	readFileSync,
 	rmSync,
+	statSync,
 	writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,6 +181,34 @@ describe.each(backupBackends)('backup and restore on %s', (backend) => {
 		expect(restore.code, restore.stderr).toBe(0);
 		expect(restore.stdout).toContain('1 clients, 2 connections');
 		expect(await withApp(target, fetchBoth)).toEqual(fetchedBefore);
+		if (backend === 'pglite') {
+			// as `serve` makes it: the embedded database's folder is the vault user's alone
+			expect(statSync(join(target.VAULT_DATA_DIR!, 'pglite')).mode & 0o777).toBe(0o700);
+		}
+	});
+
+	it('refuses to overwrite an existing --output file in one line naming it; --force replaces it by rename, mode 0600', async () => {
+		const folder = tempDir('otobot-backup-output-');
+		const file = join(folder, 'existing.backup');
+		writeFileSync(file, 'an older backup', { mode: 0o644 });
+		chmodSync(file, 0o644);
+		const refused = await runCli(['backup', '--output', file], source);
+		expect(refused.code).toBe(1);
+		expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+		expect(refused.stderr).toContain(file);
+		expect(refused.stderr).toContain('--force');
+		expect(readFileSync(file, 'utf8')).toBe('an older backup');
+		const inodeBefore = statSync(file).ino;
+		// a stale temporary file of an earlier run is neither reused (its mode) nor in the way
+		writeFileSync(`${file}.partial`, 'stale', { mode: 0o644 });
+		const forced = await runCli(['backup', '--output', file, '--force'], source);
+		expect(forced.code, forced.stderr).toBe(0);
+		expect(readFileSync(file).subarray(0, 21).toString()).toBe('otobot-vault backup 1');
+		expect(statSync(file).mode & 0o777).toBe(0o600);
+		// written beside it and renamed over it, not rewritten in place
+		expect(statSync(file).ino).not.toBe(inodeBefore);
+		expect(readdirSync(folder).sort()).toEqual(['existing.backup', 'existing.backup.partial']);
+		expect((await runCli(['backup', 'verify', file], source)).code).toBe(0);
 	});
 
 	it('refuses to restore into a database that is not empty, in one line', async () => {

@@ -136,6 +136,32 @@ describe.each(backends())('console sessions on %s', (backend) => {
 		expect(stillRefused.statusCode).toBe(401);
 	});
 
+	it('a second otobot_console cookie (a sibling subdomain may set one) does not sign the operator out', async () => {
+		const { answer, id } = await signIn(ADMIN_TOKEN);
+		const csrf = (answer.json() as { csrf_token: string }).csrf_token;
+		const planted = 'B'.repeat(43);
+		for (const cookie of [
+			`otobot_console=${planted}; otobot_console=${id!}`,
+			`otobot_console=${id!}; otobot_console=${planted}`,
+			`otobot_console=not a session; other=1; otobot_console=${id!}`,
+		]) {
+			const listed = await vault.app.inject({ url: '/v1/clients', headers: { cookie } });
+			expect(listed.statusCode, cookie).toBe(200);
+		}
+		const change = await vault.app.inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: { cookie: `otobot_console=${planted}; otobot_console=${id!}`, 'x-csrf-token': csrf },
+			payload: { id: 'two-cookies', name: 'Two Cookies' },
+		});
+		expect(change.statusCode).toBe(201);
+		const onlyPlanted = await vault.app.inject({
+			url: '/v1/clients',
+			headers: { cookie: `otobot_console=${planted}; otobot_console=${'C'.repeat(43)}` },
+		});
+		expect(onlyPlanted.statusCode).toBe(401);
+	});
+
 	it('sign-out ends the session and clears the cookie', async () => {
 		const { answer, id } = await signIn(ADMIN_TOKEN);
 		const csrf = (answer.json() as { csrf_token: string }).csrf_token;

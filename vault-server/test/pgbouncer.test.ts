@@ -11,30 +11,9 @@ import { runsHere } from './helpers/skips.js';
 import { TestProvider } from './helpers/test-provider.js';
 import { throwawayPgbouncerMissing, ThrowawayPgbouncer } from './helpers/throwaway-pgbouncer.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
+import { admin, callVault as call } from './helpers/vault-http.js';
 
 vi.setConfig({ testTimeout: 240_000 });
-
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-const internal = { authorization: `Bearer ${INTERNAL_TOKEN}` };
-
-async function call(
-	base: string,
-	path: string,
-	init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
-) {
-	const response = await fetch(`${base}${path}`, {
-		method: init.method ?? 'GET',
-		headers: init.headers ?? internal,
-		body: init.body === undefined ? undefined : JSON.stringify(init.body),
-	});
-	const text = await response.text();
-	const json = response.headers.get('content-type')?.includes('json') ?? false;
-	return {
-		status: response.status,
-		body: (json ? JSON.parse(text) : {}) as Record<string, any>,
-		text,
-	};
-}
 
 const metric = async (base: string, line: RegExp) => {
 	const { text } = await call(base, '/metrics', { headers: admin });

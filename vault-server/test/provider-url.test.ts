@@ -19,6 +19,15 @@ describe('the one provider URL check', () => {
 			expect(parseProviderUrl(garbage, true), garbage).toEqual({ problem: 'invalid' });
 	});
 
+	it('refuses a user name or password in the URL (userinfo): the vault keeps no credential in a URL', () => {
+		for (const url of [
+			'https://app:s3cret@idp.example/token',
+			'https://app@idp.example/token',
+			'https://:s3cret@idp.example/token',
+		])
+			expect(parseProviderUrl(url, true), url).toEqual({ problem: 'userinfo' });
+	});
+
 	it('refuses the token call before any request for a URL it would not take', async () => {
 		const endpoint = {
 			clientId: 'app',

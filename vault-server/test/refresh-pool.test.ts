@@ -7,25 +7,16 @@ import { startServe, stopChild, type ServeProcess } from './helpers/cli.js';
 import { TestProvider } from './helpers/test-provider.js';
 import { WAIT_BOUND } from './helpers/bounds.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
+import { admin, callVault } from './helpers/vault-http.js';
 
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-const internal = { authorization: `Bearer ${INTERNAL_TOKEN}` };
+/** A write (with a body) goes with the admin token, a read with the read token. */
+const call = (base: string, path: string, init: { method?: string; body?: unknown } = {}) =>
+	callVault(base, path, init.body === undefined ? init : { ...init, headers: admin });
+
 /** More due connections than the pool (DATABASE_POOL_SIZE, 10) has connections. */
 const DUE = 12;
 /** The provider's answer time: well beyond the 3 s a statement may wait for a pooled connection. */
 const PROVIDER_DELAY_MS = 8000;
-
-async function call(base: string, path: string, init: { method?: string; body?: unknown } = {}) {
-	const response = await fetch(`${base}${path}`, {
-		method: init.method ?? 'GET',
-		headers: init.body === undefined ? internal : admin,
-		body: init.body === undefined ? undefined : JSON.stringify(init.body),
-	});
-	return {
-		status: response.status,
-		body: (await response.json()) as Record<string, any>,
-	};
-}
 
 /**
  * Issue 13 item 12: a slow token endpoint and more due connections than the pool has connections.

@@ -8,22 +8,7 @@ import { runCli, startProcess, startServe, type ServeProcess } from './helpers/c
 import { TestProvider } from './helpers/test-provider.js';
 import { WAIT_BOUND } from './helpers/bounds.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, TEST_MASTER_KEY } from './helpers/vault-app.js';
-
-const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-const internal = { authorization: `Bearer ${INTERNAL_TOKEN}` };
-
-async function call(
-	base: string,
-	path: string,
-	init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
-) {
-	const response = await fetch(`${base}${path}`, {
-		method: init.method ?? 'GET',
-		headers: init.headers ?? internal,
-		body: init.body === undefined ? undefined : JSON.stringify(init.body),
-	});
-	return { status: response.status, body: (await response.json()) as Record<string, any> };
-}
+import { admin, callVault as call, internal } from './helpers/vault-http.js';
 
 /** Real vault processes on one PostgreSQL database, and a real provider process. */
 describe.runIf(hasTestPostgres())('refresh across vault processes', () => {

@@ -1,7 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { evaluateAlerts } from '../src/domain/alerts/evaluate-alerts.js';
-import { emitWebhookEvent } from '../src/domain/webhooks/webhook-events.js';
+import {
+	emitRefreshFailureEvents,
+	emitWebhookEvent,
+} from '../src/domain/webhooks/webhook-events.js';
 import { syncAlertWebhookUrl } from '../src/domain/webhooks/webhook-subscriptions.js';
 import type { WebhookWorker } from '../src/domain/webhooks/webhook-worker.js';
 import { Secret } from '../src/config/secret.js';
@@ -23,6 +26,7 @@ import {
 	asAdmin,
 	asInternal,
 	startTestVault,
+	testConfig,
 	VERBOSE_LOGS,
 	type TestVault,
 } from './helpers/vault-app.js';
@@ -242,6 +246,36 @@ describe.each(backends())('webhook subscriptions on %s', (backend) => {
 		await provider.control({ mode: 'ok' });
 	});
 
+	it('queues connection.refresh_failing when the failures jump past a threshold, once', async () => {
+		const thresholds = [1, 3, 6] as const;
+		const ids = await Promise.all(
+			thresholds.map((refresh_failures) =>
+				subscribe({
+					url: receiver.url,
+					events: ['connection.refresh_failing'],
+					secret: SECRET,
+					refresh_failures,
+				}),
+			),
+		);
+		const state = (refresh_failures: number) => ({
+			client_id: 'acme',
+			service: 'crm',
+			status: 'active',
+			refresh_failures,
+			last_error: 'the provider answered 500',
+		});
+		// two failures counted at once: 1 -> 4 crosses 3 (not 1, already reached; not 6)
+		await emitRefreshFailureEvents(vault.database.db, state(4), 1);
+		// and the next single failure crosses nothing
+		await emitRefreshFailureEvents(vault.database.db, state(5));
+		const counts = await Promise.all(ids.map(async (id) => (await deliveries(id)).length));
+		expect(counts).toEqual([0, 1, 0]);
+		const [event] = await deliveries(ids[1]!);
+		expect(event!.payload.connection).toMatchObject({ refresh_failures: 4 });
+		for (const id of ids) await admin('DELETE', `/v1/webhooks/${id}`);
+	});
+
 	it('sends each queued delivery once with several workers, and pages the log by a keyset cursor', async () => {
 		const many = await startWebhookReceiver();
 		try {
@@ -348,6 +382,47 @@ describe('webhook URLs and the outbound rules', () => {
 			expect(response.statusCode, url).toBe(400);
 			expect(response.json().code).toBe('VALIDATION_FAILED');
 		}
+	});
+
+	it('refuses a password or user name in a webhook or service URL (400), never storing or echoing it', async () => {
+		vault = await startTestVault('pglite', { ALLOW_INSECURE_OAUTH_URLS: 'true' });
+		const send = (method: 'POST' | 'GET', url: string, payload?: object) =>
+			vault!.app.inject({ method, url, headers: asAdmin, ...(payload ? { payload } : {}) });
+		for (const url of [
+			'https://hook-user:hunter2-password@hooks.example.com/otobot',
+			'https://hook-user@hooks.example.com/otobot',
+			'http://:hunter2-password@127.0.0.1:9/otobot',
+		]) {
+			const refused = await send('POST', '/v1/webhooks', {
+				url,
+				events: ['alert.opened'],
+				secret: SECRET,
+			});
+			expect(refused.statusCode, url).toBe(400);
+			expect(refused.json().code).toBe('VALIDATION_FAILED');
+			expect(refused.json().message).toMatch(/^url must not hold a user name or password.*secret/);
+			expect(refused.body).not.toContain('hunter2');
+		}
+		const service = await send('POST', '/v1/services', {
+			name: 'crm-userinfo',
+			display_name: 'CRM',
+			oauth_type: 'oauth2',
+			oauth_token_url: 'https://app:hunter2-password@crm.example.com/oauth/token',
+		});
+		expect(service.statusCode).toBe(400);
+		expect(service.json().message).toMatch(
+			/^oauth_token_url must not hold a user name or password/,
+		);
+		const listed = await send('GET', '/v1/webhooks');
+		expect(listed.json().webhooks).toEqual([]);
+		const stored = await vault.database.db.query(
+			`SELECT url FROM webhooks UNION ALL SELECT oauth_token_url FROM services
+			 WHERE oauth_token_url LIKE '%hunter2%'`,
+		);
+		expect(stored).toEqual([]);
+		expect(() =>
+			testConfig({ ALERT_WEBHOOK_URL: 'https://ops:hunter2-password@alerts.example.com/hook' }),
+		).toThrow(/^ALERT_WEBHOOK_URL must not hold a user name or password/);
 	});
 
 	it('does not deliver to a host name that resolves to a private address under refuse, and logs why', async () => {

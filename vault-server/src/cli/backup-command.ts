@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { writeBackupFile } from '../domain/backup/backup-file.js';
+import { BackupOutputExists, refuseExistingOutput } from '../domain/backup/backup-output.js';
 import { DatabaseLocked } from '../storage/open-database.js';
 import { currentSchema, dumpSchema, serverMajor } from '../storage/postgres-dump.js';
 import { findPostgresTool } from '../storage/postgres-tools.js';
@@ -18,16 +19,27 @@ export const embeddedInUse = (error: DatabaseLocked) =>
 	'again; or run the vault on PostgreSQL (DATABASE_URL), which is backed up while it serves.';
 
 /**
- * `otobot-vault backup --output FILE`: writes a consistent backup of the vault's database to FILE
- * (mode 0600): PostgreSQL through pg_dump's custom format, the embedded database through PGlite's
- * data-directory dump; with a key check value of the master key, never the key. Exit 0 or 1.
+ * `otobot-vault backup --output FILE [--force]`: writes a consistent backup of the vault's database
+ * to FILE (mode 0600, written beside it and renamed into place): PostgreSQL through pg_dump's
+ * custom format, the embedded database through PGlite's data-directory dump; with a key check
+ * value of the master key, never the key. An existing FILE is refused in one line unless `force`.
+ * Exit 0 or 1.
  */
-export async function backupCommand(config: Config, options: { output: string }): Promise<number> {
+export async function backupCommand(
+	config: Config,
+	options: { output: string; force?: boolean },
+): Promise<number> {
 	const output = resolve(options.output);
+	const replace = options.force === true;
 	let vault: Awaited<ReturnType<typeof openVault>>;
 	try {
+		refuseExistingOutput(output, replace);
 		vault = await openVault(config);
 	} catch (error) {
+		if (error instanceof BackupOutputExists) {
+			console.error(error.message);
+			return 1;
+		}
 		if (!(error instanceof DatabaseLocked)) throw error;
 		console.error(embeddedInUse(error));
 		return 1;
@@ -56,6 +68,7 @@ export async function backupCommand(config: Config, options: { output: string })
 				migrations,
 			},
 			vault.masterKey.key,
+			{ replace },
 		);
 		console.log(
 			`Backup written to ${output}: ${header.kind === 'postgres' ? 'PostgreSQL (pg_dump custom format)' : 'embedded database (PGlite data directory)'}, ` +
@@ -63,6 +76,11 @@ export async function backupCommand(config: Config, options: { output: string })
 				'the backup opens only with it.',
 		);
 		return 0;
+	} catch (error) {
+		// the file appeared while the backup was made: still not overwritten
+		if (!(error instanceof BackupOutputExists)) throw error;
+		console.error(error.message);
+		return 1;
 	} finally {
 		rmSync(work, { recursive: true, force: true });
 		await vault.db.close();

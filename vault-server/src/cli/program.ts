@@ -1,3 +1,4 @@
+import { displayNameProblem } from '../domain/display-name.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, type Config } from '../config/config.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
@@ -57,6 +58,13 @@ const clientIds = (value: string) => {
 	if (bad !== undefined || ids.length === 0)
 		throw new InvalidArgumentError(`'${bad ?? value}' is not a client id.`);
 	return ids;
+};
+
+/** `token create --name`: the API's rule for a token name (domain/display-name.ts, 1-200). */
+const tokenName = (value: string) => {
+	const problem = value.length > 200 ? 'must be at most 200 characters' : displayNameProblem(value);
+	if (problem !== undefined) throw new InvalidArgumentError(`A token name ${problem}.`);
+	return value;
 };
 
 const tokenId = (value: string) => {
@@ -129,7 +137,7 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 	token
 		.command('create')
 		.description('create an API token and print it once (the vault keeps only its hash)')
-		.requiredOption('--name <name>', 'what the token is for, e.g. "n8n 2025-07"')
+		.requiredOption('--name <name>', 'what the token is for, e.g. "n8n 2025-07"', tokenName)
 		.addOption(
 			new Option('--scope <scope>', 'admin, or read (fetch credentials)')
 				.choices(['admin', 'read'])
@@ -192,14 +200,15 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 	const backup = program
 		.command('backup')
 		.description('write a backup of the database to a file; or verify one (the restore drill)')
-		.usage('--output <file> | verify <file>')
+		.usage('--output <file> [--force] | verify <file>')
 		.enablePositionalOptions()
-		.option('--output <file>', 'the backup file to write (mode 0600)')
+		.option('--output <file>', 'the backup file to write (mode 0600); an existing one is refused')
+		.option('--force', 'replace the --output file if it exists (by rename, never half-written)')
 		// not requiredOption: commander would then ask for it in `backup verify` too
-		.action(async function (this: Command, options: { output?: string }) {
+		.action(async function (this: Command, options: { output?: string; force?: boolean }) {
 			if (options.output === undefined)
 				this.error("error: required option '--output <file>' not specified");
-			done(await backupCommand(loadConfig(), { output: options.output }));
+			done(await backupCommand(loadConfig(), { output: options.output, force: options.force }));
 		});
 	backup
 		.command('verify')

@@ -45,6 +45,19 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 			problems.push(problem(variable, 'is not a valid URL'));
 		}
 	}
+	// shown by GET /v1/webhooks: a password in it would be too; the secret signs the deliveries
+	const alertUrl = env.ALERT_WEBHOOK_URL;
+	if (alertUrl !== undefined && URL.canParse(alertUrl)) {
+		const { username, password } = new URL(alertUrl);
+		if (username !== '' || password !== '')
+			problems.push(
+				problem(
+					'ALERT_WEBHOOK_URL',
+					'must not hold a user name or password (user:password@); set ALERT_WEBHOOK_SECRET, ' +
+						'with which the receiver checks each delivery',
+				),
+			);
+	}
 	for (const variable of ['DATABASE_URL', 'DATABASE_DIRECT_URL'] as const) {
 		const value = env[variable];
 		if (value !== undefined && !isConnectionUrl(firstHostUrl(value))) {

@@ -48,8 +48,11 @@ function connectProblem(service: ServiceRow, allowInsecure: boolean): string | u
 	for (const field of ['oauth_authorization_url', 'oauth_token_url'] as const) {
 		const value = service[field];
 		if (!value) return `it has no ${field}`;
-		if ('problem' in parseProviderUrl(value, allowInsecure))
-			return `its ${field} is not an https URL`;
+		const checked = parseProviderUrl(value, allowInsecure);
+		if ('problem' in checked)
+			return checked.problem === 'userinfo'
+				? `its ${field} holds a user name or password`
+				: `its ${field} is not an https URL`;
 	}
 	return undefined;
 }

@@ -7,7 +7,7 @@ import {
 	type ServiceFields,
 	type ServiceRow,
 } from '../storage/services-store.js';
-import { parseProviderUrl } from '../oauth/provider-url.js';
+import { parseProviderUrl, urlProblemMessage } from '../oauth/provider-url.js';
 import { isPrivateAddress, type PrivateAddressPolicy } from '../oauth/address-policy.js';
 import { checkProviderAnswerSettings } from './provider-answer-settings.js';
 import { changedServiceFields } from './service-changes.js';
@@ -51,14 +51,8 @@ function checkUrls(input: ServiceInput, allowInsecure: boolean): void {
 		const value = input[field];
 		if (value === undefined || value === null) continue;
 		const checked = parseProviderUrl(value, allowInsecure);
-		if (!('problem' in checked)) continue;
-		if (checked.problem === 'invalid') {
-			throw new VaultError('VALIDATION_FAILED', `${field} is not a valid URL`);
-		}
-		throw new VaultError(
-			'VALIDATION_FAILED',
-			`${field} must be an https URL (ALLOW_INSECURE_OAUTH_URLS=true allows http for local testing)`,
-		);
+		if ('problem' in checked)
+			throw new VaultError('VALIDATION_FAILED', urlProblemMessage(field, checked.problem));
 	}
 }
 

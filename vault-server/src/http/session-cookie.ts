@@ -5,15 +5,25 @@
  */
 export const SESSION_COOKIE = 'otobot_console';
 
-/** The session id from a Cookie header, or undefined. Only the first cookie of that name counts. */
-export function sessionCookieValue(header: string | undefined): string | undefined {
-	if (!header) return undefined;
+/** At most this many cookies of that name are looked at (a header may repeat it; each costs a lookup). */
+export const MAX_SESSION_COOKIES = 4;
+
+/**
+ * Every value of a cookie named SESSION_COOKIE in a Cookie header, in header order, at most
+ * MAX_SESSION_COOKIES; empty when there is none. A browser sends several when a sibling subdomain
+ * (or another path) set one of the same name (RFC 6265 §5.4 orders them but a server cannot tell
+ * whose each is), so the caller accepts the request if any one of them is a valid session.
+ */
+export function sessionCookieValues(header: string | undefined): string[] {
+	const values: string[] = [];
+	if (!header) return values;
 	for (const part of header.split(';')) {
 		const separator = part.indexOf('=');
-		if (separator < 0) continue;
-		if (part.slice(0, separator).trim() === SESSION_COOKIE) return part.slice(separator + 1).trim();
+		if (separator < 0 || part.slice(0, separator).trim() !== SESSION_COOKIE) continue;
+		values.push(part.slice(separator + 1).trim());
+		if (values.length === MAX_SESSION_COOKIES) break;
 	}
-	return undefined;
+	return values;
 }
 
 /**

@@ -44,7 +44,9 @@ function checkUrl(raw: string, allowInsecure: boolean): URL {
 		'transient',
 		checked.problem === 'invalid'
 			? 'the service has no valid token URL'
-			: 'the token URL must be https',
+			: checked.problem === 'userinfo'
+				? 'the token URL must not hold a user name or password'
+				: 'the token URL must be https',
 	);
 }
 

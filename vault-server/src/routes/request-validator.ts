@@ -1,7 +1,9 @@
 import type { FastifySchemaCompiler } from 'fastify';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { displayNameProblem } from '../domain/display-name.js';
 import { unstorableText } from './well-formed.js';
+import { DISPLAY_NAME_KEYWORD } from './schemas.js';
 
 type FormatCheck = (text: string) => boolean;
 
@@ -33,6 +35,21 @@ function ajvFor(part: 'body' | 'other') {
 		strict: false,
 	});
 	addFormats.default(ajv);
+	// schemas.ts DisplayName: one shared rule, its reason as the message (`body/name must not ...`)
+	const displayName: SchemaValidateFunction = (enabled: boolean, text: string) => {
+		const problem = enabled ? displayNameProblem(text) : undefined;
+		displayName.errors = problem
+			? [{ keyword: DISPLAY_NAME_KEYWORD, params: {}, message: problem }]
+			: undefined;
+		return problem === undefined;
+	};
+	ajv.addKeyword({
+		keyword: DISPLAY_NAME_KEYWORD,
+		type: 'string',
+		schemaType: 'boolean',
+		errors: true,
+		validate: displayName,
+	});
 	const dateTime = ajv.formats['date-time'] as FormatCheck | { validate: FormatCheck };
 	ajv.addFormat(
 		'date-time',

@@ -11,6 +11,22 @@ export const ServiceName = Type.String({
 	description: 'Lower-case letters, digits, `_` and `-`; at most 64 characters',
 	examples: ['google'],
 });
+/** The schema keyword (an OpenAPI `x-` extension) checked by domain/display-name.ts. */
+export const DISPLAY_NAME_KEYWORD = 'x-display-name';
+/**
+ * A name people read (domain/display-name.ts): 1 to `maxLength` characters, one line, no control,
+ * format (bidi override, zero-width) or separator characters, not blank, no surrounding spaces.
+ */
+export const DisplayName = (maxLength: number, description?: string) =>
+	Type.String({
+		minLength: 1,
+		maxLength,
+		[DISPLAY_NAME_KEYWORD]: true,
+		description:
+			description ??
+			'One line of visible text: no control, format (bidi, zero-width) or line-separator ' +
+				'characters, not blank, no spaces at either end',
+	});
 /** A date-time; handlers may answer with a Date, serialised as ISO 8601. */
 export const Timestamp = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);

@@ -50,9 +50,12 @@ export interface AttemptRecord {
 	outcome: { status: 'delivered' | 'failed' } | { status: 'pending'; nextAttemptAt: Date };
 }
 
-/** Optional matching for an event: refresh_failing goes to subscriptions whose threshold is hit. */
+/**
+ * Optional matching for an event: refresh_failing goes to the subscriptions whose threshold the
+ * consecutive failures crossed, from `before` (below it) to `after` (at or above it).
+ */
 export interface EnqueueFilter {
-	refreshFailures?: number;
+	refreshFailures?: { before: number; after: number };
 }
 
 /** The `webhook_deliveries` outbox and its `webhook_attempts` log (migration 0016). */
@@ -60,16 +63,23 @@ export function webhookDeliveriesStore(db: Queryable) {
 	return {
 		/**
 		 * Queues `event` for every subscription to it, in the caller's transaction. With
-		 * `refreshFailures`, only subscriptions whose threshold equals it (so each hears once per run
-		 * of failures). Returns how many deliveries were queued.
+		 * `refreshFailures`, only subscriptions whose threshold lies in (before, after]: the count went
+		 * from below it to at or above it, by one or by a jump, so each hears once per run of
+		 * failures. Returns how many deliveries were queued.
 		 */
 		async enqueue(event: string, payload: object, filter: EnqueueFilter = {}): Promise<number> {
 			const rows = await db.query(
 				`INSERT INTO webhook_deliveries (webhook_id, event, payload)
 				 SELECT id, $1, $2::jsonb FROM webhooks
-				 WHERE $1 = ANY(events) AND ($3::int IS NULL OR refresh_failures = $3::int)
+				 WHERE $1 = ANY(events)
+				   AND ($3::int IS NULL OR (refresh_failures > $3::int AND refresh_failures <= $4::int))
 				 RETURNING id`,
-				[event, payload, filter.refreshFailures ?? null],
+				[
+					event,
+					payload,
+					filter.refreshFailures?.before ?? null,
+					filter.refreshFailures?.after ?? null,
+				],
 			);
 			return rows.length;
 		},

@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import { ADMIN_TOKEN, INTERNAL_TOKEN } from './vault-app.js';
+import { admin, internal } from './vault-http.js';
 
 export type RequestKind = 'store' | 'fetch' | 'create';
 
@@ -16,8 +16,7 @@ export interface Outcome {
 	ms: number;
 }
 
-export const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-export const internal = { authorization: `Bearer ${INTERNAL_TOKEN}` };
+export { admin, internal };
 export const clientOf = (worker: number) => `load-${worker}`;
 export const apiKeyOf = (worker: number, seq: number) => `sk-load-${worker}-${seq}`;
 export const seqOfApiKey = (apiKey: string) => Number(apiKey.split('-').at(-1));

@@ -5,13 +5,13 @@ import {
 	openSync,
 	readSync,
 	closeSync,
-	renameSync,
 	rmSync,
 } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Type, type Static } from 'typebox';
 import Value from 'typebox/value';
 import { backupKeyCheck, backupSeal, sameHex } from '../../crypto/backup-key-check.js';
+import { putInPlace, temporaryBeside } from './backup-output.js';
 
 /**
  * A backup file: three text lines, then the payload.
@@ -80,13 +80,17 @@ async function sha256OfFile(path: string, start = 0): Promise<{ hex: string; byt
 
 /**
  * Writes `output` (mode 0600, by rename: never half a file) from the payload file at
- * `payloadPath`, sealed under `masterKey` (32 bytes). The master key itself is not written.
+ * `payloadPath`, sealed under `masterKey` (32 bytes). The master key itself is not written. The
+ * file is written to a new temporary file beside `output` (created exclusively, mode 0600) and
+ * put in place at the end; an existing `output` is replaced only with `replace`, otherwise
+ * BackupOutputExists (backup-output.ts).
  */
 export async function writeBackupFile(
 	output: string,
 	payloadPath: string,
 	fields: Omit<BackupHeader, 'key_check' | 'payload_bytes' | 'payload_sha256'>,
 	masterKey: Uint8Array,
+	options: { replace: boolean },
 ): Promise<BackupHeader> {
 	const digest = await sha256OfFile(payloadPath);
 	const header: BackupHeader = {
@@ -96,12 +100,12 @@ export async function writeBackupFile(
 		payload_sha256: digest.hex,
 	};
 	const line = JSON.stringify(header);
-	const partial = `${output}.partial`;
+	const partial = temporaryBeside(output);
 	try {
-		const out = createWriteStream(partial, { mode: 0o600 });
+		const out = createWriteStream(partial, { mode: 0o600, flags: 'wx' });
 		out.write(`${MAGIC}\n${line}\n${backupSeal(masterKey, line, digest.hex)}\n`);
 		await pipeline(createReadStream(payloadPath), out);
-		renameSync(partial, output);
+		putInPlace(partial, output, options.replace);
 	} finally {
 		rmSync(partial, { force: true });
 	}

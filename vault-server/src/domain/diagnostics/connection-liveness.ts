@@ -89,7 +89,11 @@ async function callTestUrl(
 		return {
 			status: 'FAILED',
 			detail:
-				checked.problem === 'invalid' ? 'test_url is not a valid URL' : 'test_url must be https',
+				checked.problem === 'invalid'
+					? 'test_url is not a valid URL'
+					: checked.problem === 'userinfo'
+						? 'test_url must not hold a user name or password'
+						: 'test_url must be https',
 		};
 	const { url } = checked;
 	const secret = await openCredentialSecret(

@@ -47,11 +47,14 @@ export async function emitWebhookEvent(
 /**
  * Queues the events of a connection whose refresh failed: `connection.needs_reauth` when it went
  * to needs_reauth, and `connection.refresh_failing` for the subscriptions whose threshold the
- * consecutive failures (`refresh_failures` after the change) just reached.
+ * consecutive failures crossed: from `failuresBefore` (below it) to `refresh_failures` after the
+ * change (at or above it). `failuresBefore` defaults to one less, as each failure counts one; a
+ * count that jumps past a threshold still reaches its subscriptions, once.
  */
 export async function emitRefreshFailureEvents(
 	q: Queryable,
 	connection: ConnectionEventData,
+	failuresBefore = connection.refresh_failures - 1,
 ): Promise<void> {
 	if (connection.status === 'needs_reauth')
 		await emitWebhookEvent(q, 'connection.needs_reauth', { connection });
@@ -59,6 +62,6 @@ export async function emitRefreshFailureEvents(
 		q,
 		'connection.refresh_failing',
 		{ connection },
-		{ refreshFailures: connection.refresh_failures },
+		{ refreshFailures: { before: failuresBefore, after: connection.refresh_failures } },
 	);
 }

@@ -3,7 +3,7 @@ import type { Keyring } from '../../crypto/keyring.js';
 import type { Database, Queryable } from '../../storage/database.js';
 import { VaultError } from '../../errors.js';
 import { isPrivateAddress, type PrivateAddressPolicy } from '../../oauth/address-policy.js';
-import { parseProviderUrl } from '../../oauth/provider-url.js';
+import { parseProviderUrl, urlProblemMessage } from '../../oauth/provider-url.js';
 import { webhooksStore, type WebhookRow } from '../../storage/webhooks-store.js';
 import {
 	webhookDeliveriesStore,
@@ -41,7 +41,7 @@ export const webhookNotFound = (id: string) =>
 
 /**
  * A receiver URL is an outbound URL like a provider's: https (http only with
- * ALLOW_INSECURE_OAUTH_URLS), and with PROVIDER_PRIVATE_ADDRESSES=refuse no private IP literal
+ * ALLOW_INSECURE_OAUTH_URLS), no user name or password in it, and with PROVIDER_PRIVATE_ADDRESSES=refuse no private IP literal
  * (host names are judged by what they resolve to at each delivery, oauth/provider-http.ts).
  */
 function checkUrl(value: string, rules: UrlRules): string {
@@ -49,9 +49,11 @@ function checkUrl(value: string, rules: UrlRules): string {
 	if ('problem' in checked) {
 		throw new VaultError(
 			'VALIDATION_FAILED',
-			checked.problem === 'invalid'
-				? 'url is not a valid URL'
-				: 'url must be an https URL (ALLOW_INSECURE_OAUTH_URLS=true allows http for local testing)',
+			checked.problem === 'userinfo'
+				? 'url must not hold a user name or password (user:password@): it would be stored and ' +
+					'shown in clear; the receiver authenticates deliveries by their signature with the ' +
+					'subscription secret (X-Otobot-Signature)'
+				: urlProblemMessage('url', checked.problem),
 		);
 	}
 	const host = checked.url.hostname;

@@ -8,7 +8,7 @@ import {
 	type ConsoleSession,
 	type SessionLifetimes,
 } from '../../domain/console-sessions.js';
-import { sessionCookieValue } from '../../http/session-cookie.js';
+import { sessionCookieValues } from '../../http/session-cookie.js';
 import type { Secret } from '../../config/secret.js';
 import { AuthFailureGuard } from './auth-failure-guard.js';
 import type { RefusalReason } from '../../domain/auth-refusals.js';
@@ -109,11 +109,19 @@ export default fp<AuthOptions>(
 		};
 		fastify.decorate('refuseAuthentication', refuse);
 
-		/** The console session of a request without an Authorization header, if its cookie names one. */
+		/** The first live session among the request's cookies of that name (a sibling may add one). */
+		const liveSession = async (request: FastifyRequest) => {
+			if (!options.sessions) return undefined;
+			for (const id of sessionCookieValues(request.headers.cookie)) {
+				const session = await sessionOf(fastify.db, tokens, id, options.sessions);
+				if (session) return session;
+			}
+			return undefined;
+		};
+
+		/** The console session of a request without an Authorization header, if a cookie names one. */
 		const sessionActor = async (request: FastifyRequest): Promise<Actor | undefined> => {
-			const id = sessionCookieValue(request.headers.cookie);
-			if (id === undefined || !options.sessions) return undefined;
-			const session = await sessionOf(fastify.db, tokens, id, options.sessions);
+			const session = await liveSession(request);
 			if (!session) return undefined;
 			request.consoleSession = session;
 			// set before the CSRF check, so a refused change is audited under its actor

@@ -11,7 +11,7 @@ import {
 import { VaultError } from '../../errors.js';
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { BRANDING } from '../examples.js';
-import { NullableString, documented } from '../schemas.js';
+import { DisplayName, NullableString, documented } from '../schemas.js';
 
 const Branding = Type.Object({
 	agency_name: NullableString,
@@ -77,12 +77,11 @@ const branding: FastifyPluginAsyncTypebox = async (fastify) => {
 					Type.Object(
 						{
 							agency_name: Type.Union([
-								Type.String({
-									minLength: 1,
-									maxLength: 100,
-									pattern: '^[^\\u0000-\\u001f\\u007f]+$',
-									description: 'Shown in the header of each page; no control characters',
-								}),
+								DisplayName(
+									100,
+									'Shown in the header of each page; one line of visible text (no control, ' +
+										'format or line-separator characters, not blank, no spaces at either end)',
+								),
 								Type.Null(),
 							]),
 							accent_color: Type.Union([

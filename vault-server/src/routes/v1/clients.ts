@@ -9,7 +9,14 @@ import {
 } from '../../domain/clients.js';
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { CLIENT } from '../examples.js';
-import { ClientId, ClientParams, ServiceName, Timestamp, documented } from '../schemas.js';
+import {
+	ClientId,
+	ClientParams,
+	DisplayName,
+	ServiceName,
+	Timestamp,
+	documented,
+} from '../schemas.js';
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Client = Type.Object({
@@ -19,7 +26,7 @@ const Client = Type.Object({
 	created_at: Timestamp,
 	updated_at: Timestamp,
 });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Name = DisplayName(200);
 
 const clients: FastifyPluginAsyncTypebox = async (fastify) => {
 	const admin = (action: string) => ({ scope: 'admin' as const, action });

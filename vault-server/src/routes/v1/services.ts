@@ -10,6 +10,7 @@ import {
 	type ServiceOptions,
 } from '../../domain/services.js';
 import {
+	DisplayName,
 	NullableString,
 	NullableTimestamp,
 	ServiceName,
@@ -34,7 +35,7 @@ const StringMap = Type.Record(Type.String({ maxLength: 128 }), Type.String({ max
 
 /** Everything a service row can hold, each field optional (PATCH), bounded. */
 const serviceFields = {
-	display_name: Type.String({ minLength: 1, maxLength: 200 }),
+	display_name: DisplayName(200),
 	oauth_type: Type.Union([
 		Type.Literal('oauth2'),
 		Type.Literal('oauth2_client_credentials'),

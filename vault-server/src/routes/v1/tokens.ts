@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { issueApiToken, listApiTokens, revokeApiToken } from '../../domain/token-admin.js';
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { NEW_TOKEN, TOKEN_INFO } from '../examples.js';
-import { ClientId, NullableTimestamp, Timestamp, documented } from '../schemas.js';
+import { ClientId, DisplayName, NullableTimestamp, Timestamp, documented } from '../schemas.js';
 
 const Scope = Type.Union([Type.Literal('admin'), Type.Literal('read')]);
 const TokenInfo = Type.Object({
@@ -36,7 +36,7 @@ const tokens: FastifyPluginAsyncTypebox = async (fastify) => {
 				body: documented(
 					Type.Object(
 						{
-							name: Type.String({ minLength: 1, maxLength: 200 }),
+							name: DisplayName(200),
 							scope: Scope,
 							expires_in_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
 							clients: Type.Optional(

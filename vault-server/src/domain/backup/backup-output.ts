@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** `backup --output FILE` named a file that exists, and `--force` was not given. */
+export class BackupOutputExists extends Error {
+	constructor(readonly path: string) {
+		super(
+			`Refusing to overwrite ${path}: the file exists. Choose another --output, or add --force ` +
+				'to replace it.',
+		);
+		this.name = 'BackupOutputExists';
+	}
+}
+
+/** BackupOutputExists when `output` exists and may not be replaced; checked before any work. */
+export function refuseExistingOutput(output: string, replace: boolean): void {
+	if (!replace && existsSync(output)) throw new BackupOutputExists(output);
+}
+
+/**
+ * A new, unused path beside `output` for the file being written: in the same folder, so that
+ * putting it in place is a rename on one file system (atomic, POSIX rename(2)), and random, so a
+ * stale file of an earlier run is never reused (it would keep its own mode).
+ */
+export const temporaryBeside = (output: string) =>
+	join(dirname(output), `.${basename(output)}.${randomBytes(8).toString('hex')}.partial`);
+
+/**
+ * Puts the finished `temporary` file at `output` in one step. With `replace`, a rename over what
+ * is there; without, a hard link, which the kernel refuses (EEXIST → BackupOutputExists) when
+ * `output` appeared meanwhile, so an existing file is never overwritten. A file system without
+ * hard links falls back to checking, then renaming.
+ */
+export function putInPlace(temporary: string, output: string, replace: boolean): void {
+	if (replace) return renameSync(temporary, output);
+	try {
+		linkSync(temporary, output);
+	} catch (error) {
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'EEXIST' || existsSync(output)) throw new BackupOutputExists(output);
+		if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
+		return renameSync(temporary, output);
+	}
+	rmSync(temporary);
+}
