@@ -1212,7 +1212,7 @@ CREATE TABLE branding (
 
 INSERT INTO schema_migrations (version, name) VALUES (17, 'console_data');
 
--- 0019_connections_by_service
+-- 0018_connections_by_service
 -- Otobot Vault: the connections of one service in client order (issue 15, the console's Services
 -- page). GET /v1/clients?service= pages the clients connected to a service by keyset on the
 -- client id: this index hands the rows out in that order, so a page reads its rows and stops,
@@ -1221,6 +1221,6 @@ CREATE INDEX connections_service_client ON connections (service, client_id);
 -- superseded: (service) is this index's prefix
 DROP INDEX connections_service;
 
-INSERT INTO schema_migrations (version, name) VALUES (19, 'connections_by_service');
+INSERT INTO schema_migrations (version, name) VALUES (18, 'connections_by_service');
 
 COMMIT;
