@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * Four fixes for postgres.js 3.4.9, applied to its sources when the vault is bundled (tsup) and
- * when tests load it (vitest). The first three are in `src/connection.js`: two found by the fault
- * tests (docs/RELIABILITY.md), one by the standby promotion test; the fourth is in `src/queue.js`
- * and was found by the benchmark.
+ * Five fixes for postgres.js 3.4.9, applied to its sources when the vault is bundled (tsup) and
+ * when tests load it (vitest). The fourth is in `src/queue.js` and was found by the benchmark; the
+ * others are in `src/connection.js`: two found by the fault tests (docs/RELIABILITY.md), two by the
+ * standby promotion test.
  *
  * 1. The write guard (porsager/postgres#1208, #1154, #1066; open upstream). Small writes wait for a `setImmediate`. When PostgreSQL goes away, `closed()` clears that
  * immediate without forgetting it and sets the socket to null. Two faults follow, both seen when
@@ -27,6 +27,29 @@ import { readFileSync } from 'node:fs';
  * which a standby reports as `off`, so with the standby first in DATABASE_URL (or the primary down
  * for a moment) the pool settles on the standby and every write fails there. The patch checks
  * in_hot_standby too (reported by servers from 14 on; the driver asks older ones itself).
+ *
+ * 5. Several hosts in the URL (issue 17 §3, found by the standby promotion test). While a
+ * connection opens, the driver answers a failure by trying the next host instead of failing the
+ * statement waiting for the connection. Its test of "still opening" was wrong twice:
+ * - it looked at the pool queue, and a connection stays in the `connecting` queue until its first
+ *   statement is answered: when that connection dropped (the primary crashing under load), the
+ *   statement in flight was never answered, and whatever awaited it (the audit writer, then every
+ *   fetch behind it) waited for good;
+ * - its count of hosts tried (`retries`) was never incremented, so with every host unreachable, or
+ *   none accepting writes (`target_session_attrs`), it went round the hosts without a pause for as
+ *   long as the outage lasted, and the statement never failed.
+ * The patch treats a connection as opening while its first statement is not yet sent (as libpq,
+ * PostgreSQL 15 docs §34.1.1.3: each host is tried once, in order, then the attempt fails), counts
+ * the hosts tried, applies the connect timeout to each host, and fails the statement once every
+ * host has been tried; the pool then reconnects with its backoff.
+ *
+ * On every close the patch also fails and forgets what the connection had in flight, with one host
+ * as with several. The driver failed its sent statements on `close` only when no `error` event
+ * came first, but a statement can be written between the two (a transaction's ROLLBACK, sent as
+ * the failed statement's rejection runs): it stayed queued as sent, the next connection waited for
+ * its answer, and the pool lost that connection for good. It also kept the error the server sent
+ * before closing (the FATAL of a terminated session), which then failed the first statement on the
+ * next connection.
  */
 const CONNECTION_FIXES: [string, string][] = [
 	[
@@ -48,6 +71,22 @@ const CONNECTION_FIXES: [string, string][] = [
 	[
 		"      (x === 'read-write' && xs.default_transaction_read_only === 'on') ||",
 		"      (x === 'read-write' && (xs.default_transaction_read_only === 'on' || xs.in_hot_standby === 'on')) ||",
+	],
+	[
+		'    connect(query) {\n      initial = query\n      reconnect()',
+		'    connect(query) {\n      initial = query\n      retries = 0\n      reconnect()',
+	],
+	[
+		'  function connectTimedOut() {\n    errored(',
+		'  function connectTimedOut() {\n    initial && options.host[retries + 1] || errored(',
+	],
+	[
+		'    if (connection.queue === queues.connecting && options.host[retries + 1])\n      return',
+		'    if (connection.queue === queues.connecting && initial && options.host[retries + 1])\n      return',
+	],
+	[
+		"    if (initial)\n      return reconnect()\n\n    !hadError && (query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n",
+		"    if (initial && options.host[retries + 1]) {\n      retries++\n      query = results = errorResponse = null\n      return reconnect()\n    }\n    initial && errored(Errors.connection('CONNECTION_CLOSED', options, socket))\n\n    ;(query || sent.length) && error(Errors.connection('CONNECTION_CLOSED', options, socket))\n    query = results = errorResponse = null\n    result = new Result()\n",
 	],
 ];
 
