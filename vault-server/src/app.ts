@@ -132,6 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 		failureLimit: config.rateLimit.authFailures,
 		windowMs: config.rateLimit.windowMs,
 		sessions: config.console.enabled ? config.console : undefined,
+		publicUrl: config.publicUrl,
 	});
 	await fastify.register(rateLimitPlugin, {
 		max: config.rateLimit.max,

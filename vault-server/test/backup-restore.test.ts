@@ -10,7 +10,7 @@ import {
 	writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
@@ -209,6 +209,21 @@ describe.each(backupBackends)('backup and restore on %s', (backend) => {
 		expect(statSync(file).ino).not.toBe(inodeBefore);
 		expect(readdirSync(folder).sort()).toEqual(['existing.backup', 'existing.backup.partial']);
 		expect((await runCli(['backup', 'verify', file], source)).code).toBe(0);
+	});
+
+	it('refuses an --output that is a folder, --force or not, in one line before any work', async () => {
+		const folder = tempDir('otobot-backup-folder-');
+		for (const force of [[], ['--force']]) {
+			const refused = await runCli(['backup', '--output', folder, ...force], source);
+			expect(refused.code, force.join()).toBe(1);
+			expect(refused.stderr.trim().split('\n'), refused.stderr).toHaveLength(1);
+			expect(refused.stderr).toContain(`${folder} is a folder`);
+			expect(readdirSync(folder)).toEqual([]);
+			const partial = readdirSync(dirname(folder)).filter((name) =>
+				name.startsWith(`.${basename(folder)}.`),
+			);
+			expect(partial).toEqual([]);
+		}
 	});
 
 	it('refuses to restore into a database that is not empty, in one line', async () => {

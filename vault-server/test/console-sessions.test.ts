@@ -247,7 +247,29 @@ describe('console settings', () => {
 			url: '/v1/sessions',
 			payload: { token: ADMIN_TOKEN },
 		});
-		expect(String(secure.headers['set-cookie'])).toMatch(/; Secure$/);
+		const setCookie = String(secure.headers['set-cookie']);
+		expect(setCookie).toMatch(/; Secure$/);
+		// RFC 6265bis §4.1.3.2: a sibling subdomain cannot set a __Host- cookie (it would need a
+		// Domain attribute), so on https no planted cookie can crowd out or stand in for the session
+		const [, name, id] = /^([^=]+)=([A-Za-z0-9_-]{43});/.exec(setCookie)!;
+		expect(name).toBe('__Host-otobot_console');
+		const planted = ['B', 'C', 'D', 'E'].map((c) => `otobot_console=${c.repeat(43)}`);
+		const crowded = await vault.app.inject({
+			url: '/v1/clients',
+			headers: { cookie: `${planted.join('; ')}; ${name}=${id}` },
+		});
+		expect(crowded.statusCode).toBe(200);
+		const plainName = await vault.app.inject({
+			url: '/v1/clients',
+			headers: { cookie: `otobot_console=${id}` },
+		});
+		expect(plainName.statusCode).toBe(401);
+		const signOut = await vault.app.inject({
+			method: 'DELETE',
+			url: '/v1/sessions/current',
+			headers: { cookie: `${name}=${id}`, 'x-csrf-token': secure.json().csrf_token },
+		});
+		expect(String(signOut.headers['set-cookie'])).toMatch(/^__Host-otobot_console=;.*Max-Age=0/);
 		const page = await vault.app.inject({ url: '/console/' });
 		expect(page.statusCode).not.toBe(404);
 		await vault.close();

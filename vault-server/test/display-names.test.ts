@@ -26,6 +26,13 @@ const HOSTILE: [what: string, name: string][] = [
 	['only a no-break space', '\u00a0'],
 	['a leading space', ' Acme'],
 	['a trailing space', 'Acme '],
+	// default-ignorable code points (Unicode §5.21) that are not format characters: no glyph
+	['only a ZERO WIDTH JOINER', '\u200d'],
+	['only ZWNJ and spaces', ' \u200c '],
+	['only a HANGUL FILLER', '\u3164'],
+	['only a HALFWIDTH HANGUL FILLER', '\uffa0'],
+	['only a COMBINING GRAPHEME JOINER', '\u034f'],
+	['only a VARIATION SELECTOR-16', '\ufe0f'],
 ];
 
 /** Names people really have: accents, other scripts, ZWNJ/ZWJ, emoji, an inner no-break space. */
@@ -36,6 +43,9 @@ const FINE = [
 	'Team 👩\u200d💻',
 	'Acme\u00a0Inc.',
 	'O’Brien & Sons (EU)',
+	'I \u2764\ufe0f n8n',
+	// 100 code points (the agency name's limit), 200 UTF-16 units: maxLength counts code points
+	'👩'.repeat(100),
 ];
 
 type Field = [field: string, request: (name: string, n: number) => InjectOptions];
@@ -132,11 +142,21 @@ describe('otobot-vault token create --name', () => {
 
 	it('refuses a name the API would refuse, in one line, before opening the database', async () => {
 		const env = { VAULT_DATA_DIR: dataDir, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY };
-		for (const name of ['n8n\u202eprod', ' ', 'ops\u2028x']) {
+		for (const name of ['n8n\u202eprod', ' ', 'ops\u2028x', '\u3164', '👩'.repeat(201)]) {
 			const run = await runCli(['token', 'create', '--name', name, '--scope', 'read'], env);
 			expect(run.code).not.toBe(0);
 			expect(run.stdout).toBe('');
-			expect(run.stderr).toMatch(/A token name must not/);
+			expect(run.stderr).toMatch(/A token name must (not|be at most 200 characters)/);
 		}
+	});
+
+	it('takes a name the API takes: 200 emoji are 200 characters, as the schema counts them', async () => {
+		const env = { VAULT_DATA_DIR: dataDir, ENCRYPTION_MASTER_KEY: TEST_MASTER_KEY };
+		const run = await runCli(
+			['token', 'create', '--name', '👩'.repeat(200), '--scope', 'read'],
+			env,
+		);
+		expect(run.stderr).not.toMatch(/A token name/);
+		expect(run.code, run.stderr).toBe(0);
 	});
 });

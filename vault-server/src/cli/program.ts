@@ -1,4 +1,4 @@
-import { displayNameProblem } from '../domain/display-name.js';
+import { displayNameLength, displayNameProblem } from '../domain/display-name.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, type Config } from '../config/config.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
@@ -62,7 +62,8 @@ const clientIds = (value: string) => {
 
 /** `token create --name`: the API's rule for a token name (domain/display-name.ts, 1-200). */
 const tokenName = (value: string) => {
-	const problem = value.length > 200 ? 'must be at most 200 characters' : displayNameProblem(value);
+	const problem =
+		displayNameLength(value) > 200 ? 'must be at most 200 characters' : displayNameProblem(value);
 	if (problem !== undefined) throw new InvalidArgumentError(`A token name ${problem}.`);
 	return value;
 };

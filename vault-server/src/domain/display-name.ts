@@ -9,10 +9,17 @@
  *   differently from what it holds (Unicode Technical Report #36 §2.1, CVE-2021-42574), zero-width
  *   spaces and U+FEFF; except ZERO WIDTH NON-JOINER and JOINER (U+200C, U+200D), which Persian and
  *   Indic names and emoji sequences need;
- * - a blank value, and whitespace at either end: refused, not trimmed, so that what is stored and
- *   shown is what the caller sent and two names differing only in padding cannot both look alike.
+ * - a blank value: nothing but whitespace and default-ignorable code points (Unicode §5.21, the
+ *   property Default_Ignorable_Code_Point: ZWJ, ZWNJ, variation selectors, the Hangul fillers,
+ *   COMBINING GRAPHEME JOINER), which the allowed ones above cannot make visible on their own;
+ * - whitespace at either end: refused, not trimmed, so that what is stored and shown is what the
+ *   caller sent and two names differing only in padding cannot both look alike.
  */
 const INVISIBLE = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** Whether a text shows no glyph: only whitespace and default-ignorable code points. */
+const BLANK = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
+/** The schema's unit for maxLength: code points (Ajv's `unicode` default), not UTF-16 units. */
+export const displayNameLength = (text: string): number => [...text].length;
 
 const codePoint = (character: string) =>
 	`U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -23,7 +30,7 @@ const codePoint = (character: string) =>
  * schema's.
  */
 export function displayNameProblem(text: string): string | undefined {
-	if (text.trim() === '') return 'must not be blank';
+	if (BLANK.test(text)) return 'must not be blank';
 	const invisible = INVISIBLE.exec(text);
 	if (invisible)
 		return (

@@ -7,7 +7,12 @@ import {
 	type ServiceFields,
 	type ServiceRow,
 } from '../storage/services-store.js';
-import { parseProviderUrl, urlProblemMessage } from '../oauth/provider-url.js';
+import {
+	credentialInQuery,
+	credentialInQueryMessage,
+	parseProviderUrl,
+	urlProblemMessage,
+} from '../oauth/provider-url.js';
 import { isPrivateAddress, type PrivateAddressPolicy } from '../oauth/address-policy.js';
 import { checkProviderAnswerSettings } from './provider-answer-settings.js';
 import { changedServiceFields } from './service-changes.js';
@@ -45,7 +50,11 @@ export const serviceSecretContext = (name: string) =>
 
 const URL_FIELDS = ['oauth_authorization_url', 'oauth_token_url', 'test_url'] as const;
 
-/** Provider URLs must be https (RFC 6749 §3.1, §3.2), so no secret travels in clear text. */
+/**
+ * Provider URLs must be https (RFC 6749 §3.1, §3.2), so no secret travels in clear text, and hold
+ * no credential (userinfo, or a query parameter such as client_secret: RFC 6749 §2.3.1), which
+ * GET /v1/services and the console would show.
+ */
 function checkUrls(input: ServiceInput, allowInsecure: boolean): void {
 	for (const field of URL_FIELDS) {
 		const value = input[field];
@@ -53,6 +62,9 @@ function checkUrls(input: ServiceInput, allowInsecure: boolean): void {
 		const checked = parseProviderUrl(value, allowInsecure);
 		if ('problem' in checked)
 			throw new VaultError('VALIDATION_FAILED', urlProblemMessage(field, checked.problem));
+		const parameter = credentialInQuery(checked.url);
+		if (parameter !== undefined)
+			throw new VaultError('VALIDATION_FAILED', credentialInQueryMessage(field, parameter));
 	}
 }
 

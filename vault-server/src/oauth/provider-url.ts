@@ -39,3 +39,32 @@ export function urlProblemMessage(field: string, problem: ProviderUrlProblem): s
 		return `${field} must not hold a user name or password (user:password@); the vault keeps no credential in a URL`;
 	return `${field} must be an https URL (ALLOW_INSECURE_OAUTH_URLS=true allows http for local testing)`;
 }
+
+/**
+ * Query parameters that carry a credential: client authentication, which RFC 6749 §2.3.1 says
+ * "MUST NOT be included in the request URI", tokens, which RFC 6750 §2.3 and RFC 9700 §2.4 keep
+ * out of URIs, and a password. Compared without regard to case.
+ */
+const CREDENTIAL_PARAMETERS = new Set([
+	'client_secret',
+	'client_assertion',
+	'access_token',
+	'refresh_token',
+	'password',
+]);
+
+/**
+ * The name (as written) of the first query parameter of `url` that carries a credential, or
+ * undefined. A URL the vault stores is shown by the API and the console, so such a URL is refused
+ * where it comes in.
+ */
+export function credentialInQuery(url: URL): string | undefined {
+	for (const name of url.searchParams.keys())
+		if (CREDENTIAL_PARAMETERS.has(name.toLowerCase())) return name;
+	return undefined;
+}
+
+/** The refusal of `field`'s URL holding the credential parameter `parameter`: never its value. */
+export const credentialInQueryMessage = (field: string, parameter: string): string =>
+	`${field} must not hold a credential in its query (${parameter}): it would be stored and shown ` +
+	'in clear; the vault sends client credentials in the request body (RFC 6749 §2.3.1)';

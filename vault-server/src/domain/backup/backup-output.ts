@@ -1,20 +1,34 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-/** `backup --output FILE` named a file that exists, and `--force` was not given. */
+/**
+ * `backup --output FILE` named a file that exists, and `--force` was not given; or (`folder`)
+ * named a folder, which `--force` does not replace either.
+ */
 export class BackupOutputExists extends Error {
-	constructor(readonly path: string) {
+	constructor(
+		readonly path: string,
+		folder = false,
+	) {
 		super(
-			`Refusing to overwrite ${path}: the file exists. Choose another --output, or add --force ` +
-				'to replace it.',
+			folder
+				? `Refusing to write the backup: ${path} is a folder. Name a file for --output, such as ` +
+						`${join(path, 'vault.backup')}.`
+				: `Refusing to overwrite ${path}: the file exists. Choose another --output, or add ` +
+						'--force to replace it.',
 		);
 		this.name = 'BackupOutputExists';
 	}
 }
 
-/** BackupOutputExists when `output` exists and may not be replaced; checked before any work. */
+/**
+ * BackupOutputExists when `output` is a folder, or exists and may not be replaced; checked before
+ * any work.
+ */
 export function refuseExistingOutput(output: string, replace: boolean): void {
+	if (statSync(output, { throwIfNoEntry: false })?.isDirectory())
+		throw new BackupOutputExists(output, true);
 	if (!replace && existsSync(output)) throw new BackupOutputExists(output);
 }
 

@@ -3,7 +3,12 @@ import type { Keyring } from '../../crypto/keyring.js';
 import type { Database, Queryable } from '../../storage/database.js';
 import { VaultError } from '../../errors.js';
 import { isPrivateAddress, type PrivateAddressPolicy } from '../../oauth/address-policy.js';
-import { parseProviderUrl, urlProblemMessage } from '../../oauth/provider-url.js';
+import {
+	credentialInQuery,
+	credentialInQueryMessage,
+	parseProviderUrl,
+	urlProblemMessage,
+} from '../../oauth/provider-url.js';
 import { webhooksStore, type WebhookRow } from '../../storage/webhooks-store.js';
 import {
 	webhookDeliveriesStore,
@@ -41,7 +46,7 @@ export const webhookNotFound = (id: string) =>
 
 /**
  * A receiver URL is an outbound URL like a provider's: https (http only with
- * ALLOW_INSECURE_OAUTH_URLS), no user name or password in it, and with PROVIDER_PRIVATE_ADDRESSES=refuse no private IP literal
+ * ALLOW_INSECURE_OAUTH_URLS), no user name or password nor credential query parameter in it, and with PROVIDER_PRIVATE_ADDRESSES=refuse no private IP literal
  * (host names are judged by what they resolve to at each delivery, oauth/provider-http.ts).
  */
 function checkUrl(value: string, rules: UrlRules): string {
@@ -56,6 +61,9 @@ function checkUrl(value: string, rules: UrlRules): string {
 				: urlProblemMessage('url', checked.problem),
 		);
 	}
+	const parameter = credentialInQuery(checked.url);
+	if (parameter !== undefined)
+		throw new VaultError('VALIDATION_FAILED', credentialInQueryMessage('url', parameter));
 	const host = checked.url.hostname;
 	if (rules.privateAddresses === 'refuse' && isPrivateAddress(host))
 		throw new VaultError(

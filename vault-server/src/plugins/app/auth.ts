@@ -8,7 +8,7 @@ import {
 	type ConsoleSession,
 	type SessionLifetimes,
 } from '../../domain/console-sessions.js';
-import { sessionCookieValues } from '../../http/session-cookie.js';
+import { sessionCookieName, sessionCookieValues } from '../../http/session-cookie.js';
 import type { Secret } from '../../config/secret.js';
 import { AuthFailureGuard } from './auth-failure-guard.js';
 import type { RefusalReason } from '../../domain/auth-refusals.js';
@@ -50,6 +50,8 @@ export interface AuthOptions {
 	windowMs: number;
 	/** The console's session lifetimes: a session cookie stands in for the bearer token. Unset: no console. */
 	sessions: SessionLifetimes | undefined;
+	/** PUBLIC_URL: on https the session cookie is `__Host-` prefixed (http/session-cookie.ts). */
+	publicUrl: string;
 }
 
 // RFC 9110 §9.2.1: the methods that change nothing need no CSRF token
@@ -110,9 +112,10 @@ export default fp<AuthOptions>(
 		fastify.decorate('refuseAuthentication', refuse);
 
 		/** The first live session among the request's cookies of that name (a sibling may add one). */
+		const cookieName = sessionCookieName(options.publicUrl);
 		const liveSession = async (request: FastifyRequest) => {
 			if (!options.sessions) return undefined;
-			for (const id of sessionCookieValues(request.headers.cookie)) {
+			for (const id of sessionCookieValues(request.headers.cookie, cookieName)) {
 				const session = await sessionOf(fastify.db, tokens, id, options.sessions);
 				if (session) return session;
 			}
