@@ -7,6 +7,10 @@ import { clientsStore } from '../src/storage/clients-store.js';
 import { connectionsStore } from '../src/storage/connections-store.js';
 import { connectLinksStore } from '../src/storage/connect-links-store.js';
 import { apiTokensStore } from '../src/storage/api-tokens-store.js';
+import { alertsStore } from '../src/storage/alerts-store.js';
+import { servicesStore } from '../src/storage/services-store.js';
+import { countServiceConnections } from '../src/domain/services.js';
+import { keysStatus } from '../src/domain/key-status.js';
 import { loadConfig } from '../src/config/config.js';
 import { CONSOLE_SERVICES, WORKFLOWS, seedConsole } from './console-seed.js';
 import { startVault, type PhaseSetup } from './phase-setup.js';
@@ -100,6 +104,23 @@ function consoleQuery(shape: ConsoleShapeOptions, n: number): ConsoleQuery[] {
 			sql: (db) => connectLinksStore(db).list({ clientId: client, limit: 100 }),
 		},
 		{ name: 'API tokens', path: '/v1/tokens', sql: (db) => apiTokensStore(db).list() },
+		{
+			name: 'clients connected to a service',
+			path: `/v1/clients?limit=50&service=${service}`,
+			sql: (db) => clientsStore(db).list({ limit: 50, service }),
+		},
+		{ name: 'services', path: '/v1/services', sql: (db) => servicesStore(db).list() },
+		{
+			name: 'a service, with its connection count',
+			path: `/v1/services/${service}`,
+			sql: (db) => countServiceConnections(db, service),
+		},
+		{
+			name: 'alerts, resolved',
+			path: '/v1/alerts?status=resolved&limit=50',
+			sql: (db) => alertsStore(db).list('resolved', 51),
+		},
+		{ name: 'keys (ciphertexts per version)', path: '/v1/keys', sql: (db) => keysStatus(db) },
 		audit('audit, newest', '', {}),
 		audit('audit, a later page', `&before_id=${beforeId}`, {}, beforeId),
 		audit('audit by client', `&client_id=${client}`, { clientId: client }),

@@ -204,16 +204,17 @@ async function resettingProxy(): Promise<{ url: string; reset(): void; close(): 
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 	const url = new URL(target);
 	url.host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+	const reset = () => {
+		for (const [client, upstream] of pairs) {
+			client.resetAndDestroy();
+			upstream.destroy();
+		}
+	};
 	return {
 		url: url.toString(),
-		reset() {
-			for (const [client, upstream] of pairs) {
-				client.resetAndDestroy();
-				upstream.destroy();
-			}
-		},
+		reset,
 		close() {
-			this.reset();
+			reset();
 			server.close();
 		},
 	};
