@@ -20,7 +20,8 @@ export const MODULES = {
 			'src/domain/audit-chain-appender.ts',
 			'src/domain/audit-chain-keys.ts',
 		],
-		tests: ['test/audit-verify.test.ts', 'test/audit.test.ts', 'test/audit-keyed-chain.test.ts'],
+		// in-process and small: the vault-level tests of the chain rerun whole vaults per mutant
+		tests: ['test/audit-chain-verdicts.test.ts'],
 	},
 	// the group-commit writer: fail closed, one row the database refuses fails only its request
 	'audit-writer': {
