@@ -26,11 +26,8 @@ export const MODULES = {
 	// the group-commit writer: fail closed, one row the database refuses fails only its request
 	'audit-writer': {
 		mutate: ['src/domain/audit-writer.ts'],
-		tests: [
-			'test/audit.test.ts',
-			'test/audit-write-transaction.test.ts',
-			'test/audit-isolation.test.ts',
-		],
+		// writers of the test's own on one vault: the request-level tests rerun whole vaults per mutant
+		tests: ['test/audit-writer-rules.test.ts'],
 	},
 	// who a bearer token is: hashing, lookup, expiry, revocation, the cache
 	'api-tokens': {
