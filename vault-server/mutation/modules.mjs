@@ -20,16 +20,14 @@ export const MODULES = {
 			'src/domain/audit-chain-appender.ts',
 			'src/domain/audit-chain-keys.ts',
 		],
-		tests: ['test/audit-verify.test.ts', 'test/audit.test.ts', 'test/audit-keyed-chain.test.ts'],
+		// in-process and small: the vault-level tests of the chain rerun whole vaults per mutant
+		tests: ['test/audit-chain-verdicts.test.ts'],
 	},
 	// the group-commit writer: fail closed, one row the database refuses fails only its request
 	'audit-writer': {
 		mutate: ['src/domain/audit-writer.ts'],
-		tests: [
-			'test/audit.test.ts',
-			'test/audit-write-transaction.test.ts',
-			'test/audit-isolation.test.ts',
-		],
+		// writers of the test's own on one vault: the request-level tests rerun whole vaults per mutant
+		tests: ['test/audit-writer-rules.test.ts'],
 	},
 	// who a bearer token is: hashing, lookup, expiry, revocation, the cache
 	'api-tokens': {
@@ -39,7 +37,8 @@ export const MODULES = {
 	// bearer authentication on every route, scopes and per-client limits, the failure guard
 	auth: {
 		mutate: ['src/plugins/app/auth.ts'],
-		tests: ['test/auth-every-route.test.ts'],
+		// one vault and a few routes: auth-every-route.test.ts walks every route per mutant
+		tests: ['test/auth-rules.test.ts'],
 	},
 	// when to refresh, how long to back off
 	'refresh-policy': {
