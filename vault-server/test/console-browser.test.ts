@@ -84,7 +84,7 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 		// escaped, not parsed: no element the hostile values carry exists (the uploaded logo, from
 		// the vault's own path, is the one image a page may show), and no handler ran
 		expect(
-			await page.locator('img:not([src^="/branding/logo?"]), b, script:not([src])').count(),
+			await page.locator('img:not([src^="/branding/logo?"]), b, i, script:not([src])').count(),
 		).toBe(0);
 		expect(await page.title()).toBe('Otobot Vault console');
 	};
@@ -365,6 +365,12 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 			['clients', '#/clients', 'Clients'],
 			['needs-reauth', '#/attention/needs_reauth', 'Connections needing re-authorisation'],
 			['alerts', '#/alerts', 'Alerts'],
+			// the services carry a display name of markup (`<i>crm</i>`): shown as text, never parsed
+			['services', '#/services', 'Services'],
+			['service', '#/services/crm', '<i>crm</i>'],
+			['keys', '#/keys', 'Keys'],
+			['audit', '#/audit', 'Audit log'],
+			['branding', '#/branding', 'Branding'],
 		];
 		for (const [name, hash, heading] of pages) {
 			await page.goto(`${url}/console/${hash}`);
@@ -392,6 +398,26 @@ describe.skipIf(!hasChromium()).each(targets)('the console in Chromium, vault on
 		);
 		if (shoot && target === 'embedded') {
 			await phone.screenshot({ path: join(SCREENSHOTS, 'client-phone.png'), fullPage: true });
+		}
+		// every other page at the same width: usable, and no sideways scroll of the whole page
+		for (const [hash, heading] of [
+			['#/services', 'Services'],
+			['#/services/crm', '<i>crm</i>'],
+			['#/alerts', 'Alerts'],
+			['#/keys', 'Keys'],
+			['#/audit', 'Audit log'],
+			['#/branding', 'Branding'],
+			['#/tokens', 'API tokens'],
+		] as const) {
+			await phone.goto(`${url}/console/${hash}`);
+			await poll(() => phone.getByRole('heading', { name: heading, exact: true }).isVisible()).toBe(
+				true,
+			);
+			expect(await seriousViolations(phone), `axe on ${hash} at 390 px`).toEqual([]);
+			expect(
+				await phone.evaluate(() => document.documentElement.scrollWidth),
+				`${hash} at 390 px`,
+			).toBeLessThanOrEqual(390);
 		}
 	});
 
