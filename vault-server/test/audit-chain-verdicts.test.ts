@@ -5,66 +5,34 @@ import type { Keyring } from '../src/crypto/keyring.js';
 import { auditContent, hashAuditRow } from '../src/domain/audit-chain.js';
 import { AuditChainAppender } from '../src/domain/audit-chain-appender.js';
 import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
-import { verifyAuditChain, type ExportedHead } from '../src/domain/audit-chain-verify.js';
 import { rotateDataKey } from '../src/domain/key-rotation.js';
-import { auditStore, type AuditEntry } from '../src/storage/audit-store.js';
+import { auditStore } from '../src/storage/audit-store.js';
 import type { Database, Queryable } from '../src/storage/database.js';
-import { openVault } from '../src/vault.js';
-import { backends, openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { TEST_MASTER_KEY, testConfig } from './helpers/vault-app.js';
+import {
+	MASTER_KEY,
+	auditEntry,
+	inAttack,
+	openKeyedDatabase,
+	rowHash,
+	verifyChain,
+} from './helpers/audit-fixtures.js';
+import { backends, type TestDatabase } from './helpers/databases.js';
 
 // Each verdict of the audit chain's verifier and each path of its appender, on a small log written
 // in-process (no HTTP): fast enough to rerun for every mutant of `npm run mutation -- audit-chain`.
 // audit.test.ts, audit-keyed-chain.test.ts and audit-verify.test.ts test the same through the vault.
 
-const MASTER_KEY = Buffer.from(TEST_MASTER_KEY, 'hex');
-const ROLLBACK = new Error('rolled back on purpose');
 const NO_MARKS = { connections: [], tokens: [] };
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
-const content = (action: string) => {
-	const row: AuditEntry = {
-		occurred_at: '2026-01-02T03:04:05.000Z',
-		request_id: null,
-		actor_id: 'test',
-		actor_name: 'audit chain verdicts',
-		action,
-		client_id: null,
-		service: null,
-		status_code: 200,
-		error_code: null,
-		ip: null,
-		user_agent: null,
-		duration_ms: null,
-		workflow_id: null,
-		execution_id: null,
-		details: null,
-	};
-	return auditContent(row);
-};
-
-const verify = async (db: Queryable, expectHead?: ExportedHead) =>
-	verifyAuditChain(db, await loadAuditChainKeys(db, MASTER_KEY), expectHead);
-
-/** `body` in a transaction with the log's triggers off (as a superuser could), then rolled back. */
-async function inAttack<T>(db: Database, body: (tx: Queryable) => Promise<T>): Promise<T> {
-	let result: T | undefined;
-	await db
-		.transaction(async (tx) => {
-			await tx.query('SET LOCAL session_replication_role = replica');
-			result = await body(tx);
-			throw ROLLBACK;
-		})
-		.catch((error: unknown) => {
-			if (error !== ROLLBACK) throw error;
-		});
-	return result!;
-}
-
-const rowHash = async (db: Queryable, id: number) =>
-	hex(
-		(await db.query<{ hash: Uint8Array }>('SELECT hash FROM audit_log WHERE id = $1', [id]))[0]!
-			.hash,
+/** The chained content of a row with `action`, the same for the same action (a fixed time). */
+const content = (action: string) =>
+	auditContent(
+		auditEntry({
+			occurred_at: '2026-01-02T03:04:05.000Z',
+			actor_name: 'audit chain verdicts',
+			action,
+			duration_ms: null,
+		}),
 	);
 
 describe.each(backends())('audit chain verdicts on %s', (backend) => {
@@ -75,9 +43,7 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 	const ROWS = 6;
 
 	beforeAll(async () => {
-		database = await openTestDatabase(backend);
-		db = database.db;
-		keyring = (await openVault(testConfig(), { db })).keyring;
+		({ database, db, keyring } = await openKeyedDatabase(backend));
 		const appender = new AuditChainAppender(keyring);
 		const contents = Array.from({ length: ROWS }, (_, index) => content(`row.${index + 1}`));
 		expect(await appender.append(db, contents, NO_MARKS)).toBe(ROWS);
@@ -94,17 +60,17 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 			checkpointId: undefined,
 			unkeyedRows: 0,
 		};
-		expect(await verify(db)).toEqual({ ...intact, expectedHeadChecked: undefined });
-		expect(await verify(db, head)).toEqual({ ...intact, expectedHeadChecked: true });
+		expect(await verifyChain(db)).toEqual({ ...intact, expectedHeadChecked: undefined });
+		expect(await verifyChain(db, head)).toEqual({ ...intact, expectedHeadChecked: true });
 		const third = { id: 3, hash: await rowHash(db, 3) };
-		expect(await verify(db, third)).toEqual({ ...intact, expectedHeadChecked: true });
+		expect(await verifyChain(db, third)).toEqual({ ...intact, expectedHeadChecked: true });
 	});
 
 	it('an edited row, or one hashed under a key version the vault never had, is edited', async () => {
 		const good = { rows: 3, headId: 3, headHash: await rowHash(db, 3), checkpointId: undefined };
 		const edited = await inAttack(db, async (tx) => {
 			await tx.query(`UPDATE audit_log SET actor_name = 'someone else' WHERE id = 4`);
-			return verify(tx);
+			return verifyChain(tx);
 		});
 		expect(edited).toEqual({
 			ok: false,
@@ -114,7 +80,7 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 		});
 		const unknownKey = await inAttack(db, async (tx) => {
 			await tx.query('UPDATE audit_log SET chain_key_version = 99 WHERE id = 4');
-			return verify(tx);
+			return verifyChain(tx);
 		});
 		expect(unknownKey).toMatchObject({ ok: false, problem: { id: 4, kind: 'edited' }, ...good });
 	});
@@ -122,19 +88,19 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 	it('a row removed from the middle, or a row linked to another hash, is deleted', async () => {
 		const gap = await inAttack(db, async (tx) => {
 			await tx.query('DELETE FROM audit_log WHERE id = 4');
-			return verify(tx);
+			return verifyChain(tx);
 		});
 		expect(gap).toMatchObject({ ok: false, problem: { id: 5, kind: 'deleted' }, rows: 3 });
 		const relinked = await inAttack(db, async (tx) => {
 			await tx.query('UPDATE audit_log SET prev_hash = sha256(prev_hash) WHERE id = 4');
-			return verify(tx);
+			return verifyChain(tx);
 		});
 		expect(relinked).toMatchObject({ ok: false, problem: { id: 4, kind: 'deleted' }, rows: 3 });
 		// linked to the right hash, under another id: a row is missing before it (its HMAC binds the
 		// id too, but the first finding is the gap)
 		const renumbered = await inAttack(db, async (tx) => {
 			await tx.query(`UPDATE audit_log SET id = id + 10 WHERE id = ${ROWS}`);
-			return verify(tx);
+			return verifyChain(tx);
 		});
 		expect(renumbered).toMatchObject({
 			ok: false,
@@ -158,7 +124,7 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 		]) {
 			const verdict = await inAttack(db, async (tx) => {
 				await tx.query(change);
-				return verify(tx);
+				return verifyChain(tx);
 			});
 			expect(verdict, change).toMatchObject(mismatch);
 		}
@@ -166,7 +132,7 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 
 	it('an exported head that differs from its row is truncated there; one past the end is beyond_end', async () => {
 		const wrong = randomBytes(32).toString('hex');
-		expect(await verify(db, { id: 3, hash: wrong })).toEqual({
+		expect(await verifyChain(db, { id: 3, hash: wrong })).toEqual({
 			ok: false,
 			problem: { id: 3, kind: 'truncated' },
 			rows: 2,
@@ -175,7 +141,7 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 			checkpointId: undefined,
 			unkeyedRows: 0,
 		});
-		const beyond = await verify(db, { id: ROWS + 2, hash: wrong });
+		const beyond = await verifyChain(db, { id: ROWS + 2, hash: wrong });
 		expect(beyond).toMatchObject({
 			ok: false,
 			problem: { id: ROWS + 1, kind: 'beyond_end' },
@@ -189,12 +155,12 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 			await tx.query('SET LOCAL session_replication_role = origin');
 			await tx.query('SELECT audit_remove_before(4)');
 			return [
-				await verify(tx),
-				await verify(tx, atCheckpoint),
-				await verify(tx, { id: 3, hash: randomBytes(32).toString('hex') }),
-				await verify(tx, { id: 2, hash: randomBytes(32).toString('hex') }),
+				await verifyChain(tx),
+				await verifyChain(tx, atCheckpoint),
+				await verifyChain(tx, { id: 3, hash: randomBytes(32).toString('hex') }),
+				await verifyChain(tx, { id: 2, hash: randomBytes(32).toString('hex') }),
 				// the checkpoint's hash under an earlier id is still an earlier head, not the checkpoint
-				await verify(tx, { id: 2, hash: atCheckpoint.hash }),
+				await verifyChain(tx, { id: 2, hash: atCheckpoint.hash }),
 			];
 		});
 		const after = { ok: true, rows: ROWS - 3, headId: ROWS, checkpointId: 3, unkeyedRows: 0 };
@@ -241,12 +207,12 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 		};
 		const before = await inAttack(db, async (tx) => {
 			await rechain(tx, 4);
-			return verify(tx);
+			return verifyChain(tx);
 		});
 		expect(before).toMatchObject({ ok: true, rows: ROWS, unkeyedRows: 3 });
 		const downgraded = await inAttack(db, async (tx) => {
 			await rechain(tx, 3);
-			return verify(tx);
+			return verifyChain(tx);
 		});
 		expect(downgraded).toMatchObject({
 			ok: false,
@@ -265,7 +231,7 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 		expect(await first.append(db, [content('a.3'), content('a.4')], NO_MARKS)).toBe(start + 5);
 		const actions = (await auditStore(db).page(start, 10)).map((row) => row.action);
 		expect(actions).toEqual(['a.1', 'a.2', 'b.1', 'a.3', 'a.4']);
-		expect(await verify(db)).toMatchObject({ ok: true, rows: start + 5 });
+		expect(await verifyChain(db)).toMatchObject({ ok: true, rows: start + 5 });
 	});
 
 	it('chains again from the real head after an append of its own was rolled back', async () => {
@@ -311,7 +277,7 @@ describe.each(backends())('audit chain verdicts on %s', (backend) => {
 		const appender = new AuditChainAppender(keyring);
 		const contents = Array.from({ length: 2_001 }, (_, index) => content(`bulk.${index}`));
 		const last = await appender.append(db, contents, NO_MARKS);
-		expect(await verify(db)).toMatchObject({ ok: true, rows: last, headId: last });
+		expect(await verifyChain(db)).toMatchObject({ ok: true, rows: last, headId: last });
 	});
 
 	it('loads the chain key of every data key version, retired ones included, and of no other', async () => {

@@ -1,47 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditWriter } from '../src/domain/audit-writer.js';
-import { verifyAuditChain } from '../src/domain/audit-chain-verify.js';
-import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
-import type { Queryable } from '../src/storage/database.js';
-import type { AuditEntry } from '../src/storage/audit-store.js';
-import { backends } from './helpers/databases.js';
 import {
-	asAdmin,
-	asInternal,
-	startTestVault,
-	TEST_MASTER_KEY,
-	type TestVault,
-} from './helpers/vault-app.js';
-
-/** The chain verified with the keys the test master key opens. */
-const verifyChain = async (db: Queryable) =>
-	verifyAuditChain(db, await loadAuditChainKeys(db, Buffer.from(TEST_MASTER_KEY, 'hex')));
+	auditEntry,
+	auditRowsAfter,
+	lastAuditId,
+	verifyChain,
+	withAppendOffline,
+} from './helpers/audit-fixtures.js';
+import { backends } from './helpers/databases.js';
+import { asAdmin, asInternal, startTestVault, type TestVault } from './helpers/vault-app.js';
 
 /** 63 ASCII letters and an emoji: cut at 64 UTF-16 units it leaves half a surrogate pair. */
 const SPLIT_PAIR_URL = `/v1/clients/${'a'.repeat(63)}%F0%9F%98%80/connections`;
 const ATTACKER = { remoteAddress: '203.0.113.66' };
 const FETCHES = 1000;
-
-type Row = Record<string, unknown> & { id: number };
-
-const entry = (fields: Partial<AuditEntry>): AuditEntry => ({
-	occurred_at: new Date().toISOString(),
-	request_id: null,
-	actor_id: 'test',
-	actor_name: 'test',
-	action: 'test.row',
-	client_id: null,
-	service: null,
-	status_code: 200,
-	error_code: null,
-	ip: null,
-	user_agent: null,
-	duration_ms: 1,
-	workflow_id: null,
-	execution_id: null,
-	details: null,
-	...fields,
-});
 
 /**
  * Issue 13 item 1: text a caller chooses can never make PostgreSQL refuse an audit row, and a row
@@ -49,14 +21,8 @@ const entry = (fields: Partial<AuditEntry>): AuditEntry => ({
  */
 describe.each(backends())('audit rows that cannot hurt other callers on %s', (backend) => {
 	let vault: TestVault;
-	const rowsAfter = (id: number) =>
-		vault.database.db.query<Row>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id', [id]);
-	const lastId = async () =>
-		(
-			await vault.database.db.query<{ id: number }>(
-				'SELECT coalesce(max(id), 0)::int AS id FROM audit_log',
-			)
-		)[0]!.id;
+	const rowsAfter = (id: number) => auditRowsAfter(vault.database.db, id);
+	const lastId = () => lastAuditId(vault.database.db);
 
 	beforeAll(async () => {
 		vault = await startTestVault(backend, { RATE_LIMIT_MAX: '1000000' });
@@ -188,7 +154,7 @@ describe.each(backends())('audit rows that cannot hurt other callers on %s', (ba
 		const writer = new AuditWriter(vault.database.db, vault.app.keyring);
 		const since = await lastId();
 		await writer.record({
-			entry: entry({
+			entry: auditEntry({
 				client_id: `${'a'.repeat(63)}\ud83d`,
 				service: 'x\u0000y',
 				user_agent: '\udc00agent',
@@ -215,7 +181,7 @@ describe.each(backends())('audit rows that cannot hurt other callers on %s', (ba
 		const outcomes = await Promise.allSettled(
 			['before', 'poisoned', 'after'].map((name) =>
 				writer.record({
-					entry: entry({
+					entry: auditEntry({
 						request_id: name,
 						action: `test.${name}`,
 						client_id: 'acme',
@@ -250,21 +216,15 @@ describe.each(backends())('audit rows that cannot hurt other callers on %s', (ba
 		const writer = new AuditWriter(vault.database.db, vault.app.keyring, (_seconds, ok) =>
 			observed.push(ok),
 		);
-		const { db } = vault.database;
-		await db.query(
-			'ALTER FUNCTION audit_append_keyed(bigint, text, integer, json, json, jsonb, uuid[]) RENAME TO audit_offline',
-		);
-		try {
+		await withAppendOffline(vault.database.db, async () => {
 			const outcomes = await Promise.allSettled(
-				['r1', 'r2', 'r3', 'r4'].map((id) => writer.record({ entry: entry({ request_id: id }) })),
+				['r1', 'r2', 'r3', 'r4'].map((id) =>
+					writer.record({ entry: auditEntry({ request_id: id }) }),
+				),
 			);
 			expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(4).fill('rejected'));
 			// the batch, its first row alone, that row's audit.row_unwritable row: no more
 			expect(observed).toEqual([false, false, false]);
-		} finally {
-			await db.query(
-				'ALTER FUNCTION audit_offline(bigint, text, integer, json, json, jsonb, uuid[]) RENAME TO audit_append_keyed',
-			);
-		}
+		});
 	});
 });

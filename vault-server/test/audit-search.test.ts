@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvField, csvRecord } from '../src/routes/csv.js';
 import { backends } from './helpers/databases.js';
-import { asAdmin, asInternal, startTestVault, type TestVault } from './helpers/vault-app.js';
+import {
+	addClients,
+	asAdmin,
+	asInternal,
+	startTestVault,
+	type TestVault,
+} from './helpers/vault-app.js';
 
 interface Entry {
 	id: number;
@@ -79,13 +85,7 @@ describe.each(backends())('audit search on %s', (backend) => {
 
 	beforeAll(async () => {
 		vault = await startTestVault(backend);
-		for (const id of ['acme', 'globex'])
-			await vault.app.inject({
-				method: 'POST',
-				url: '/v1/clients',
-				headers: asAdmin,
-				payload: { id, name: id },
-			});
+		await addClients(vault, ['acme', 'globex']);
 		for (const name of ['openai', 'mailer'])
 			await vault.app.inject({
 				method: 'POST',

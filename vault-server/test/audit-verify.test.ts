@@ -1,63 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
-import {
-	verifyAuditChain,
-	type ChainVerdict,
-	type ExportedHead,
-} from '../src/domain/audit-chain-verify.js';
+import type { ChainVerdict } from '../src/domain/audit-chain-verify.js';
 import { AuditWriter } from '../src/domain/audit-writer.js';
 import type { Keyring } from '../src/crypto/keyring.js';
-import type { AuditEntry } from '../src/storage/audit-store.js';
-import type { Database, Queryable } from '../src/storage/database.js';
-import { openVault } from '../src/vault.js';
-import { backends, openTestDatabase, type TestDatabase } from './helpers/databases.js';
-import { TEST_MASTER_KEY, testConfig } from './helpers/vault-app.js';
+import type { Database } from '../src/storage/database.js';
+import {
+	auditEntry,
+	inAttack,
+	openKeyedDatabase,
+	rowHash,
+	thenRollBack,
+	verifyChain,
+} from './helpers/audit-fixtures.js';
+import { backends, type TestDatabase } from './helpers/databases.js';
 
-const MASTER_KEY = Buffer.from(TEST_MASTER_KEY, 'hex');
-const ROLLBACK = new Error('rolled back on purpose');
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-const entry = (action: string): AuditEntry => ({
-	occurred_at: new Date().toISOString(),
-	request_id: null,
-	actor_id: 'test',
-	actor_name: 'audit verify test',
-	action,
-	client_id: null,
-	service: null,
-	status_code: 200,
-	error_code: null,
-	ip: null,
-	user_agent: null,
-	duration_ms: null,
-	workflow_id: null,
-	execution_id: null,
-	details: null,
-});
-
-const verify = async (db: Queryable, expectHead?: ExportedHead) =>
-	verifyAuditChain(db, await loadAuditChainKeys(db, MASTER_KEY), expectHead);
-
-/** `body` inside a transaction that is rolled back afterwards, so each case starts from the same log. */
-async function thenRollBack<T>(db: Database, body: (tx: Queryable) => Promise<T>): Promise<T> {
-	let result: T | undefined;
-	await db
-		.transaction(async (tx) => {
-			result = await body(tx);
-			throw ROLLBACK;
-		})
-		.catch((error: unknown) => {
-			if (error !== ROLLBACK) throw error;
-		});
-	return result!;
-}
-
-const rowHash = async (db: Queryable, id: number) =>
-	hex(
-		(await db.query<{ hash: Uint8Array }>('SELECT hash FROM audit_log WHERE id = $1', [id]))[0]!
-			.hash,
-	);
+const entry = (action: string) =>
+	auditEntry({ actor_name: 'audit verify test', action, duration_ms: null });
 
 // what `otobot-vault audit verify` walks (domain/audit-chain-verify.ts), past one page and around
 // a retention checkpoint; audit.test.ts and audit-keyed-chain.test.ts cover tampered rows
@@ -67,9 +25,7 @@ describe.each(backends())('the audit chain walk on %s', (backend) => {
 	let keyring: Keyring;
 
 	beforeAll(async () => {
-		database = await openTestDatabase(backend);
-		db = database.db;
-		keyring = (await openVault(testConfig(), { db })).keyring;
+		({ database, db, keyring } = await openKeyedDatabase(backend));
 	});
 	afterAll(async () => database?.dispose());
 
@@ -91,7 +47,7 @@ describe.each(backends())('the audit chain walk on %s', (backend) => {
 		expect(actions.map((row) => row.action)).toEqual(
 			[0, 1, 2, 3].flatMap((turn) => [`first.${turn}`, `second.${turn}`]),
 		);
-		expect(await verify(db)).toMatchObject({ ok: true, rows: before + 8 });
+		expect(await verifyChain(db)).toMatchObject({ ok: true, rows: before + 8 });
 	});
 
 	it('verifies a log longer than one page of the walk (2,000 rows), up to its head', async () => {
@@ -105,7 +61,7 @@ describe.each(backends())('the audit chain walk on %s', (backend) => {
 			)
 		)[0]!;
 		expect(count).toBeGreaterThan(2_100);
-		expect(await verify(db)).toEqual({
+		expect(await verifyChain(db)).toEqual({
 			ok: true,
 			rows: count,
 			headId: last,
@@ -117,10 +73,9 @@ describe.each(backends())('the audit chain walk on %s', (backend) => {
 	});
 
 	it('a failed verdict says how far the chain was good: the rows and the last good row', async () => {
-		const verdict = await thenRollBack(db, async (tx) => {
-			await tx.query('SET LOCAL session_replication_role = replica');
+		const verdict = await inAttack(db, async (tx) => {
 			await tx.query('UPDATE audit_log SET actor_name = $1 WHERE id = 10', ['someone else']);
-			return verify(tx);
+			return verifyChain(tx);
 		});
 		expect(verdict).toEqual({
 			ok: false,
@@ -138,9 +93,9 @@ describe.each(backends())('the audit chain walk on %s', (backend) => {
 		const verdicts = await thenRollBack(db, async (tx) => {
 			await tx.query('SELECT audit_remove_before(6)');
 			const results: ChainVerdict[] = [];
-			results.push(await verify(tx, atCheckpoint));
-			results.push(await verify(tx, { id: 5, hash: randomBytes(32).toString('hex') }));
-			results.push(await verify(tx, { id: 3, hash: randomBytes(32).toString('hex') }));
+			results.push(await verifyChain(tx, atCheckpoint));
+			results.push(await verifyChain(tx, { id: 5, hash: randomBytes(32).toString('hex') }));
+			results.push(await verifyChain(tx, { id: 3, hash: randomBytes(32).toString('hex') }));
 			return results;
 		});
 		expect(verdicts[0]).toMatchObject({ ok: true, checkpointId: 5, expectedHeadChecked: true });

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditWriter, type AuditRecord } from '../src/domain/audit-writer.js';
 import type { AuditEntry } from '../src/storage/audit-store.js';
+import {
+	auditEntry,
+	auditRowsAfter,
+	lastAuditId,
+	withAppendOffline,
+} from './helpers/audit-fixtures.js';
 import { backends } from './helpers/databases.js';
 import { asAdmin, startTestVault, type TestVault } from './helpers/vault-app.js';
 
@@ -9,29 +15,8 @@ import { asAdmin, startTestVault, type TestVault } from './helpers/vault-app.js'
 // `npm run mutation -- audit-writer`. audit-isolation.test.ts and audit-write-transaction.test.ts
 // test the same through requests.
 
-const APPEND = 'audit_append_keyed(bigint, text, integer, json, json, jsonb, uuid[])';
-const OFFLINE = 'audit_offline(bigint, text, integer, json, json, jsonb, uuid[])';
-
-const entry = (fields: Partial<AuditEntry> = {}): AuditEntry => ({
-	occurred_at: new Date().toISOString(),
-	request_id: null,
-	actor_id: 'test',
-	actor_name: 'audit writer rules',
-	action: 'test.row',
-	client_id: null,
-	service: null,
-	status_code: 200,
-	error_code: null,
-	ip: null,
-	user_agent: null,
-	duration_ms: 1,
-	workflow_id: null,
-	execution_id: null,
-	details: null,
-	...fields,
-});
-
-type Row = Record<string, unknown> & { id: number };
+const entry = (fields: Partial<AuditEntry> = {}) =>
+	auditEntry({ actor_name: 'audit writer rules', ...fields });
 
 describe.each(backends())('the audit writer on %s', (backend) => {
 	let vault: TestVault;
@@ -40,11 +25,8 @@ describe.each(backends())('the audit writer on %s', (backend) => {
 	const other = { clientId: 'globex', service: 'keys' };
 
 	const db = () => vault.database.db;
-	const lastId = async () =>
-		(await db().query<{ id: number }>('SELECT coalesce(max(id), 0)::int AS id FROM audit_log'))[0]!
-			.id;
-	const rowsAfter = (id: number) =>
-		db().query<Row>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id', [id]);
+	const lastId = () => lastAuditId(db());
+	const rowsAfter = (id: number) => auditRowsAfter(db(), id);
 	const writerWith = (observed: boolean[] = [], seconds: number[] = []) =>
 		new AuditWriter(db(), vault.app.keyring, (taken, ok) => {
 			observed.push(ok);
@@ -67,15 +49,6 @@ describe.each(backends())('the audit writer on %s', (backend) => {
 	const forgetUse = async () => {
 		await db().query('UPDATE connections SET last_used_at = NULL');
 		await db().query('UPDATE api_tokens SET last_used_at = NULL');
-	};
-	/** `body` with the append function renamed: every statement of a writer fails. */
-	const offline = async <T>(body: () => Promise<T>): Promise<T> => {
-		await db().query(`ALTER FUNCTION ${APPEND} RENAME TO audit_offline`);
-		try {
-			return await body();
-		} finally {
-			await db().query(`ALTER FUNCTION ${OFFLINE} RENAME TO audit_append_keyed`);
-		}
 	};
 
 	beforeAll(async () => {
@@ -242,7 +215,7 @@ describe.each(backends())('the audit writer on %s', (backend) => {
 	it('when every statement fails, a batch stops after one row and its minimal row, each failed', async () => {
 		const observed: boolean[] = [];
 		const writer = writerWith(observed);
-		const outcomes = await offline(() =>
+		const outcomes = await withAppendOffline(db(), () =>
 			Promise.allSettled(
 				['r1', 'r2', 'r3'].map((id) => writer.record({ entry: entry({ request_id: id }) })),
 			),
@@ -276,7 +249,7 @@ describe.each(backends())('the audit writer on %s', (backend) => {
 		expect((await lastUse('globex')).connection).toEqual(expect.any(Date));
 
 		const fresh = writerWith();
-		await offline(() =>
+		await withAppendOffline(db(), () =>
 			fresh.record({ entry: entry(), usedConnection: used, usedTokenId: tokenId }).catch(() => {}),
 		);
 		await forgetUse();

@@ -4,6 +4,7 @@ import { signIn } from '../src/domain/console-sessions.js';
 import { backends } from './helpers/databases.js';
 import {
 	ADMIN_TOKEN,
+	addClients,
 	INTERNAL_TOKEN,
 	asAdmin,
 	bearer,
@@ -62,13 +63,7 @@ describe.each(backends())('authentication rules on %s', (backend) => {
 			REFRESHER_ENABLED: 'false',
 			TOKEN_CACHE_SECONDS: '0',
 		});
-		for (const id of ['acme', 'globex'])
-			await vault.app.inject({
-				method: 'POST',
-				url: '/v1/clients',
-				headers: asAdmin,
-				payload: { id, name: id },
-			});
+		await addClients(vault, ['acme', 'globex']);
 		const created = await vault.app.inject({
 			method: 'POST',
 			url: '/v1/tokens',

@@ -113,6 +113,22 @@ export const asAdmin = bearer(ADMIN_TOKEN);
 export const asInternal = bearer(INTERNAL_TOKEN);
 
 /**
+ * One client per id, each named as its id, created by the admin over `inject`. Throws when the
+ * vault refuses one.
+ */
+export async function addClients(vault: TestVault, ids: string[]): Promise<void> {
+	for (const id of ids) {
+		const answer = await vault.app.inject({
+			method: 'POST',
+			url: '/v1/clients',
+			headers: asAdmin,
+			payload: { id, name: id },
+		});
+		if (answer.statusCode !== 201) throw new Error(`client ${id} refused: ${answer.statusCode}`);
+	}
+}
+
+/**
  * The client `acme` and the OAuth2 service `crm` whose token endpoint is `tokenUrl` (the test
  * provider), with the OAuth app `vault-app` / `vault-app-secret`: the set-up of the refresh tests.
  * Throws when the vault refuses either.
