@@ -16,45 +16,37 @@ import type { Database, Queryable } from '../src/storage/database.js';
 import { migrate, readMigrations } from '../src/storage/migrations.js';
 import { migrationsDirectory } from '../src/storage/sql-directory.js';
 import { openVault } from '../src/vault.js';
+import {
+	auditEntry,
+	inAttack,
+	MASTER_KEY,
+	thenRollBack,
+	verifyChain,
+} from './helpers/audit-fixtures.js';
 import { backends, openTestDatabase } from './helpers/databases.js';
 import {
 	asAdmin,
 	asInternal,
 	startTestVault,
 	testConfig,
-	TEST_MASTER_KEY,
 	type TestVault,
 } from './helpers/vault-app.js';
 
-const MASTER_KEY = Buffer.from(TEST_MASTER_KEY, 'hex');
-const ROLLBACK = new Error('rolled back on purpose');
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-const verify = async (db: Queryable, expectHead?: ExportedHead) =>
-	verifyAuditChain(db, await loadAuditChainKeys(db, MASTER_KEY), expectHead);
 
 /**
  * Runs `tamper` as an attacker with SQL rights would, triggers off (a superuser can turn them off),
  * then verifies (against `expectHead` if given) and rolls everything back.
  */
-async function verdictAfterAttack(
+const verdictAfterAttack = (
 	db: Database,
 	tamper: (tx: Queryable) => Promise<void>,
 	expectHead?: ExportedHead,
-): Promise<ChainVerdict> {
-	let verdict: ChainVerdict | undefined;
-	await db
-		.transaction(async (tx) => {
-			await tx.query('SET LOCAL session_replication_role = replica');
-			await tamper(tx);
-			verdict = await verify(tx, expectHead);
-			throw ROLLBACK;
-		})
-		.catch((error: unknown) => {
-			if (error !== ROLLBACK) throw error;
-		});
-	return verdict!;
-}
+): Promise<ChainVerdict> =>
+	inAttack(db, async (tx) => {
+		await tamper(tx);
+		return verifyChain(tx, expectHead);
+	});
 
 /**
  * The attacker's script: edit row `from`, then recompute every hash after it with `rehash` (the
@@ -106,7 +98,7 @@ describe.each(backends())('keyed audit chain on %s', (backend) => {
 		const rows = await auditStore(db).page(0, 1000);
 		expect(rows.length).toBeGreaterThanOrEqual(12);
 		expect(new Set(rows.map((row) => row.chain_key_version))).toEqual(new Set([1]));
-		expect(await verify(db)).toMatchObject({ ok: true, rows: rows.length });
+		expect(await verifyChain(db)).toMatchObject({ ok: true, rows: rows.length });
 	});
 
 	it('refuses UPDATE, DELETE and TRUNCATE of the log, and a head moved back', async () => {
@@ -122,7 +114,7 @@ describe.each(backends())('keyed audit chain on %s', (backend) => {
 			await expect(db.query(statement), statement).rejects.toThrow(
 				/append-only|only moves forward/,
 			);
-		expect(await verify(db)).toMatchObject({ ok: true });
+		expect(await verifyChain(db)).toMatchObject({ ok: true });
 	});
 
 	it('names the first rewritten row when the chain is recomputed with SHA-256 by SQL', async () => {
@@ -164,9 +156,9 @@ describe.each(backends())('keyed audit chain on %s', (backend) => {
 			problem: { id: exported.id - 2, kind: 'beyond_end' },
 		});
 		expect(
-			await verify(db, { id: exported.id, hash: randomBytes(32).toString('hex') }),
+			await verifyChain(db, { id: exported.id, hash: randomBytes(32).toString('hex') }),
 		).toMatchObject({ ok: false, problem: { id: exported.id, kind: 'truncated' } });
-		expect(await verify(db, exported)).toMatchObject({ ok: true, expectedHeadChecked: true });
+		expect(await verifyChain(db, exported)).toMatchObject({ ok: true, expectedHeadChecked: true });
 	});
 
 	it('exports the head on /metrics', async () => {
@@ -179,20 +171,14 @@ describe.each(backends())('keyed audit chain on %s', (backend) => {
 	});
 
 	it('removes rows only through audit_remove_before, which leaves a checkpoint to verify from', async () => {
-		let verdict: ChainVerdict | undefined;
-		let removed: number | undefined;
-		await db
-			.transaction(async (tx) => {
-				removed = (
-					await tx.query<{ removed: number }>('SELECT audit_remove_before(6)::int AS removed')
-				)[0]!.removed;
-				verdict = await verify(tx);
-				await expect(tx.query('DELETE FROM audit_checkpoints')).rejects.toThrow(/append-only/);
-				throw ROLLBACK;
-			})
-			.catch((error: unknown) => {
-				if (error !== ROLLBACK) throw error;
-			});
+		const { removed, verdict } = await thenRollBack(db, async (tx) => {
+			const removed = (
+				await tx.query<{ removed: number }>('SELECT audit_remove_before(6)::int AS removed')
+			)[0]!.removed;
+			const verdict = await verifyChain(tx);
+			await expect(tx.query('DELETE FROM audit_checkpoints')).rejects.toThrow(/append-only/);
+			return { removed, verdict };
+		});
 		expect(removed).toBe(5);
 		expect(verdict).toMatchObject({ ok: true, checkpointId: 5 });
 	});
@@ -208,23 +194,16 @@ describe.each(backends())('keyed audit chain across changes on %s', (backend) =>
 				all.filter((m) => m.version < 8),
 			);
 			const entry = (n: number) =>
-				auditContent({
-					occurred_at: `2026-01-01T00:00:0${n}.000Z`,
-					request_id: `req-${n}`,
-					actor_id: null,
-					actor_name: null,
-					action: 'client.list',
-					client_id: null,
-					service: null,
-					status_code: 200,
-					error_code: null,
-					ip: '127.0.0.1',
-					user_agent: null,
-					duration_ms: 1,
-					workflow_id: null,
-					execution_id: null,
-					details: null,
-				});
+				auditContent(
+					auditEntry({
+						occurred_at: `2026-01-01T00:00:0${n}.000Z`,
+						request_id: `req-${n}`,
+						actor_id: null,
+						actor_name: null,
+						action: 'client.list',
+						ip: '127.0.0.1',
+					}),
+				);
 			await database.db.query(`SELECT audit_append_contents($1::json, '[]'::jsonb, '{}'::uuid[])`, [
 				[1, 2, 3].map(entry),
 			]);
@@ -234,7 +213,7 @@ describe.each(backends())('keyed audit chain across changes on %s', (backend) =>
 			await writer.record({ entry: JSON.parse(entry(5)) });
 			const rows = await auditStore(database.db).page(0, 10);
 			expect(rows.map((row) => row.chain_key_version)).toEqual([null, null, null, 1, 1]);
-			expect(await verify(database.db)).toMatchObject({ ok: true, rows: 5, unkeyedRows: 3 });
+			expect(await verifyChain(database.db)).toMatchObject({ ok: true, rows: 5, unkeyedRows: 3 });
 			// the unkeyed rows are bound by the first keyed row after them
 			const sha = (prev: string, row: AuditRow) => hashAuditRow(prev, row);
 			expect(

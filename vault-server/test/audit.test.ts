@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain, type ChainVerdict } from '../src/domain/audit-chain-verify.js';
-import { loadAuditChainKeys } from '../src/domain/audit-chain-keys.js';
-import type { Queryable } from '../src/storage/database.js';
 import type { Database } from '../src/storage/database.js';
+import { inAttack, verifyChain } from './helpers/audit-fixtures.js';
 import { backends, createPostgresDatabase, hasTestPostgres } from './helpers/databases.js';
 import { runCli, runsBuiltCli } from './helpers/cli.js';
 import { openPostgresDatabase } from '../src/storage/postgres-database.js';
@@ -15,30 +13,15 @@ import {
 	type TestVault,
 } from './helpers/vault-app.js';
 
-const ROLLBACK = new Error('rolled back on purpose');
-
-/** The chain's verdict with the keys the test master key opens. */
-const verify = async (db: Queryable) =>
-	verifyAuditChain(db, await loadAuditChainKeys(db, Buffer.from(TEST_MASTER_KEY, 'hex')));
-
 /**
  * The chain's verdict after one tampering statement, run in a transaction then rolled back. The
  * append-only triggers are off for it, as a superuser can turn them off (`session_replication_role`).
  */
-async function verdictAfter(db: Database, tamper: string, params: unknown[] = []) {
-	let verdict: ChainVerdict | undefined;
-	await db
-		.transaction(async (tx) => {
-			await tx.query('SET LOCAL session_replication_role = replica');
-			await tx.query(tamper, params);
-			verdict = await verify(tx);
-			throw ROLLBACK;
-		})
-		.catch((error: unknown) => {
-			if (error !== ROLLBACK) throw error;
-		});
-	return verdict;
-}
+const verdictAfter = (db: Database, tamper: string, params: unknown[] = []) =>
+	inAttack(db, async (tx) => {
+		await tx.query(tamper, params);
+		return verifyChain(tx);
+	});
 
 const countRows = async (vault: TestVault) =>
 	(await vault.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0]!.n;
@@ -164,7 +147,7 @@ describe.each(backends())('audit log on %s', (backend) => {
 				vault.app.inject({ url: '/v1/credentials/acme/openai', headers: asInternal }),
 			),
 		);
-		const verdict = await verify(vault.database.db);
+		const verdict = await verifyChain(vault.database.db);
 		expect(verdict.ok).toBe(true);
 		expect(verdict.rows).toBe(await countRows(vault));
 	});
@@ -196,7 +179,7 @@ describe.each(backends())('audit log on %s', (backend) => {
 				`UPDATE audit_chain_head SET last_hash = sha256(last_hash) WHERE id = 1`,
 			),
 		).toMatchObject({ ok: false, problem: { id: at(-1) + 1, kind: 'head_mismatch' } });
-		expect(await verify(db)).toMatchObject({ ok: true, rows: rows.length });
+		expect(await verifyChain(db)).toMatchObject({ ok: true, rows: rows.length });
 	});
 });
 

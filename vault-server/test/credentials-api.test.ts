@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { backends } from './helpers/databases.js';
 import {
+	addClients,
 	asAdmin,
 	asInternal,
 	bearer,
@@ -335,14 +336,7 @@ describe.each(backends())('API tokens on %s', (backend) => {
 	const inject = (options: InjectOptions) => vault.app.inject(options);
 	beforeAll(async () => {
 		vault = await startTestVault(backend, { TOKEN_CACHE_SECONDS: '0' });
-		for (const id of ['client-a', 'client-b']) {
-			await inject({
-				method: 'POST',
-				url: '/v1/clients',
-				headers: asAdmin,
-				payload: { id, name: id },
-			});
-		}
+		await addClients(vault, ['client-a', 'client-b']);
 		await inject({
 			method: 'POST',
 			url: '/v1/services',
