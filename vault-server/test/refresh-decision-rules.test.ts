@@ -523,6 +523,11 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 					` (${appRefusedReason('shaky', 'invalid_client')})`,
 			);
 			expect(error.retryAfterSeconds).toBeUndefined();
+			// a next attempt is scheduled but no failure is backed off: no Retry-After either
+			await set(clientId, `next_refresh_at = now() + interval '60 seconds'`, 'shaky');
+			const scheduled = await refusal(refresher.freshForFetch(await row(clientId, 'shaky'), ACTOR));
+			expect(scheduled.message).toMatch(/\); next attempt after \d{4}-/);
+			expect(scheduled.retryAfterSeconds).toBeUndefined();
 			expect((await row(clientId, 'shaky')).refresh_failures).toBe(0);
 			expect(await calls()).toBe(0);
 			expect(outcomes).toEqual([]);
@@ -560,6 +565,13 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 			expect(settled).toEqual([`${clientId}/crm`, `${clientId}/crm`, 'nobody/crm']);
 		});
 
+		it('needs neither onSettled nor onOutcome', async () => {
+			const { refresher } = refresherWith({ onSettled: undefined, onOutcome: undefined });
+			const clientId = await connect();
+			expect((await refresher.refresh(clientId, 'crm', 'manual')).outcome).toBe('refreshed');
+			expect((await refresher.refresh(clientId, 'crm', 'manual')).outcome).toBe('not_due');
+		});
+
 		it('logs a success at info and a failure at warn, not a refresh that was not due', async () => {
 			const { refresher, log, outcomes } = refresherWith();
 			const clientId = await connect();
@@ -593,8 +605,19 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 		it('audits each attempt that got past the due check, with its actor, code and details', async () => {
 			const { refresher } = refresherWith();
 			const clientId = await connect();
+			const started = Date.now();
 			await refresher.refresh(clientId, 'crm', 'manual', ACTOR);
+			const elapsed = Date.now() - started;
 			await refresher.refresh(clientId, 'crm', 'manual', ACTOR);
+			// what the refresher measured lies within what the test measured around it
+			const measured = (
+				await db().query<{ duration_ms: number }>(
+					`SELECT duration_ms FROM audit_log WHERE action = 'connection.refresh' AND client_id = $1`,
+					[clientId],
+				)
+			)[0]!.duration_ms;
+			expect(measured).toBeGreaterThanOrEqual(0);
+			expect(measured).toBeLessThanOrEqual(elapsed);
 			await provider.control({ mode: 'error500' });
 			await set(clientId, `next_refresh_at = now() - interval '1 second'`);
 			const failed = await refresher.refresh(clientId, 'crm', 'background');
@@ -689,9 +712,26 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 			expect(await calls()).toBe(0);
 		});
 
-		it('marks a connection it cannot renew needs_reauth', async () => {
+		it('marks a connection it cannot renew needs_reauth, with its webhook event', async () => {
+			let result: Awaited<ReturnType<typeof refreshConnection>>;
 			const clientId = await connect('crm', { refresh_token: undefined });
-			const result = await refreshConnection(deps(), clientId, 'crm', always);
+			const [hook] = await db().query<{ id: string }>(
+				`INSERT INTO webhooks (url, events) VALUES ('http://127.0.0.1:9/hook', '{connection.needs_reauth}')
+				 RETURNING id`,
+			);
+			const queued = () =>
+				db().query<{ event: string }>(
+					`SELECT event FROM webhook_deliveries WHERE payload -> 'connection' ->> 'client_id' = $1`,
+					[clientId],
+				);
+			let events: { event: string }[];
+			try {
+				result = await refreshConnection(deps(), clientId, 'crm', always);
+				events = await queued();
+			} finally {
+				await db().query('DELETE FROM webhooks WHERE id = $1', [hook!.id]);
+			}
+			expect(events).toEqual([{ event: 'connection.needs_reauth' }]);
 			expect(result.outcome).toBe('needs_reauth');
 			expect(result.reason).toBe('expired and no refresh token');
 			expect(result.connection.status).toBe('needs_reauth');
