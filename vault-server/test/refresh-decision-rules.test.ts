@@ -308,6 +308,17 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 			expect(await calls()).toBe(2);
 		});
 
+		it('serves a token the provider has just issued, even one whose lifetime is already over', async () => {
+			await provider.control({ expiresIn: 0 });
+			const { refresher } = refresherWith();
+			const clientId = await connect();
+			await set(clientId, `expires_at = now() + interval '30 seconds'`);
+			const fresh = await refresher.freshForFetch(await row(clientId), ACTOR);
+			expect(fresh.last_refreshed_at).not.toBeNull();
+			expect(fresh.expires_at!.getTime()).toBeLessThanOrEqual(Date.now());
+			expect(await calls()).toBe(1);
+		});
+
 		it('serves a still-valid token in backoff, and refuses an expired one with when to retry', async () => {
 			const { refresher } = refresherWith();
 			const clientId = await connect();
@@ -739,6 +750,32 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 			expect(await calls()).toBe(0);
 		});
 
+		it('reports no event when another process marked the connection needs_reauth meanwhile', async () => {
+			const clientId = await connect('crm', { refresh_token: undefined });
+			const [hook] = await db().query<{ id: string }>(
+				`INSERT INTO webhooks (url, events) VALUES ('http://127.0.0.1:9/hook', '{connection.needs_reauth}')
+				 RETURNING id`,
+			);
+			let result: Awaited<ReturnType<typeof refreshConnection>>;
+			let events: unknown[];
+			try {
+				// the row is judged due, then marked by someone else before this refresh marks it
+				result = await refreshConnection(deps(), clientId, 'crm', async () => {
+					await set(clientId, `status = 'needs_reauth', last_error = 'marked elsewhere'`);
+					return true;
+				});
+				events = await db().query(
+					`SELECT event FROM webhook_deliveries WHERE payload -> 'connection' ->> 'client_id' = $1`,
+					[clientId],
+				);
+			} finally {
+				await db().query('DELETE FROM webhooks WHERE id = $1', [hook!.id]);
+			}
+			expect(events).toEqual([]);
+			expect(result.outcome).toBe('needs_reauth');
+			expect(result.connection.last_error).toBe('marked elsewhere');
+		});
+
 		it('waits out a lease held elsewhere, then judges the row again: one provider call', async () => {
 			await provider.control({ mode: 'slow', delayMs: 300 });
 			const clientId = await connect();
@@ -812,7 +849,8 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 		it('throws an error that is not the token endpoint, and releases the lease', async () => {
 			const clientId = await connect();
 			await set(clientId, 'refresh_token_ciphertext = credential_ciphertext');
-			await expect(refreshConnection(deps(), clientId, 'crm', always)).rejects.toThrow();
+			const error = await refusal(refreshConnection(deps(), clientId, 'crm', always));
+			expect(error.code).toBe('VAULT_DECRYPTION_FAILED');
 			const after = await row(clientId);
 			expect(after.refresh_failures).toBe(0);
 			expect(after.status).toBe('active');
