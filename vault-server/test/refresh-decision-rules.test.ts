@@ -459,10 +459,8 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 			expect(answer.refreshed).toBe(false);
 			expect(answer).not.toHaveProperty('matched');
 			expect(answer.connection.client_id).toBe(clientId);
-			const refreshed = await refresher.refreshOnDemand(
-				(await set(clientId, `last_refreshed_at = NULL`), await row(clientId)),
-				ACTOR,
-			);
+			await set(clientId, 'last_refreshed_at = NULL');
+			const refreshed = await refresher.refreshOnDemand(await row(clientId), ACTOR);
 			expect(refreshed.refreshed).toBe(true);
 			expect(refreshed).not.toHaveProperty('matched');
 			expect(await calls()).toBe(1);
