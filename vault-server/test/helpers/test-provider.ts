@@ -88,6 +88,8 @@ export class TestProvider {
 		tokenCalls: number;
 		testCalls: number;
 		grants: Record<string, number>;
+		/** The `scope` parameter of the last token call, null when it had none. */
+		lastScope: string | null;
 		validRefreshTokens: number;
 	}> {
 		return (await fetch(`${this.baseUrl}/_stats`)).json() as never;

@@ -15,7 +15,8 @@
 //                               credentials; default 401 {"error": "invalid_client"}),
 //                   "clientId", "clientSecret" (the OAuth app it accepts)}
 //   POST /_refresh-tokens {"token": "..."}  makes a refresh token valid
-//   GET  /_stats                            {tokenCalls, testCalls, grants: {...}}
+//   GET  /_stats                            {tokenCalls, testCalls, grants: {...}, lastScope}
+//                                           (lastScope: the scope parameter of the last token call)
 //   GET  /me                                a service's test_url: 200 {"ok": true}, counted as testCalls
 // Modes: ok, slow (answers after delayMs), error500, error429, error503, invalid_grant, garbage,
 // error200, hang (never answers), reset (destroys the socket).
@@ -42,7 +43,7 @@ const state = {
 	clientRefusal: null,
 };
 const validRefreshTokens = new Set();
-const stats = { tokenCalls: 0, testCalls: 0, grants: {} };
+const stats = { tokenCalls: 0, testCalls: 0, grants: {}, lastScope: null };
 let counter = 0;
 
 const json = (res, status, body, headers = {}) => {
@@ -87,6 +88,7 @@ async function token(req, res) {
 	stats.tokenCalls += 1;
 	const params = parseParams(req, await readBody(req));
 	stats.grants[params.grant_type] = (stats.grants[params.grant_type] ?? 0) + 1;
+	stats.lastScope = params.scope ?? null;
 	const answerWith = ({ status, headers = {}, body }) =>
 		json(res, status, body, { date: new Date().toUTCString(), ...headers });
 	if (state.scripted) return answerWith(state.scripted);
@@ -165,6 +167,7 @@ const server = createServer(async (req, res) => {
 			stats.tokenCalls = 0;
 			stats.testCalls = 0;
 			stats.grants = {};
+			stats.lastScope = null;
 			return json(res, 200, stats);
 		}
 		json(res, 404, { error: 'not_found' });
