@@ -8,7 +8,7 @@ import {
 	outputFolderProblem,
 	refuseExistingOutput,
 } from '../domain/backup/backup-output.js';
-import { CliFailure } from './cli-output.js';
+import { CliFailure, reportFailure } from './cli-output.js';
 import { DatabaseLocked } from '../storage/open-database.js';
 import { currentSchema, dumpSchema, serverMajor } from '../storage/postgres-dump.js';
 import { findPostgresTool } from '../storage/postgres-tools.js';
@@ -44,11 +44,11 @@ export async function backupCommand(
 		vault = await openVault(config);
 	} catch (error) {
 		if (error instanceof BackupOutputExists) {
-			console.error(error.message);
+			reportFailure(error.message);
 			return 1;
 		}
 		if (!(error instanceof DatabaseLocked)) throw error;
-		console.error(embeddedInUse(error));
+		reportFailure(embeddedInUse(error));
 		return 1;
 	}
 	const work = mkdtempSync(join(tmpdir(), 'otobot-backup-'));
@@ -90,7 +90,7 @@ export async function backupCommand(
 			throw new CliFailure(`cannot write ${output}: ${code}`);
 		// the file appeared while the backup was made: still not overwritten
 		if (!(error instanceof BackupOutputExists)) throw error;
-		console.error(error.message);
+		reportFailure(error.message);
 		return 1;
 	} finally {
 		rmSync(work, { recursive: true, force: true });
