@@ -4,6 +4,7 @@ import { readEnvironment } from './config/environment.js';
 import { MasterKeyMismatch } from './crypto/keyring.js';
 import { DatabaseLocked, DatabaseUnreachable } from './storage/open-database.js';
 import { buildProgram } from './cli/program.js';
+import { CliFailure, printable } from './cli/cli-output.js';
 import { BackupKeyMismatch, BackupUnreadable } from './domain/backup/backup-file.js';
 import { PostgresToolFailed } from './storage/postgres-dump.js';
 import { PostgresToolMissing } from './storage/postgres-tools.js';
@@ -51,6 +52,7 @@ main(process.argv.slice(2)).then(
 	(error: unknown) => {
 		const known =
 			error instanceof ConfigError ||
+			error instanceof CliFailure ||
 			error instanceof MasterKeyMismatch ||
 			error instanceof DatabaseLocked ||
 			error instanceof DatabaseUnreachable ||
@@ -59,7 +61,7 @@ main(process.argv.slice(2)).then(
 			error instanceof PostgresToolMissing ||
 			error instanceof PostgresToolFailed;
 		process.stderr.write(
-			`otobot-vault: ${error instanceof Error ? error.message : String(error)}\n`,
+			`otobot-vault: ${printable(error instanceof Error ? error.message : String(error))}\n`,
 		);
 		if (!known && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
 		process.exitCode = error instanceof ConfigError ? 2 : 1;

@@ -16,6 +16,18 @@ export function localUrlOf(address: AddressInfo): string {
 }
 
 /**
+ * Where a vault configured with HOST and PORT answers on this machine: what the diagnostics check
+ * (its /health, the demo data's test_url), rather than PUBLIC_URL, which may name a proxy or a
+ * name this machine cannot resolve.
+ */
+export const localApiUrl = (config: { host: string; port: number }): string =>
+	localUrlOf({
+		address: config.host === '' ? '0.0.0.0' : config.host,
+		port: config.port,
+		family: '',
+	});
+
+/**
  * Records, in the data folder, where this process (which holds the embedded database) serves its
  * API, so the CLI can ask it instead; returns the function that removes the record. Written by
  * rename, so a reader never sees half of it.

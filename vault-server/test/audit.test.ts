@@ -228,7 +228,7 @@ describe.runIf(runsBuiltCli() && hasTestPostgres('the audit verify CLI checks'))
 				expect(beyond.stderr).not.toContain('row 6');
 				const zero = await runCli(['audit', 'verify', '--expect-head', `0:${hash}`], env);
 				expect(zero.code).toBe(2);
-				expect(zero.stderr).toContain('--expect-head must be ID:HASH');
+				expect(zero.stderr).toContain(`argument '0:${hash}' is invalid. It must be ID:HASH`);
 				// the tail deleted and the head moved back, triggers off: a valid shorter chain
 				await db.transaction(async (tx) => {
 					await tx.query('SET LOCAL session_replication_role = replica');

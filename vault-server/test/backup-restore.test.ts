@@ -231,7 +231,7 @@ describe.each(backupBackends)('backup and restore on %s', (backend) => {
 		expect((await runCli(['backup', '--output', file], source)).code).toBe(0);
 		const restore = await runCli(['restore', file], source);
 		expect(restore.code).toBe(1);
-		expect(restore.stderr).toMatch(/^Refusing to restore: .*empty/);
+		expect(restore.stderr).toMatch(/^otobot-vault: Refusing to restore: .*empty/);
 		expect(restore.stderr.trim().split('\n')).toHaveLength(1);
 	});
 
@@ -243,7 +243,9 @@ describe.each(backupBackends)('backup and restore on %s', (backend) => {
 			ENCRYPTION_MASTER_KEY: OTHER_MASTER_KEY,
 		});
 		expect(verify.code).toBe(1);
-		expect(verify.stderr).toMatch(/^Key check FAILED: the configured ENCRYPTION_MASTER_KEY/);
+		expect(verify.stderr).toMatch(
+			/^otobot-vault: Key check FAILED: the configured ENCRYPTION_MASTER_KEY/,
+		);
 		// nothing was restored or decrypted: no step of the drill ran
 		expect(verify.stdout).toBe('');
 

@@ -103,6 +103,14 @@ describe('otobot-vault usage', () => {
 			['test-connections', '--insert-test-data', '--remove-test-data'],
 			"option '--insert-test-data' cannot be used with option '--remove-test-data'",
 		],
+		[['help', 'nosuch'], "error: unknown command 'nosuch'"],
+		[['help', 'token', 'nosuch'], "error: unknown command 'nosuch'"],
+		[['--version', 'extra'], "error: --version takes no arguments; got 'extra'"],
+		[['audit', 'verify', '--expect-head', 'bad'], "argument 'bad' is invalid. It must be ID:HASH"],
+		[
+			['audit', 'archive', '--before', 'soon', '--output', 'a.jsonl'],
+			"argument 'soon' is invalid. It must be a date",
+		],
 	])('refuses %j with exit 2, naming what is wrong', async (args, message) => {
 		const result = await runCli(args, env);
 		expect(result.stderr).toContain(message);
@@ -124,6 +132,48 @@ describe('otobot-vault usage', () => {
 		expect(create.stdout).toContain('--expires-in-days <days>');
 		expect((await runCli(['help', 'keys'], env)).stdout).toContain('rewrap');
 	});
+
+	it('echoes a refused value with its control characters escaped, never raw', async () => {
+		const result = await runCli(
+			['token', 'create', '--name', 'x\u001b]0;pwned\u0007\u001b[31mRED', '--scope', 'read'],
+			env,
+		);
+		expect(result.code).toBe(2);
+		expect(result.stderr).toContain("argument 'x\\x1b]0;pwned\\x07\\x1b[31mRED' is invalid");
+		expect(result.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+	});
+
+	it('prints the help of `help <command>` with exit 0', async () => {
+		const result = await runCli(['help', 'token', 'create'], env);
+		expect(result.code).toBe(0);
+		expect(result.stdout).toContain('Usage: otobot-vault token create');
+	});
+
+	it(
+		'backup and audit archive into a missing folder: one line naming the path given, exit 1',
+		async () => {
+			const db = await database();
+			try {
+				const backup = await runCli(['backup', '--output', '/nonexistent/dir/file'], db.env, SLOW);
+				expect(backup.stderr).toBe(
+					'otobot-vault: cannot write /nonexistent/dir/file: the folder /nonexistent/dir does not exist\n',
+				);
+				expect(backup.code).toBe(1);
+				const archive = await runCli(
+					['audit', 'archive', '--before', '2020-01-01', '--output', '/nonexistent/dir/a.jsonl'],
+					db.env,
+					SLOW,
+				);
+				expect(archive.stderr).toBe(
+					'otobot-vault: cannot write /nonexistent/dir/a.jsonl: the folder /nonexistent/dir does not exist\n',
+				);
+				expect(archive.code).toBe(1);
+			} finally {
+				await db.drop();
+			}
+		},
+		SLOW,
+	);
 
 	it('prints its version with --version', async () => {
 		const result = await runCli(['--version'], env);
@@ -168,7 +218,7 @@ describe('otobot-vault usage', () => {
 	);
 
 	it(
-		'token list prints a header and columns that line up',
+		"token list prints a header, each token's clients, and columns that line up on a terminal",
 		async () => {
 			const db = await database();
 			try {
@@ -178,19 +228,71 @@ describe('otobot-vault usage', () => {
 					(await cli(['token', 'create', '--name', 'a much longer token name', '--scope', 'admin']))
 						.code,
 				).toBe(0);
+				// wide characters take two cells, a combining mark none
+				const limited = await cli([
+					'token',
+					'create',
+					'--name',
+					'名前 nai\u0308ve',
+					'--scope',
+					'read',
+					'--clients',
+					'nosuchclient',
+				]);
+				expect(limited.code).toBe(0);
+				// a client may be created after its token: a warning naming it, not a refusal
+				expect(limited.stderr).toBe(
+					"otobot-vault: warning: no client 'nosuchclient' exists yet: the token can fetch " +
+						'credentials only of clients with those ids once they are created (check the ' +
+						'spelling; `token revoke` withdraws it).\n',
+				);
 				const list = await cli(['token', 'list']);
 				expect(list.code).toBe(0);
 				const lines = list.stdout.trimEnd().split('\n');
-				expect(lines).toHaveLength(3);
-				expect(lines[0]).toMatch(/^ID\s+SCOPE\s+STATE\s+PREFIX\s+NAME\s+EXPIRES\s+LAST USED$/);
-				for (const column of ['SCOPE', 'STATE', 'PREFIX', 'NAME', 'EXPIRES', 'LAST USED']) {
-					const at = lines[0]!.indexOf(column);
+				expect(lines).toHaveLength(4);
+				expect(lines[0]).toMatch(
+					/^ID\s+SCOPE\s+CLIENTS\s+STATE\s+PREFIX\s+NAME\s+EXPIRES\s+LAST USED$/,
+				);
+				// terminal cells: Han and kana two, combining marks none, the rest one
+				const cells = (text: string) =>
+					[...text].reduce(
+						(sum, char) =>
+							sum +
+							(/\p{sc=Han}|\p{sc=Hiragana}|\p{sc=Katakana}/u.test(char)
+								? 2
+								: /\p{Mn}/u.test(char)
+									? 0
+									: 1),
+						0,
+					);
+				/** The character index at which `line` reaches terminal cell `cell`. */
+				const indexAtCell = (line: string, cell: number) => {
+					let at = 0;
+					while (cells(line.slice(0, at)) < cell) at += 1;
+					return at;
+				};
+				for (const column of [
+					'SCOPE',
+					'CLIENTS',
+					'STATE',
+					'PREFIX',
+					'NAME',
+					'EXPIRES',
+					'LAST USED',
+				]) {
+					const cell = lines[0]!.indexOf(column);
 					for (const line of lines.slice(1)) {
+						const at = indexAtCell(line, cell);
+						expect(cells(line.slice(0, at))).toBe(cell);
 						expect(line.slice(at - 2, at)).toBe('  ');
 						expect(line[at]).not.toBe(' ');
 					}
 				}
-				expect(lines.slice(1).join('\n')).toMatch(/ read\s+active\s+ovt_/);
+				expect(lines.slice(1).join('\n')).toMatch(/ read\s+all\s+active\s+ovt_/);
+				expect(lines.slice(1).join('\n')).toMatch(
+					/ read\s+nosuchclient\s+active\s+ovt_\w+\s+名前 nai\u0308ve /,
+				);
+				expect(lines.slice(1).join('\n')).toMatch(/ admin\s+all\s+active/);
 			} finally {
 				await db.drop();
 			}

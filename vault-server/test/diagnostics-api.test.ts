@@ -96,4 +96,38 @@ describe.each(backends())('diagnostics API on %s', (backend) => {
 		expect(removed.statusCode).toBe(200);
 		expect(removed.json().removed).toContain('client demo-test-client and its connections');
 	});
+
+	it('names the test_url and the cause of an unreachable one, never its query', async () => {
+		const closed = await new Promise<number>((resolve) => {
+			const probe = createServer();
+			probe.listen(0, '127.0.0.1', () => {
+				const { port } = probe.address() as AddressInfo;
+				probe.close(() => resolve(port));
+			});
+		});
+		const admin = (method: 'POST' | 'PUT', url: string, payload: object) =>
+			vault.app.inject({ method, url, headers: asAdmin, payload });
+		expect(
+			(
+				await admin('POST', '/v1/services', {
+					name: 'down-api',
+					display_name: 'Down',
+					oauth_type: 'api_key',
+					test_url: `http://127.0.0.1:${closed}/status?key=query-secret`,
+				})
+			).statusCode,
+		).toBe(201);
+		expect(
+			(await admin('PUT', '/v1/clients/acme/connections/down-api', { api_key: API_KEY }))
+				.statusCode,
+		).toBe(201);
+		const response = await connectionTests({});
+		const check = response.json().checks.find((c: { name: string }) => c.name === 'acme/down-api');
+		expect(check).toEqual({
+			name: 'acme/down-api',
+			status: 'FAILED',
+			detail: `test_url http://127.0.0.1:${closed}/status unreachable: connection refused (ECONNREFUSED)`,
+		});
+		expect(response.body).not.toContain('query-secret');
+	});
 });

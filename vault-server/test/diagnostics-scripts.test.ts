@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,12 +38,17 @@ describe('the design scripts on the embedded database', async () => {
 	let serve: ChildProcess | undefined;
 
 	/** `node <script> <args>` in `cwd`: the exit status and what it printed. */
-	const script = (cwd: string, name: string, args: string[] = []) =>
+	const script = (
+		cwd: string,
+		name: string,
+		args: string[] = [],
+		extra: Record<string, string> = {},
+	) =>
 		new Promise<{ code: number | null; output: string }>((resolve) => {
 			execFile(
 				process.execPath,
 				[name, ...args],
-				{ cwd, env, timeout: SLOW },
+				{ cwd, env: { ...env, ...extra }, timeout: SLOW },
 				(error, stdout, stderr) =>
 					resolve({
 						code: error ? (typeof error.code === 'number' ? error.code : null) : 0,
@@ -87,9 +92,12 @@ describe('the design scripts on the embedded database', async () => {
 	it(
 		'work beside a running vault, which runs the checks and the demo data changes',
 		async () => {
-			serve = spawn(process.execPath, [CLI, 'serve'], {
+			// another port than the demo data was inserted under, and a PUBLIC_URL this machine cannot
+			// reach: the checks ask the vault where it answers
+			const port = await freePort();
+			serve = spawn(process.execPath, [CLI, 'serve', '--port', String(port)], {
 				cwd: ROOT,
-				env,
+				env: { ...env, PUBLIC_URL: 'https://vault.example.invalid' },
 				stdio: ['ignore', 'pipe', 'pipe'],
 			});
 			let log = '';
@@ -104,8 +112,10 @@ describe('the design scripts on the embedded database', async () => {
 			});
 
 			const checked = await script(ROOT, 'test-connections.js');
-			expect(checked.output).toContain(`asking it at http://127.0.0.1:${env.PORT}`);
-			expect(checked.output).toMatch(/^OK\s+API health/m);
+			expect(checked.output).toContain(`asking it at http://127.0.0.1:${port}`);
+			expect(checked.output).toMatch(
+				new RegExp(`^OK\\s+API health\\s+http://127\\.0\\.0\\.1:${port}/health: ok`, 'm'),
+			);
 			for (const service of ['demo-test-api-key', 'demo-test-login', 'demo-test-oauth'])
 				expect(checked.output).toMatch(
 					new RegExp(
@@ -120,12 +130,49 @@ describe('the design scripts on the embedded database', async () => {
 			expect(JSON.parse(monitored.output).counts.connections).toBe(3);
 			expect(monitored.code).toBe(0);
 
+			// the stored test_url follows too when the data is inserted again
+			const reinserted = await script(ROOT, 'test-connections.js', ['--insert-test-data']);
+			expect(reinserted.output).toContain(
+				`updated service demo-test-api-key (test_url now http://127.0.0.1:${port}/health)`,
+			);
+			expect(reinserted.code).toBe(0);
+
+			// a wrong token, then none: one line saying what to do, no stack trace, exit 1
+			const stack = /^\s+at /m;
+			for (const name of ['test-connections.js', 'monitor-tokens.js']) {
+				const refused = await script(ROOT, name, [], { ADMIN_API_TOKEN: 'wrongwrongwrongwrong12' });
+				expect(refused.output).toMatch(
+					/^otobot-vault: The running vault at http:\/\/127\.0\.0\.1:\d+ refused the admin token from ADMIN_API_TOKEN \(set in the environment\) \(HTTP 401 UNAUTHORIZED: .*set ADMIN_API_TOKEN to a valid admin token/m,
+				);
+				expect(refused.output).not.toMatch(stack);
+				expect(refused.output).not.toContain('wrongwrongwrongwrong12');
+				expect(refused.code).toBe(1);
+			}
+			const tokenFile = join(dataDir, 'admin-token');
+			renameSync(tokenFile, `${tokenFile}.away`);
+			try {
+				for (const [name, args] of [
+					['test-connections.js', ['--insert-test-data']],
+					['monitor-tokens.js', []],
+				] as const) {
+					const tokenless = await script(ROOT, name, [...args]);
+					expect(tokenless.output).toContain(
+						`this command asks it over its API, which needs an admin token, and none is here (no ADMIN_API_TOKEN, no ${tokenFile})`,
+					);
+					expect(tokenless.output.trimEnd().split('\n')).toHaveLength(1);
+					expect(tokenless.code).toBe(1);
+				}
+			} finally {
+				renameSync(`${tokenFile}.away`, tokenFile);
+			}
+
 			const removed = await script(ROOT, 'test-connections.js', ['--remove-test-data']);
 			expect(removed.output).toContain('removed client demo-test-client and its connections');
 			expect(removed.code).toBe(0);
 
 			const adminToken = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
-			const everything = checked.output + monitored.output + removed.output + log;
+			const everything =
+				checked.output + monitored.output + reinserted.output + removed.output + log;
 			expect(everything).not.toMatch(DEMO_SECRETS);
 			expect(everything).not.toContain(adminToken);
 		},

@@ -4,6 +4,8 @@ import { archiveAuditLog, AuditArchiveRefused } from '../domain/audit-archive.js
 import { verifyAuditArchive, type ArchiveProblem } from '../domain/audit-archive-verify.js';
 import { loadAuditChainKeys } from '../domain/audit-chain-keys.js';
 import { openVault } from '../vault.js';
+import { outputFolderProblem } from '../domain/backup/backup-output.js';
+import { CliFailure, reportFailure } from './cli-output.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
@@ -25,9 +27,11 @@ export async function auditArchiveCommand(
 ): Promise<number> {
 	const before = parseArchiveDate(options.before);
 	if (!before) {
-		console.error('--before must be a date, YYYY-MM-DD (or an ISO 8601 time with its zone)');
+		reportFailure('--before must be a date, YYYY-MM-DD (or an ISO 8601 time with its zone)');
 		return 2;
 	}
+	const folderProblem = outputFolderProblem(resolve(options.output));
+	if (folderProblem) throw new CliFailure(folderProblem);
 	const vault = await openVault(config);
 	try {
 		const outcome = await archiveAuditLog(vault.db, {
@@ -46,7 +50,7 @@ export async function auditArchiveCommand(
 		return 0;
 	} catch (error) {
 		if (!(error instanceof AuditArchiveRefused)) throw error;
-		console.error(`Audit archive refused: ${error.message}`);
+		reportFailure(`Audit archive refused: ${error.message}`);
 		return 1;
 	} finally {
 		await vault.db.close();

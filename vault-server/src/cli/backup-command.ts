@@ -1,9 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { writeBackupFile } from '../domain/backup/backup-file.js';
-import { BackupOutputExists, refuseExistingOutput } from '../domain/backup/backup-output.js';
+import {
+	BackupOutputExists,
+	outputFolderProblem,
+	refuseExistingOutput,
+} from '../domain/backup/backup-output.js';
+import { CliFailure, reportFailure } from './cli-output.js';
 import { DatabaseLocked } from '../storage/open-database.js';
 import { currentSchema, dumpSchema, serverMajor } from '../storage/postgres-dump.js';
 import { findPostgresTool } from '../storage/postgres-tools.js';
@@ -32,16 +37,18 @@ export async function backupCommand(
 	const output = resolve(options.output);
 	const replace = options.force === true;
 	let vault: Awaited<ReturnType<typeof openVault>>;
+	const folderProblem = outputFolderProblem(output);
+	if (folderProblem) throw new CliFailure(folderProblem);
 	try {
 		refuseExistingOutput(output, replace);
 		vault = await openVault(config);
 	} catch (error) {
 		if (error instanceof BackupOutputExists) {
-			console.error(error.message);
+			reportFailure(error.message);
 			return 1;
 		}
 		if (!(error instanceof DatabaseLocked)) throw error;
-		console.error(embeddedInUse(error));
+		reportFailure(embeddedInUse(error));
 		return 1;
 	}
 	const work = mkdtempSync(join(tmpdir(), 'otobot-backup-'));
@@ -77,9 +84,13 @@ export async function backupCommand(
 		);
 		return 0;
 	} catch (error) {
+		const { code, path } = error as NodeJS.ErrnoException;
+		// the disk filled, the folder went away: the user's path, not the temporary file beside it
+		if (typeof code === 'string' && path?.startsWith(dirname(output)))
+			throw new CliFailure(`cannot write ${output}: ${code}`);
 		// the file appeared while the backup was made: still not overwritten
 		if (!(error instanceof BackupOutputExists)) throw error;
-		console.error(error.message);
+		reportFailure(error.message);
 		return 1;
 	} finally {
 		rmSync(work, { recursive: true, force: true });

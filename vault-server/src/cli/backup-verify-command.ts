@@ -27,6 +27,7 @@ import {
 import { findPostgresTool } from '../storage/postgres-tools.js';
 import { masterKeyForBackup, toolSearch } from './backup-setup.js';
 import { payloadBlob } from './restore-command.js';
+import { reportFailure } from './cli-output.js';
 
 type Check = (db: Database) => Promise<RestoredCheck>;
 
@@ -127,7 +128,7 @@ export async function backupVerifyCommand(config: Config, fileArgument: string):
 		backup = await openBackupFile(file, masterKey);
 	} catch (error) {
 		if (!(error instanceof BackupKeyMismatch)) throw error;
-		console.error(error.message);
+		reportFailure(error.message);
 		return 1;
 	}
 	console.log(

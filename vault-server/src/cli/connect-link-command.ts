@@ -6,6 +6,7 @@ import { alignColumns } from './text-table.js';
 import { VaultError } from '../errors.js';
 import { connectLinkUrl } from '../routes/public-urls.js';
 import type { Config } from '../config/config.js';
+import { reportFailure } from './cli-output.js';
 
 /**
  * `otobot-vault connect-link <client> <service> [--expires-in-minutes N]`: a single-use link the
@@ -38,7 +39,7 @@ export async function connectLinkCommand(
 		return 0;
 	} catch (error) {
 		if (!(error instanceof VaultError)) throw error;
-		console.error(`${error.code}: ${error.message}`);
+		reportFailure(`${error.code}: ${error.message}`);
 		return 1;
 	} finally {
 		await vault.db.close();
@@ -112,7 +113,7 @@ export async function revokeConnectLinkCommand(config: Config, id: string): Prom
 		return 0;
 	} catch (error) {
 		if (!(error instanceof VaultError)) throw error;
-		console.error(`${error.message} (otobot-vault connect-link list shows them).`);
+		reportFailure(`${error.message} (otobot-vault connect-link list shows them).`);
 		return 1;
 	} finally {
 		await vault.db.close();

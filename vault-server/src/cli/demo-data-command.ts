@@ -8,6 +8,7 @@ import {
 	type DemoDataReport,
 } from '../domain/demo-data.js';
 import { openVault } from '../vault.js';
+import { localApiUrl } from '../running-vault.js';
 import { vaultApiInstead } from './vault-api.js';
 
 /** The demo data's change, here or, when a running `serve` holds the embedded database, there. */
@@ -49,21 +50,26 @@ export async function removeDemoDataCommand(config: Config): Promise<number> {
 export async function insertDemoDataCommand(config: Config): Promise<number> {
 	const report = await change<DemoDataReport>(
 		config,
-		(vault) => insertDemoData(vault.db, vault.keyring, config.apiUrl),
+		(vault) => insertDemoData(vault.db, vault.keyring, localApiUrl(config)),
 		'PUT',
 	);
+	// an older vault answers without `updated`
+	const updated = report.updated ?? [];
 	for (const what of report.created) console.log(`created ${what}`);
+	for (const what of updated) console.log(`updated ${what}`);
 	for (const what of report.existing) console.log(`already there: ${what}`);
 	console.log(
-		report.created.length === 0
-			? 'Test data already present; nothing changed.'
-			: `Inserted ${report.created.length} test item(s).`,
+		report.created.length > 0
+			? `Inserted ${report.created.length} test item(s).`
+			: updated.length > 0
+				? `Test data already present; pointed ${updated.length} test_url(s) at this vault.`
+				: 'Test data already present; nothing changed.',
 	);
 	console.log(
 		[
 			'',
 			`This is TEST DATA (client '${DEMO_CLIENT_ID}', services ${DEMO_SERVICE_NAMES.join(', ')}).`,
-			`Their test_url is the vault's own ${config.apiUrl}/health: \`node test-connections.js\` checks them offline.`,
+			"Their checks ask the running vault's own /health, wherever it listens: `node test-connections.js` checks them offline.",
 			'To remove it:',
 			'  node test-connections.js --remove-test-data     (or: npm run vault -- test-connections --remove-test-data)',
 			'or through the API with an admin token (ADMIN_API_TOKEN, or the file the first start wrote):',

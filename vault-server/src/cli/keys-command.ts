@@ -3,6 +3,7 @@ import { openVault } from '../vault.js';
 import { keysStatus, type KeysStatus } from '../domain/key-status.js';
 import { retireDataKey, rotateDataKey } from '../domain/key-rotation.js';
 import type { Config } from '../config/config.js';
+import { reportFailure } from './cli-output.js';
 
 function printStatus(status: KeysStatus) {
 	console.log(`Data keys (active version: ${status.active_version ?? 'none'})`);
@@ -78,7 +79,7 @@ async function withVault(
 		return await work(vault);
 	} catch (error) {
 		if (!(error instanceof VaultError)) throw error;
-		console.error(`otobot-vault: ${error.code}: ${error.message}`);
+		reportFailure(`${error.code}: ${error.message}`);
 		return 1;
 	} finally {
 		await vault.db.close();

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { MonitoringSummary } from '../domain/monitoring.js';
 import { COLOURS, PLAIN, renderSummary } from './monitor-table.js';
 import { openMonitoringSource } from './monitoring-source.js';
+import { reportFailure } from './cli-output.js';
 
 export interface MonitorOptions {
 	watch?: boolean;
@@ -41,7 +42,7 @@ export async function monitorCommand(config: Config, values: MonitorOptions): Pr
 					if (!values.json)
 						process.stdout.write(`Next refresh in ${values.interval.text}; Ctrl-C to stop.\n`);
 				} catch (error) {
-					console.error(`monitor: ${error instanceof Error ? error.message : String(error)}`);
+					reportFailure(error instanceof Error ? error.message : String(error));
 					last = 1;
 				}
 				timer = setTimeout(() => void round(), values.interval.ms);

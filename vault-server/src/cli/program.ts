@@ -3,8 +3,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, type Config } from '../config/config.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
 import { VERSION } from '../version.js';
-import { auditArchiveCommand } from './audit-archive-command.js';
-import { auditHeadCommand, auditVerifyCommand } from './audit-command.js';
+import { auditArchiveCommand, parseArchiveDate } from './audit-archive-command.js';
+import { auditHeadCommand, auditVerifyCommand, parseExportedHead } from './audit-command.js';
+import { printable } from './cli-output.js';
 import { backupCommand } from './backup-command.js';
 import { backupVerifyCommand } from './backup-verify-command.js';
 import {
@@ -82,7 +83,59 @@ const linkId = (value: string) => {
 	return value;
 };
 
+const exportedHead = (value: string) => {
+	if (!parseExportedHead(value))
+		throw new InvalidArgumentError(
+			'It must be ID:HASH as `otobot-vault audit head` prints it (e.g. 42:<64 hex>), ID a row id from 1.',
+		);
+	return value;
+};
+
+const archiveDate = (value: string) => {
+	if (!parseArchiveDate(value))
+		throw new InvalidArgumentError(
+			'It must be a date, YYYY-MM-DD (or an ISO 8601 time with its zone).',
+		);
+	return value;
+};
+
 const json = () => new Option('--json', 'print JSON for scripts');
+
+/**
+ * `otobot-vault help [command...]`: that command's help, exit 0; an unknown name is an error
+ * naming it (commander's own help command prints the general help instead).
+ */
+function addHelpCommand(program: Command, done: (code: number) => void): void {
+	program.helpCommand(false);
+	program
+		.command('help')
+		.description('display help for a command')
+		.argument('[command...]', 'the command, e.g. `token create`')
+		.action((names: string[]) => {
+			let target = program;
+			for (const name of names) {
+				const next = target.commands.find(
+					(command) => command.name() === name && command.name() !== 'help',
+				);
+				if (!next) target.error(`error: unknown command '${name}'`);
+				target = next!;
+			}
+			target.outputHelp();
+			done(0);
+		});
+}
+
+/** `--version` alone prints the version; with anything beside it, an error naming the extra. */
+function addVersionOption(program: Command): void {
+	// registered before commander's own listener, which prints the version and exits
+	program.on('option:version', () => {
+		// commander keeps the arguments it parses as `rawArgs` (not in its type declarations)
+		const { rawArgs } = program as unknown as { rawArgs: string[] };
+		const extra = rawArgs.find((arg) => arg !== '--version' && arg !== '-V');
+		if (extra !== undefined) program.error(`error: --version takes no arguments; got '${extra}'`);
+	});
+	program.version(VERSION);
+}
 
 /**
  * The `otobot-vault` command line: its commands, arguments, flags and help. Strict: an unknown
@@ -96,8 +149,9 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 
 	const program = new Command('otobot-vault')
 		.description('Otobot Vault: credential store, OAuth2 refresher and audit log for n8n.')
-		.version(VERSION)
 		.exitOverride()
+		// a refused argument is echoed: its control characters must not reach the terminal
+		.configureOutput({ outputError: (text, write) => write(printable(text)) })
 		// a subcommand's flags are its own (see connect-link)
 		.enablePositionalOptions()
 		.showHelpAfterError('(add --help for usage)')
@@ -105,6 +159,7 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 			'after',
 			'\nConfiguration comes from the environment and a .env file; see .env.example.',
 		);
+	addVersionOption(program);
 
 	program
 		.command('serve')
@@ -178,6 +233,7 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 		.option(
 			'--expect-head <ID:HASH>',
 			'a head kept outside the database (`audit head`): fail when it is missing or differs',
+			exportedHead,
 		)
 		.option(
 			'--archive <FILE>',
@@ -189,7 +245,11 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 		.description(
 			'write the rows before the month of DATE (UTC) to FILE (JSON Lines), then remove them',
 		)
-		.requiredOption('--before <DATE>', 'YYYY-MM-DD; the cut is the first day of its month')
+		.requiredOption(
+			'--before <DATE>',
+			'YYYY-MM-DD; the cut is the first day of its month',
+			archiveDate,
+		)
 		.requiredOption('--output <FILE>', 'the archive to create (never overwritten)')
 		.action(run(auditArchiveCommand));
 	audit
@@ -316,5 +376,6 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 						: testConnectionsCommand(config),
 			),
 		);
+	addHelpCommand(program, done);
 	return program;
 }

@@ -15,6 +15,7 @@ import { countVaultRows } from '../storage/vault-counts.js';
 import { openVault } from '../vault.js';
 import { embeddedInUse } from './backup-command.js';
 import { masterKeyForBackup, toolSearch } from './backup-setup.js';
+import { reportFailure } from './cli-output.js';
 
 /** The payload of a PGlite backup as a Blob (PGlite reads its tar from one). */
 export const payloadBlob = async (file: string, backup: OpenedBackup) =>
@@ -25,7 +26,7 @@ async function restorePostgres(config: Config, file: string, backup: OpenedBacku
 	try {
 		const present = await relationsInSchema(db);
 		if (present.length > 0) {
-			console.error(
+			reportFailure(
 				`Refusing to restore: the database at DATABASE_URL is not empty (it has ${present.join(', ')}, ...). ` +
 					'Restore into a new, empty database (createdb) and point DATABASE_URL at it.',
 			);
@@ -50,7 +51,7 @@ async function restoreEmbedded(config: Config, file: string, backup: OpenedBacku
 	const unlock = lockEmbeddedDatabase(config.dataDir);
 	try {
 		if (!pgliteDirectoryEmpty(directory)) {
-			console.error(
+			reportFailure(
 				`Refusing to restore: ${directory} already holds an embedded database. Restore into an ` +
 					'empty data folder (VAULT_DATA_DIR), or move that database away first.',
 			);
@@ -74,7 +75,7 @@ export async function restoreCommand(config: Config, fileArgument: string): Prom
 	const backup = await openBackupFile(file, masterKeyForBackup(config));
 	const kind = config.databaseUrl ? 'postgres' : 'pglite';
 	if (backup.header.kind !== kind) {
-		console.error(
+		reportFailure(
 			backup.header.kind === 'postgres'
 				? 'Refusing to restore: this is a backup of a PostgreSQL vault; set DATABASE_URL to an empty database to restore it into.'
 				: 'Refusing to restore: this is a backup of the embedded database; unset DATABASE_URL to restore it into the data folder (VAULT_DATA_DIR).',
@@ -89,7 +90,7 @@ export async function restoreCommand(config: Config, fileArgument: string): Prom
 		if (!restored) return 1;
 	} catch (error) {
 		if (!(error instanceof DatabaseLocked)) throw error;
-		console.error(embeddedInUse(error));
+		reportFailure(embeddedInUse(error));
 		return 1;
 	}
 	const vault = await openVault(config);

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
-import { openDatabase } from '../storage/open-database.js';
+import { DatabaseLocked, openDatabase } from '../storage/open-database.js';
+import { localApiUrl } from '../running-vault.js';
 import { AuditWriter } from '../domain/audit-writer.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { checkApiHealth, type CheckResult } from '../domain/diagnostics/system-checks.js';
@@ -41,18 +42,17 @@ async function checkEverything(config: Config, report: Report): Promise<number |
 	try {
 		db = await openDatabase(config);
 	} catch (error) {
-		let api: VaultApi;
-		try {
-			api = vaultApiInstead(config, error);
-		} catch {
+		if (!(error instanceof DatabaseLocked)) {
 			report({
 				name: 'database',
 				status: 'FAILED',
 				detail: error instanceof Error ? error.message : String(error),
 			});
-			report(await checkApiHealth(config.apiUrl));
+			report(await checkApiHealth(localApiUrl(config)));
 			return null;
 		}
+		// without an admin token at hand this throws what to do, in one line
+		const api: VaultApi = vaultApiInstead(config, error);
 		console.log(`The running vault holds the database; asking it at ${api.url}.`);
 		const answer = await api.request<{ checks: CheckResult[]; connections: number | null }>(
 			'POST',
@@ -66,7 +66,8 @@ async function checkEverything(config: Config, report: Report): Promise<number |
 	let audit: AuditWriter | undefined;
 	const auditFor = (keyring: Keyring) => (audit = new AuditWriter(db, keyring));
 	try {
-		return (await runDiagnostics({ db, config, auditFor }, report)).connections;
+		return (await runDiagnostics({ db, config, auditFor, selfUrl: localApiUrl(config) }, report))
+			.connections;
 	} finally {
 		await audit?.drain();
 		await db.close();

@@ -2,7 +2,9 @@ import type { Config } from '../config/config.js';
 import { openVault } from '../vault.js';
 import { createApiToken } from '../domain/api-tokens.js';
 import { apiTokensStore } from '../storage/api-tokens-store.js';
+import { clientsStore } from '../storage/clients-store.js';
 import { alignColumns } from './text-table.js';
+import { printable, reportFailure } from './cli-output.js';
 
 export interface CreateTokenOptions {
 	name: string;
@@ -26,6 +28,16 @@ export async function createTokenCommand(
 			expiresInDays: options.expiresInDays,
 			clients: options.clients,
 		});
+		// a client may be added after its token (an agency readies n8n first), so this warns, not refuses
+		const missing: string[] = [];
+		for (const id of options.clients ?? [])
+			if (!(await clientsStore(vault.db).get(id))) missing.push(id);
+		if (missing.length > 0)
+			process.stderr.write(
+				`otobot-vault: warning: no client ${missing.map((id) => `'${id}'`).join(', ')} exists yet: ` +
+					'the token can fetch credentials only of clients with those ids once they are created ' +
+					'(check the spelling; `token revoke` withdraws it).\n',
+			);
 		if (options.json)
 			console.log(JSON.stringify({ id: row.id, token, expires_at: row.expires_at }));
 		else {
@@ -56,13 +68,14 @@ export async function listTokensCommand(config: Config, options: { json?: boolea
 		}
 		const now = new Date();
 		const lines = alignColumns([
-			['ID', 'SCOPE', 'STATE', 'PREFIX', 'NAME', 'EXPIRES', 'LAST USED'],
+			['ID', 'SCOPE', 'CLIENTS', 'STATE', 'PREFIX', 'NAME', 'EXPIRES', 'LAST USED'],
 			...rows.map((row) => [
 				row.id,
 				row.scope,
+				row.clients ? row.clients.join(',') : 'all',
 				row.revoked_at ? 'revoked' : row.expires_at && row.expires_at < now ? 'expired' : 'active',
 				row.token_prefix,
-				row.name,
+				printable(row.name),
 				row.expires_at ? row.expires_at.toISOString() : 'no expiry',
 				row.last_used_at ? row.last_used_at.toISOString() : 'never used',
 			]),
@@ -80,7 +93,7 @@ export async function revokeTokenCommand(config: Config, id: string): Promise<nu
 	try {
 		const row = await apiTokensStore(vault.db).revoke(id);
 		if (!row) {
-			console.error(`No token with id '${id}' (otobot-vault token list shows them).`);
+			reportFailure(`No token with id '${id}' (otobot-vault token list shows them).`);
 			return 1;
 		}
 		console.log(`Revoked token '${row.name}' (${row.id}).`);

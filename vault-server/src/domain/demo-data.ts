@@ -45,12 +45,15 @@ const DEMO_SERVICES: { name: string; input: ServiceInput; connection: Connection
 
 export interface DemoDataReport {
 	created: string[];
+	/** What was there but pointed at another address of the vault: its test_url now `selfUrl`. */
+	updated: string[];
 	existing: string[];
 }
 
 /**
- * Inserts the demo client, services and connections that are missing; what exists is left as is.
- * Each demo service's test_url is the vault's own GET /health at `selfUrl` (Config.apiUrl), so
+ * Inserts the demo client, services and connections that are missing; what exists is left as is,
+ * but a demo service's test_url made for another address is set to this one. Each demo service's
+ * test_url is the vault's own GET /health at `selfUrl` (where it answers on this machine), so
  * `test-connections` can check the demo connections offline, with no provider involved.
  */
 export async function insertDemoData(
@@ -58,7 +61,7 @@ export async function insertDemoData(
 	keyring: Keyring,
 	selfUrl: string,
 ): Promise<DemoDataReport> {
-	const report: DemoDataReport = { created: [], existing: [] };
+	const report: DemoDataReport = { created: [], updated: [], existing: [] };
 	const note = (done: boolean, what: string) =>
 		(done ? report.created : report.existing).push(what);
 	const clientExists = Boolean(await clientsStore(db).get(DEMO_CLIENT_ID));
@@ -66,17 +69,22 @@ export async function insertDemoData(
 		await createClient(db, { id: DEMO_CLIENT_ID, name: 'Demo test client (TEST DATA)' });
 	note(!clientExists, `client ${DEMO_CLIENT_ID}`);
 	for (const demo of DEMO_SERVICES) {
-		const serviceExists = Boolean(await servicesStore(db).get(demo.name));
+		const service = await servicesStore(db).get(demo.name);
+		const testUrl = `${selfUrl}/health`;
 		// http only for the vault's own address (a local vault's apiUrl is http://127.0.0.1:PORT)
-		if (!serviceExists)
+		if (!service)
 			await createService(
 				db,
 				keyring,
 				demo.name,
-				{ ...demo.input, test_url: `${selfUrl}/health` },
+				{ ...demo.input, test_url: testUrl },
 				{ allowInsecureUrls: true },
 			);
-		note(!serviceExists, `service ${demo.name}`);
+		if (service && service.test_url !== testUrl) {
+			// inserted while the vault answered elsewhere (another PORT, `serve --port`)
+			await servicesStore(db).update(demo.name, { test_url: testUrl });
+			report.updated.push(`service ${demo.name} (test_url now ${testUrl})`);
+		} else note(!service, `service ${demo.name}`);
 		const connectionExists = Boolean(await connectionsStore(db).get(DEMO_CLIENT_ID, demo.name));
 		if (!connectionExists)
 			await storeConnection(db, keyring, DEMO_CLIENT_ID, demo.name, demo.connection);

@@ -43,6 +43,8 @@ export class ProviderCallError extends Error {
 	constructor(
 		readonly problem: ProviderCallProblem,
 		message: string,
+		/** For `network`: the system's error code (ECONNREFUSED, ENOTFOUND, ...), when it gave one. */
+		readonly systemCode?: string,
 	) {
 		super(message);
 		this.name = 'ProviderCallError';
@@ -153,6 +155,11 @@ export async function providerRequest(url: URL, request: ProviderRequest): Promi
 			);
 		if (signal.aborted)
 			throw new ProviderCallError('timeout', `timeout after ${request.timeoutMs} ms`);
-		throw new ProviderCallError('network', 'network error');
+		const code = (error as NodeJS.ErrnoException).code;
+		throw new ProviderCallError(
+			'network',
+			'network error',
+			typeof code === 'string' ? code : undefined,
+		);
 	}
 }

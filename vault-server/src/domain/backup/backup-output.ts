@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, linkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -20,6 +20,23 @@ export class BackupOutputExists extends Error {
 		);
 		this.name = 'BackupOutputExists';
 	}
+}
+
+/**
+ * Why a file cannot be written at `output` (its folder is missing, not a folder, or not
+ * writable), in words naming the user's path; undefined when it can be tried.
+ */
+export function outputFolderProblem(output: string): string | undefined {
+	const folder = dirname(output);
+	const stat = statSync(folder, { throwIfNoEntry: false });
+	if (!stat) return `cannot write ${output}: the folder ${folder} does not exist`;
+	if (!stat.isDirectory()) return `cannot write ${output}: ${folder} is not a folder`;
+	try {
+		accessSync(folder, constants.W_OK);
+	} catch {
+		return `cannot write ${output}: the folder ${folder} is not writable by this user`;
+	}
+	return undefined;
 }
 
 /**

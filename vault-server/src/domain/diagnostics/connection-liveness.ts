@@ -10,6 +10,7 @@ import type { PrivateAddressPolicy } from '../../oauth/address-policy.js';
 import { ProviderCallError, providerRequest } from '../../oauth/provider-http.js';
 import type { Actor } from '../api-tokens.js';
 import type { CheckResult } from './system-checks.js';
+import { DEMO_CLIENT_ID, DEMO_SERVICE_NAMES } from '../demo-data.js';
 
 export interface LivenessDependencies {
 	db: Database;
@@ -20,7 +21,10 @@ export interface LivenessDependencies {
 	allowInsecure: boolean;
 	/** PROVIDER_PRIVATE_ADDRESSES for test_urls other than the vault's own; `allow` when unset. */
 	privateAddresses?: PrivateAddressPolicy;
-	/** The vault's own API (Config.apiUrl): a test_url there may be http, as the demo data's are. */
+	/**
+	 * The vault's own API where it answers on this machine: a test_url there may be http, and the
+	 * demo data's connections are checked there, whatever address they were inserted under.
+	 */
 	selfUrl: string;
 	/** Who the test calls are audited as; the CLI's own actor when unset. */
 	actor?: Actor;
@@ -75,14 +79,39 @@ async function auditTestCall(
 	});
 }
 
+/** A test_url as a check may show it: origin and path; its query may hold a key. */
+const shown = (url: URL) => `${url.origin}${url.pathname}`;
+
+const CAUSES: Record<string, string> = {
+	ECONNREFUSED: 'connection refused',
+	ECONNRESET: 'connection reset',
+	ENOTFOUND: 'host not found',
+	EAI_AGAIN: 'name lookup failed',
+	EHOSTUNREACH: 'host unreachable',
+	ENETUNREACH: 'network unreachable',
+};
+
+/** Why a call got no answer, from the system's error code (never a header or a body). */
+function networkCause(error: unknown): string {
+	const code = error instanceof ProviderCallError ? error.systemCode : undefined;
+	if (code === undefined) return 'network error';
+	return CAUSES[code]
+		? `${CAUSES[code]} (${code})`
+		: code.startsWith('ERR_TLS') || code.includes('CERT')
+			? `TLS error (${code})`
+			: code;
+}
+
 /** GET the service's test_url with the connection's credential; only the status is kept. */
 async function callTestUrl(
 	deps: LivenessDependencies,
 	connection: ConnectionRow,
 	service: ServiceRow,
 ): Promise<TestUrlOutcome> {
-	const testUrl = service.test_url!;
-	// the vault calling itself at the address its operator configured reaches no third party
+	// the demo data checks the vault being asked, which may run on another port than at its insert
+	const demo = connection.client_id === DEMO_CLIENT_ID && DEMO_SERVICE_NAMES.includes(service.name);
+	const testUrl = demo ? `${deps.selfUrl}/health` : service.test_url!;
+	// the vault calling itself at the address it answers on reaches no third party
 	const self = URL.canParse(testUrl) && new URL(testUrl).origin === new URL(deps.selfUrl).origin;
 	const checked = parseProviderUrl(testUrl, deps.allowInsecure || self);
 	if ('problem' in checked)
@@ -93,7 +122,7 @@ async function callTestUrl(
 					? 'test_url is not a valid URL'
 					: checked.problem === 'userinfo'
 						? 'test_url must not hold a user name or password'
-						: 'test_url must be https',
+						: `test_url ${shown(new URL(testUrl))} must be https (http only for this vault's own ${deps.selfUrl}, or with ALLOW_INSECURE_OAUTH_URLS)`,
 		};
 	const { url } = checked;
 	const secret = await openCredentialSecret(
@@ -146,8 +175,8 @@ async function callTestUrl(
 				: {
 						status: 'FAILED',
 						detail: timedOut
-							? `test_url timed out after ${deps.timeoutMs} ms`
-							: 'test_url unreachable',
+							? `test_url ${shown(url)} timed out after ${deps.timeoutMs} ms`
+							: `test_url ${shown(url)} unreachable: ${networkCause(error)}`,
 					};
 	}
 	try {

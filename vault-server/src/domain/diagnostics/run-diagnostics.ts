@@ -21,6 +21,11 @@ export interface DiagnosticsOptions {
 	auditFor: (keyring: Keyring) => AuditWriter;
 	/** Who the test calls are audited as (the API's caller); the CLI's own actor when unset. */
 	actor?: Actor;
+	/**
+	 * Where the vault being checked answers on this machine (a running vault: the address it is
+	 * bound to): the API health check and the demo data's checks ask there. Config.apiUrl when unset.
+	 */
+	selfUrl?: string;
 }
 
 /**
@@ -36,6 +41,7 @@ export async function runDiagnostics(
 	report: (result: CheckResult) => void,
 ): Promise<{ connections: number | null }> {
 	const { db, config } = options;
+	const selfUrl = options.selfUrl ?? config.apiUrl;
 	const database = await checkDatabase(db);
 	report(database);
 	if (database.status !== 'OK') return { connections: null };
@@ -43,7 +49,7 @@ export async function runDiagnostics(
 	report(migrations);
 	const key = await checkMasterKey(db, config);
 	report(key.result);
-	report(await checkApiHealth(config.apiUrl));
+	report(await checkApiHealth(selfUrl));
 	if (migrations.status !== 'OK' || !key.keyring) return { connections: null };
 	const deps = {
 		db,
@@ -52,7 +58,7 @@ export async function runDiagnostics(
 		timeoutMs: config.refresher.timeoutMs,
 		allowInsecure: config.allowInsecureOAuthUrls,
 		privateAddresses: config.providerPrivateAddresses,
-		selfUrl: config.apiUrl,
+		selfUrl,
 		actor: options.actor,
 	};
 	const services = new Map(

@@ -94,7 +94,7 @@ export async function checkApiHealth(apiUrl: string): Promise<CheckResult> {
 		return {
 			name: 'API health',
 			status: 'SKIPPED',
-			detail: `no API answers at ${url}; set PUBLIC_URL, or PORT, to where the vault listens`,
+			detail: `no API answers at ${url}: the vault is not running there (PORT, HOST or serve --port set elsewhere?)`,
 		};
 	}
 }

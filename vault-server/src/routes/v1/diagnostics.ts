@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { runDiagnostics } from '../../domain/diagnostics/run-diagnostics.js';
 import type { CheckResult } from '../../domain/diagnostics/system-checks.js';
 import { insertDemoData, removeDemoData } from '../../domain/demo-data.js';
+import { localUrlOf } from '../../running-vault.js';
 import { BODY_ERRORS, errorResponses } from '../error-responses.js';
 import { documented } from '../schemas.js';
 
@@ -28,6 +29,12 @@ const Items = Type.Array(Type.String());
  * when the embedded database is held by this server (PGlite serves one process).
  */
 const diagnostics: FastifyPluginAsyncTypebox = async (fastify) => {
+	// where this process answers on this machine (`serve --port` may differ from PORT; PUBLIC_URL
+	// may name a proxy): the checks of its health and of the demo data ask there
+	const selfUrl = () => {
+		const address = fastify.server.address();
+		return address && typeof address === 'object' ? localUrlOf(address) : fastify.config.apiUrl;
+	};
 	fastify.post(
 		'/diagnostics/connection-tests',
 		{
@@ -72,6 +79,7 @@ const diagnostics: FastifyPluginAsyncTypebox = async (fastify) => {
 					config: fastify.config,
 					auditFor: () => fastify.audit,
 					actor: request.actor,
+					selfUrl: selfUrl(),
 				},
 				(result) => checks.push(result),
 			);
@@ -89,20 +97,21 @@ const diagnostics: FastifyPluginAsyncTypebox = async (fastify) => {
 				operationId: 'insertTestData',
 				summary: 'Insert the demo test data',
 				description:
-					'Adds the demo-test-client test data that is missing (idempotent), as ' +
+					'Adds the demo-test-client test data that is missing (idempotent), and points a demo ' +
+					"service's test_url made for another address at this vault, as " +
 					'`otobot-vault test-connections --insert-test-data` does.',
 				body: NoOptions,
 				response: {
 					200: documented(
-						Type.Object({ created: Items, existing: Items }),
-						'What was added and what was already there',
-						{ created: ['client demo-test-client'], existing: [] },
+						Type.Object({ created: Items, updated: Items, existing: Items }),
+						'What was added, what was pointed at this address, and what was already there',
+						{ created: ['client demo-test-client'], updated: [], existing: [] },
 					),
 					...errorResponses(BODY_ERRORS),
 				},
 			},
 		},
-		async () => insertDemoData(fastify.db, fastify.keyring, fastify.config.apiUrl),
+		async () => insertDemoData(fastify.db, fastify.keyring, selfUrl()),
 	);
 
 	fastify.delete(
