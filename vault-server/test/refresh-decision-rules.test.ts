@@ -10,6 +10,7 @@ import { accessTokenSha256, storedTokenIs } from '../src/domain/refresh/refused-
 import { refreshStore } from '../src/storage/refresh-store.js';
 import { servicesStore } from '../src/storage/services-store.js';
 import { VaultError } from '../src/errors.js';
+import { withAppendOffline } from './helpers/audit-fixtures.js';
 import { WAIT_BOUND } from './helpers/bounds.js';
 import { backends } from './helpers/databases.js';
 import { TestProvider } from './helpers/test-provider.js';
@@ -21,8 +22,6 @@ import { asAdmin, startTestVault, type TestVault } from './helpers/vault-app.js'
 // refresh.test.ts, compare-refresh.test.ts, manual-refresh.test.ts and refresh-backoff.test.ts
 // test the same through requests.
 
-const APPEND = 'audit_append_keyed(bigint, text, integer, json, json, jsonb, uuid[])';
-const OFFLINE = 'audit_offline(bigint, text, integer, json, json, jsonb, uuid[])';
 const SKEW_SECONDS = 60;
 const MANUAL_INTERVAL_MS = 60_000;
 const ACTOR: Actor = {
@@ -668,12 +667,11 @@ describe.each(backends())('the refresh decision on %s', (backend) => {
 		it('logs an audit row it could not write, and still answers the refresh', async () => {
 			const { refresher, log } = refresherWith();
 			const clientId = await connect();
-			await db().query(`ALTER FUNCTION ${APPEND} RENAME TO audit_offline`);
-			try {
-				expect((await refresher.refresh(clientId, 'crm', 'manual')).outcome).toBe('refreshed');
-			} finally {
-				await db().query(`ALTER FUNCTION ${OFFLINE} RENAME TO audit_append_keyed`);
-			}
+			const outcome = await withAppendOffline(
+				db(),
+				async () => (await refresher.refresh(clientId, 'crm', 'manual')).outcome,
+			);
+			expect(outcome).toBe('refreshed');
 			expect(log.calls.map((call) => [call.level, call.msg])).toEqual([
 				['info', 'connection refresh'],
 				['error', 'audit of a refresh failed'],
