@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
+import { listenFailureMessage } from '../src/config/listen-failure.js';
 import { CLI, CLI_RUN_BOUND_MS, startServe, stopChildren, type CliResult } from './helpers/cli.js';
 
 // Issue 12, 1b: every start-up failure of `serve` is one line naming the variable and where it was
@@ -231,6 +232,18 @@ describe('the configuration schema', () => {
 			'CONNECTION_IDLE_SECONDS (60 s, the default) must be longer than REFRESH_TIMEOUT_MS ' +
 				'(120000 ms, set in the environment), or a fetch that waits for a refresh is cut',
 		);
+	});
+
+	it('a listener message says when a value is the default, not where it was set', () => {
+		const busy = Object.assign(new Error('listen EADDRINUSE'), { code: 'EADDRINUSE' });
+		expect(listenFailureMessage({ host: '127.0.0.1', sources: {} }, 'PORT', 3001, busy)).toBe(
+			'PORT 3001 on 127.0.0.1 is already in use by another process (PORT is the default): ' +
+				'stop it, or choose a free port',
+		);
+		const unknown = Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+		expect(
+			listenFailureMessage({ host: 'vault.lan', sources: {} }, 'METRICS_PORT', 9100, unknown),
+		).toMatch(/^HOST vault\.lan \(the default\) cannot be listened on/);
 	});
 
 	it('accepts the NODE_ENV values the code and the tests use', () => {

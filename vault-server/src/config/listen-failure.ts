@@ -52,7 +52,8 @@ export function listenFailureMessage(
 		case 'EADDRINUSE':
 			return (
 				`${variable} ${port} on ${config.host} is already in use by another process ` +
-				`(${variable} ${originOf(config, variable)}): stop it, or choose a free port`
+				`(${variable} ${config.sources[variable] === undefined ? 'is the default' : originOf(config, variable)}): ` +
+				'stop it, or choose a free port'
 			);
 		case 'EACCES':
 			return (
