@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { ConfigError, loadConfig } from './config/config.js';
-import { readEnvironment } from './config/environment.js';
+import { flagSource, readEnvironment } from './config/environment.js';
 import { MasterKeyMismatch } from './crypto/keyring.js';
 import { DatabaseLocked, DatabaseUnreachable } from './storage/open-database.js';
 import { buildProgram } from './cli/program.js';
@@ -23,9 +23,13 @@ async function main(argv: string[]): Promise<number> {
 			// a .env beside the operator, as docker compose reads it; variables already set win, and
 			// a command-line flag wins over both
 			const environment = readEnvironment();
+			const values = { ...environment.values };
 			const files = { ...environment.files };
-			for (const name of Object.keys(overrides)) delete files[name];
-			return loadConfig({ ...environment.values, ...overrides }, files);
+			for (const [name, { value, flag }] of Object.entries(overrides)) {
+				values[name] = value;
+				files[name] = flagSource(flag);
+			}
+			return loadConfig(values, files);
 		},
 		(status) => {
 			code = status;

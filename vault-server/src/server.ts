@@ -7,14 +7,82 @@ import { CREATE_ADMIN_HINT, ensureAdminToken } from './bootstrap-admin.js';
 import { logFormatFor, prettyLogStream } from './config/log-output.js';
 import { advertiseRunningVault, localUrlOf } from './running-vault.js';
 import { archiveDirProblem } from './domain/audit-maintenance.js';
+import { isListenError, ListenFailed, listenFailureMessage } from './config/listen-failure.js';
+import { reserveListeners } from './listeners.js';
 
 /**
  * Starts the vault's HTTP server and closes it gracefully on SIGINT/SIGTERM. Throws ConfigError
- * before opening the database when NODE_ENV=production has no PUBLIC_URL (see publicUrlProblem).
+ * before opening the database when NODE_ENV=production has no PUBLIC_URL (see publicUrlProblem),
+ * or when HOST, PORT or METRICS_PORT cannot be listened on (reserveListeners).
  */
 export async function serve(config: Config): Promise<FastifyInstance> {
-	const problem = publicUrlProblem(config) ?? archiveDirProblem(config.audit);
+	const problem =
+		publicUrlProblem(config) ?? archiveDirProblem(config.audit, config.sources.AUDIT_ARCHIVE_DIR);
 	if (problem) throw new ConfigError(problem);
+	// held while the vault opens: a host or port that cannot be listened on fails before any
+	// migration or minted token, and no other process can take the ports meanwhile
+	const releaseListeners = await reserveListeners(config);
+	let prepared: Prepared;
+	try {
+		prepared = await prepare(config);
+	} finally {
+		await releaseListeners();
+	}
+	const { app, pglite, adminTokenFile, pretty } = prepared;
+	const log = app.log;
+
+	let closing = false;
+	const shutdown = (signal: string) => {
+		if (closing) return;
+		closing = true;
+		log.info({ signal }, 'shutting down');
+		app.close().then(
+			() => process.exit(0),
+			(error: unknown) => {
+				log.error({ err: error }, 'shutdown failed');
+				process.exit(1);
+			},
+		);
+	};
+	process.once('SIGINT', () => shutdown('SIGINT'));
+	process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+	try {
+		await app.listen({ host: config.host, port: config.port });
+	} catch (error) {
+		// the database, the refresher and the timers would keep a process that serves nothing alive
+		await app.close().catch(() => {});
+		if (error instanceof ListenFailed)
+			throw new ConfigError(listenFailureMessage(config, error.variable, error.port, error.error));
+		if (!isListenError(error)) throw error;
+		throw new ConfigError(listenFailureMessage(config, 'PORT', config.port, error));
+	}
+	if (pglite) {
+		// the CLI cannot open the embedded database while this process holds it: it asks here instead
+		const withdraw = advertiseRunningVault(
+			config.dataDir,
+			localUrlOf(app.server.address() as AddressInfo),
+		);
+		process.once('exit', withdraw);
+	}
+	// on a terminal, the one thing a first run must see is a plain line, last, not a log field
+	if (adminTokenFile && pretty) {
+		process.stdout.write(
+			`\nNo admin token was configured, so one was created. Read it with:\n  cat ${adminTokenFile}\n\n`,
+		);
+	}
+	return app;
+}
+
+interface Prepared {
+	app: FastifyInstance;
+	pglite: boolean;
+	adminTokenFile: string | undefined;
+	pretty: boolean;
+}
+
+/** The vault opened (migrated, keys loaded), the app built and the admin token ensured. */
+async function prepare(config: Config): Promise<Prepared> {
 	const notices: string[] = [];
 	const vault = await openVault(config, { announce: (message) => notices.push(message) });
 	const pretty = logFormatFor(config.logFormat, process.stdout.isTTY === true) === 'pretty';
@@ -74,49 +142,7 @@ export async function serve(config: Config): Promise<FastifyInstance> {
 			`No admin token was configured, so one was created. Read it with: cat ${adminTokenFile}`,
 		);
 	}
-
-	let closing = false;
-	const shutdown = (signal: string) => {
-		if (closing) return;
-		closing = true;
-		log.info({ signal }, 'shutting down');
-		app.close().then(
-			() => process.exit(0),
-			(error: unknown) => {
-				log.error({ err: error }, 'shutdown failed');
-				process.exit(1);
-			},
-		);
-	};
-	process.once('SIGINT', () => shutdown('SIGINT'));
-	process.once('SIGTERM', () => shutdown('SIGTERM'));
-
-	try {
-		await app.listen({ host: config.host, port: config.port });
-	} catch (error) {
-		// the database, the refresher and the timers would keep a process that serves nothing alive
-		await app.close().catch(() => {});
-		if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-		throw new ConfigError(
-			`PORT ${config.port} on ${config.host} is already in use by another process: stop it, ` +
-				`or set PORT (now from ${config.sources.PORT ?? 'the default'}) to a free port`,
-		);
-	}
-	if (vault.db.kind === 'pglite') {
-		// the CLI cannot open the embedded database while this process holds it: it asks here instead
-		const withdraw = advertiseRunningVault(
-			config.dataDir,
-			localUrlOf(app.server.address() as AddressInfo),
-		);
-		process.once('exit', withdraw);
-	}
-	// on a terminal, the one thing a first run must see is a plain line, last, not a log field
-	if (adminTokenFile && pretty) {
-		process.stdout.write(
-			`\nNo admin token was configured, so one was created. Read it with:\n  cat ${adminTokenFile}\n\n`,
-		);
-	}
-	return app;
+	return { app, pglite: vault.db.kind === 'pglite', adminTokenFile, pretty };
 }
 
 /**

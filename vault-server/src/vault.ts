@@ -1,6 +1,8 @@
 import type { Config } from './config/config.js';
-import { parseMasterKey, resolveMasterKey, type MasterKeySource } from './crypto/master-key.js';
-import { Keyring } from './crypto/keyring.js';
+import { ConfigError } from './config/config-error.js';
+import { dataDirProblem, writesDataDir } from './config/data-dir.js';
+import { parseMasterKey, planMasterKey, type MasterKeySource } from './crypto/master-key.js';
+import { Keyring, MasterKeyMismatch } from './crypto/keyring.js';
 import {
 	masterKeyRotationMessage,
 	rewrapDataKeysUnder,
@@ -47,8 +49,16 @@ export async function openVault(
 	>,
 	options: OpenVaultOptions = {},
 ): Promise<OpenedVault> {
-	// every key is read and checked before the database is touched
-	const masterKey = resolveMasterKey(config);
+	// the data folder and every key are checked before the database is touched
+	const dataDirOrigin =
+		config.sources.VAULT_DATA_DIR === undefined
+			? 'the default'
+			: `set in ${config.sources.VAULT_DATA_DIR}`;
+	const dataDir = options.db
+		? undefined
+		: dataDirProblem(config.dataDir, dataDirOrigin, writesDataDir(config));
+	if (dataDir !== undefined) throw new ConfigError(dataDir);
+	const { save: saveMasterKey, ...masterKey } = planMasterKey(config);
 	const previous = config.previousMasterKeyHex
 		? parseMasterKey(config.previousMasterKeyHex, 'ENCRYPTION_MASTER_KEY_PREVIOUS')
 		: undefined;
@@ -56,6 +66,8 @@ export async function openVault(
 	const announce =
 		options.announce ?? ((message) => process.stderr.write(`otobot-vault: ${message}\n`));
 	try {
+		// a generated development key is written once the database answered, not before
+		saveMasterKey?.();
 		const migrationsApplied = await migrateOn(
 			options.db ? undefined : openMigrationDatabase(config),
 			db,
@@ -69,6 +81,14 @@ export async function openVault(
 		return { db, keyring, masterKey, migrationsApplied, masterKeyRotation };
 	} catch (error) {
 		if (!options.db) await db.close();
+		if (error instanceof MasterKeyMismatch) {
+			throw new MasterKeyMismatch(
+				error.version,
+				masterKey.devKeyFile
+					? `is not set: the key in ${masterKey.devKeyFile.path} was used`
+					: `set in ${config.sources.ENCRYPTION_MASTER_KEY ?? 'the environment'}`,
+			);
+		}
 		throw error;
 	}
 }

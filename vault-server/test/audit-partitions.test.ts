@@ -381,9 +381,11 @@ describe('AUDIT_RETENTION_DAYS and AUDIT_ARCHIVE_DIR at start', () => {
 				testConfig({ AUDIT_RETENTION_DAYS: '30', AUDIT_ARCHIVE_DIR: archiveDir }).audit;
 			expect(config(dir)).toEqual({ retentionDays: 30, archiveDir: dir });
 			expect(archiveDirProblem(config(dir))).toBeUndefined();
-			expect(archiveDirProblem(config(file))).toBe(`AUDIT_ARCHIVE_DIR ${file} is not a folder`);
+			expect(archiveDirProblem(config(file))).toBe(
+				`AUDIT_ARCHIVE_DIR ${file} (set in the environment) is not a folder`,
+			);
 			expect(archiveDirProblem(config(join(dir, 'missing')))).toMatch(
-				/missing cannot take the audit archives \(ENOENT\)/,
+				/missing \(set in the environment\) cannot take the audit archives \(ENOENT\)/,
 			);
 			expect(testConfig().audit).toEqual({ retentionDays: undefined, archiveDir: undefined });
 		} finally {

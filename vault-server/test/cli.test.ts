@@ -78,6 +78,7 @@ describe('start-up checks', () => {
 				});
 				expect(wrong.code).toBe(1);
 				expect(wrong.stderr).toContain('cannot open data key version 1');
+				expect(wrong.stderr).toContain('(ENCRYPTION_MASTER_KEY set in the environment)');
 				const db = openPostgresDatabase({ url: database.url, poolSize: 1 });
 				expect(await db.query('SELECT version FROM encryption_keys')).toHaveLength(1);
 				await db.close();

@@ -9,7 +9,8 @@ import { testConfig } from './helpers/vault-app.js';
 const strong = () => randomBytes(32).toString('hex');
 /** The test helper's tokens are short; each test names the one it checks. */
 const strongTokens = () => ({ ADMIN_API_TOKEN: strong(), INTERNAL_API_TOKEN: strong() });
-const production = { NODE_ENV: 'production' };
+// on PostgreSQL: production on the embedded database adds a warning of its own (config.ts)
+const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/vault' };
 const WEAK = [
 	'aaaaaaaaaaaaaaaa', // 16 characters, the review's example
 	'a'.repeat(64),

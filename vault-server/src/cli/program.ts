@@ -1,6 +1,7 @@
 import { displayNameLength, displayNameProblem } from '../domain/display-name.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, type Config } from '../config/config.js';
+import { wholeNumberProblem } from '../config/whole-number.js';
 import { MAX_LINK_MINUTES } from '../domain/connect-links.js';
 import { VERSION } from '../version.js';
 import { auditArchiveCommand, parseArchiveDate } from './audit-archive-command.js';
@@ -25,18 +26,23 @@ import { serveCommand } from './serve-command.js';
 import { testConnectionsCommand } from './test-connections-command.js';
 import { createTokenCommand, listTokensCommand, revokeTokenCommand } from './token-command.js';
 
+/** A variable a command-line flag set, and that flag, which messages name as its source. */
+export interface FlagValue {
+	value: string;
+	flag: string;
+}
+
 /** Reads the configuration when a command runs; `overrides` are variables its flags set. */
-export type ConfigLoader = (overrides?: Record<string, string>) => Config;
+export type ConfigLoader = (overrides?: Record<string, FlagValue>) => Config;
 
 const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A parser for a whole-number flag or argument from `min` to `max`. */
 const wholeNumber = (min: number, max: number) => (value: string) => {
-	const number = Number(value);
-	if (!/^\d+$/.test(value) || number < min || number > max)
-		throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
-	return number;
+	const problem = wholeNumberProblem(value, min, max);
+	if (problem !== undefined) throw new InvalidArgumentError(`It must be ${problem}.`);
+	return Number(value);
 };
 
 const duration = (value: string) => {
@@ -171,9 +177,10 @@ export function buildProgram(loadConfig: ConfigLoader, done: (code: number) => v
 		)
 		.option('--host <host>', 'listen on this address (overrides HOST, default 127.0.0.1)')
 		.action(async (options: { port?: number; host?: string }) => {
-			const overrides: Record<string, string> = {};
-			if (options.port !== undefined) overrides.PORT = String(options.port);
-			if (options.host !== undefined) overrides.HOST = options.host;
+			const overrides: Record<string, FlagValue> = {};
+			if (options.port !== undefined)
+				overrides.PORT = { value: String(options.port), flag: '--port' };
+			if (options.host !== undefined) overrides.HOST = { value: options.host, flag: '--host' };
 			done(await serveCommand(loadConfig(overrides)));
 		});
 	program

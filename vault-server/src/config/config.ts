@@ -165,7 +165,8 @@ const splitTokens = (value: string | undefined): Secret[] =>
 /**
  * Parses and validates the environment once, at start, before anything opens a file or the
  * database (see validate-env.ts). `files` maps each variable a `.env` file set to that file's
- * path (readEnvironment); the others came from the process environment. Throws ConfigError, whose
+ * path (readEnvironment), and each a flag set to that flag (flagSource); the others came from the
+ * process environment. Throws ConfigError, whose
  * message names each wrong variable and where it was set, never its value.
  */
 export function loadConfig(
@@ -266,9 +267,25 @@ export function loadConfig(
 		metricsPort: parsed.METRICS_PORT,
 		audit: auditRetentionOf(parsed),
 		sources,
-		warnings: weakTokenVariables(parsed).map(
-			(variable) =>
-				`${variable} ${STRONG_TOKEN_RULE}; NODE_ENV=production refuses it (set in ${sources[variable]})`,
-		),
+		warnings: [
+			...weakTokenVariables(parsed).map(
+				(variable) =>
+					`${variable} ${STRONG_TOKEN_RULE}; NODE_ENV=production refuses it (set in ${sources[variable]})`,
+			),
+			...embeddedInProduction(parsed, sources),
+		],
 	};
+}
+
+/**
+ * NODE_ENV=production on the embedded database: allowed (one process on one machine can run so),
+ * but said at start, since .env.example and the README make DATABASE_URL part of production.
+ */
+function embeddedInProduction(parsed: Env, sources: Record<string, string>): string[] {
+	if (parsed.NODE_ENV !== 'production' || parsed.DATABASE_URL !== undefined) return [];
+	return [
+		`NODE_ENV=production (set in ${sources.NODE_ENV}) but DATABASE_URL is not set: the vault ` +
+			`runs on the embedded database (PGlite) in ${resolve(parsed.VAULT_DATA_DIR)}, which serves ` +
+			'one process and has no replication; set DATABASE_URL for PostgreSQL',
+	];
 }

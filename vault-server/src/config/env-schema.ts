@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { HOST_FORM } from './listen-address.js';
 import { TRUST_PROXY_FORM } from './trust-proxy.js';
 
 const url = (...schemes: string[]) =>
@@ -9,8 +10,12 @@ const url = (...schemes: string[]) =>
 
 /** Every variable the vault reads, with its default; `description` says what a valid value is. */
 export const EnvSchema = Type.Object({
-	NODE_ENV: Type.String({ default: 'development' }),
-	HOST: Type.String({ default: '127.0.0.1' }),
+	// any other value would quietly mean development (a generated key, private addresses allowed)
+	NODE_ENV: Type.Union(
+		['production', 'development', 'test'].map((mode) => Type.Literal(mode)),
+		{ default: 'development' },
+	),
+	HOST: Type.String({ default: '127.0.0.1', description: HOST_FORM }),
 	PORT: Type.Integer({ default: 3001, minimum: 0, maximum: 65535 }),
 	PUBLIC_URL: Type.Optional(url('http', 'https')),
 	LOG_LEVEL: Type.Union(

@@ -12,6 +12,9 @@ export interface Environment {
 
 export const PROCESS_ENVIRONMENT = 'the environment';
 
+/** The source a command-line flag names in messages: "set in the --port flag". */
+export const flagSource = (flag: string): string => `the ${flag} flag`;
+
 /** "the environment" or the path of the `.env` file that set `variable`, for error messages. */
 export function sourceOf(environment: Environment, variable: string): string {
 	return environment.files[variable] ?? PROCESS_ENVIRONMENT;

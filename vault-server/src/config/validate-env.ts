@@ -4,6 +4,7 @@ import { firstHostUrl } from './database-url.js';
 import { EnvSchema, expectedValue, type Env } from './env-schema.js';
 import { PROCESS_ENVIRONMENT } from './environment.js';
 import { STRONG_TOKEN_RULE, TOKEN_VARIABLES, weakTokenVariables } from './token-strength.js';
+import { HOST_FORM, isListenHost } from './listen-address.js';
 import { parseTrustProxy } from './trust-proxy.js';
 
 const MASTER_KEY = /^[0-9a-fA-F]{64}$/;
@@ -13,32 +14,59 @@ const MASTER_KEY_FORM =
 /** Reads one variable's problem as a message: what it must be, and where it was set. */
 type Problem = (variable: string, problem: string) => string;
 
+/** Where a variable's value came from: "set in <source>", or "the default" when it was not set. */
+type Origin = (variable: string) => string;
+
+const isWholeNumberVariable = (variable: string): boolean =>
+	(EnvSchema.properties as Record<string, { type?: string }>)[variable]?.type === 'integer';
+
 /**
  * The environment's values, typed and checked against EnvSchema and the rules between variables
  * (token lengths, strong tokens and a master key in production, master key form), before anything opens a file or
- * the database. `files` maps a variable to the `.env` that set it. An empty value counts as unset.
+ * the database. `files` maps a variable to the `.env` (or the flag) that set it. An empty value counts
+ * as unset.
  * Throws one ConfigError listing every problem on one line, each naming its variable and source.
  */
 export function validateEnv(env: NodeJS.ProcessEnv, files: Record<string, string> = {}): Env {
-	const problem: Problem = (variable, text) =>
-		`${variable} ${text} (set in ${files[variable] ?? PROCESS_ENVIRONMENT})`;
-	const raw = Object.fromEntries(
+	const raw: Record<string, string> = Object.fromEntries(
 		Object.keys(EnvSchema.properties).flatMap((key) =>
 			env[key] === undefined || env[key] === '' ? [] : [[key, env[key]]],
 		),
 	);
-	const parsed = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Env;
+	const origin: Origin = (variable) =>
+		raw[variable] === undefined
+			? 'the default'
+			: `set in ${files[variable] ?? PROCESS_ENVIRONMENT}`;
+	const problem: Problem = (variable, text) => `${variable} ${text} (${origin(variable)})`;
+	// Default and Convert change the object they are given: raw keeps the text as it was written
+	const parsed = Value.Convert(EnvSchema, Value.Default(EnvSchema, { ...raw })) as Env;
 	const invalid = new Set([...Value.Errors(EnvSchema, parsed)].map((e) => e.instancePath.slice(1)));
+	// Convert reads `0x10`, `1e3` or ` 4107` as numbers; the flags (--port) refuse them, so do we
+	for (const [variable, text] of Object.entries(raw)) {
+		if (isWholeNumberVariable(variable) && !/^\d+$/.test(text)) invalid.add(variable);
+	}
 	const problems = [...invalid].map((variable) =>
 		problem(variable, `must be ${expectedValue(variable)}`),
 	);
-	if (problems.length === 0) problems.push(...crossChecks(parsed, problem, files));
+	if (problems.length === 0) problems.push(...crossChecks(parsed, problem, origin, files));
 	if (problems.length > 0) throw new ConfigError(problems.join('; '));
 	return parsed;
 }
 
-function crossChecks(env: Env, problem: Problem, files: Record<string, string>): string[] {
+function crossChecks(
+	env: Env,
+	problem: Problem,
+	origin: Origin,
+	files: Record<string, string>,
+): string[] {
 	const problems: string[] = [];
+	if (!isListenHost(env.HOST)) problems.push(problem('HOST', `must be ${HOST_FORM}`));
+	if (env.METRICS_PORT !== undefined && env.METRICS_PORT === env.PORT) {
+		problems.push(
+			`METRICS_PORT ${env.METRICS_PORT} (${origin('METRICS_PORT')}) is the API's PORT too ` +
+				`(${origin('PORT')}): the metrics listener needs a port of its own`,
+		);
+	}
 	for (const variable of ['PUBLIC_URL', 'ALERT_WEBHOOK_URL', 'REDIS_URL'] as const) {
 		const value = env[variable];
 		if (value !== undefined && !URL.canParse(value)) {
@@ -117,11 +145,11 @@ function crossChecks(env: Env, problem: Problem, files: Record<string, string>):
 		);
 	}
 	if (env.CONNECTION_IDLE_SECONDS * 1000 <= env.REFRESH_TIMEOUT_MS) {
+		// either may be the one the operator changed: name both, each with its value and source
 		problems.push(
-			problem(
-				'CONNECTION_IDLE_SECONDS',
-				'must be longer than REFRESH_TIMEOUT_MS, or a fetch that waits for a refresh is cut',
-			),
+			`CONNECTION_IDLE_SECONDS (${env.CONNECTION_IDLE_SECONDS} s, ${origin('CONNECTION_IDLE_SECONDS')}) ` +
+				`must be longer than REFRESH_TIMEOUT_MS (${env.REFRESH_TIMEOUT_MS} ms, ` +
+				`${origin('REFRESH_TIMEOUT_MS')}), or a fetch that waits for a refresh is cut`,
 		);
 	}
 	for (const variable of [

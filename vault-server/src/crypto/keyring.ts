@@ -4,11 +4,16 @@ import { DecryptionFailed } from './decryption-failed.js';
 import { KEY_LENGTH, keyVersionOf, open, seal } from './envelope.js';
 
 export class MasterKeyMismatch extends Error {
-	constructor(version: number) {
+	/** `origin`, when known, says where the key came from, e.g. "set in the environment". */
+	constructor(
+		readonly version: number,
+		origin?: string,
+	) {
 		super(
 			`ENCRYPTION_MASTER_KEY cannot open data key version ${version}: it is not the master key ` +
 				'this vault was created with. Start with the right key (or set the new one in ' +
-				'ENCRYPTION_MASTER_KEY and the old one in ENCRYPTION_MASTER_KEY_PREVIOUS). No key was created or changed.',
+				'ENCRYPTION_MASTER_KEY and the old one in ENCRYPTION_MASTER_KEY_PREVIOUS). No key was created or changed.' +
+				(origin === undefined ? '' : ` (ENCRYPTION_MASTER_KEY ${origin})`),
 		);
 		this.name = 'MasterKeyMismatch';
 	}

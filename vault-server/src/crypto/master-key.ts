@@ -22,6 +22,12 @@ export interface MasterKeySource {
 	devKeyFile?: { path: string; created: boolean };
 }
 
+/** A master key as planMasterKey found it; `save` writes a generated one to its file. */
+export interface PlannedMasterKey extends MasterKeySource {
+	/** Set when the key was generated and is not on disk yet: writes it (mode 0600). */
+	save?: () => void;
+}
+
 /**
  * The master key from ENCRYPTION_MASTER_KEY. In production it is required. Elsewhere, without it,
  * the vault keeps a generated key in its data folder (mode 0600): convenient, and insecure.
@@ -31,6 +37,20 @@ export function resolveMasterKey(options: {
 	production: boolean;
 	dataDir: string;
 }): MasterKeySource {
+	const { save, ...source } = planMasterKey(options);
+	save?.();
+	return source;
+}
+
+/**
+ * As resolveMasterKey, but a generated key is only written when the caller calls `save`: once the
+ * database has answered, so a start that fails on it leaves no key file behind.
+ */
+export function planMasterKey(options: {
+	masterKeyHex: Secret | undefined;
+	production: boolean;
+	dataDir: string;
+}): PlannedMasterKey {
 	if (options.masterKeyHex) return { key: parseMasterKey(options.masterKeyHex) };
 	if (options.production) {
 		throw new ConfigError(
@@ -43,8 +63,10 @@ export function resolveMasterKey(options: {
 		if (!/^[0-9a-f]{64}$/.test(hex)) throw new ConfigError(`${path} is not a 64-hex master key`);
 		return { key: Buffer.from(hex, 'hex'), devKeyFile: { path, created: false } };
 	}
-	mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
 	const key = randomBytes(32);
-	writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-	return { key, devKeyFile: { path, created: true } };
+	const save = () => {
+		mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+		writeFileSync(path, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+	};
+	return { key, devKeyFile: { path, created: true }, save };
 }

@@ -21,17 +21,22 @@ export interface AuditMaintenanceOutcome {
 
 /**
  * Why AUDIT_ARCHIVE_DIR cannot take archives (not a folder, or not writable by this process), for
- * `serve` to refuse to start; undefined when it can or no retention is set.
+ * `serve` to refuse to start; undefined when it can or no retention is set. `source` says where
+ * the variable was set ("the environment", a `.env` path), for the message.
  */
-export function archiveDirProblem(retention: AuditRetention): string | undefined {
+export function archiveDirProblem(
+	retention: AuditRetention,
+	source = 'the environment',
+): string | undefined {
 	const dir = retention.archiveDir;
 	if (retention.retentionDays === undefined || dir === undefined) return undefined;
+	const variable = `AUDIT_ARCHIVE_DIR ${dir} (set in ${source})`;
 	try {
-		if (!statSync(dir).isDirectory()) return `AUDIT_ARCHIVE_DIR ${dir} is not a folder`;
+		if (!statSync(dir).isDirectory()) return `${variable} is not a folder`;
 		accessSync(dir, constants.W_OK);
 		return undefined;
 	} catch (error) {
-		return `AUDIT_ARCHIVE_DIR ${dir} cannot take the audit archives (${(error as NodeJS.ErrnoException).code}): create it, writable by the vault's user`;
+		return `${variable} cannot take the audit archives (${(error as NodeJS.ErrnoException).code}): create it, writable by the vault's user`;
 	}
 }
 

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import fp from 'fastify-plugin';
+import { ListenFailed } from '../../config/listen-failure.js';
 import { createVaultMetrics, type VaultMetrics } from '../../domain/metrics/vault-metrics.js';
 
 declare module 'fastify' {
@@ -53,7 +54,13 @@ export default fp(
 					},
 				);
 			});
-			await new Promise<void>((resolve) => server!.listen(port, fastify.config.host, resolve));
+			// a failure here fails listen() (serve names METRICS_PORT), not an unhandled 'error' event
+			await new Promise<void>((resolve, reject) => {
+				server!.once('error', (error: NodeJS.ErrnoException) =>
+					reject(new ListenFailed('METRICS_PORT', port, error)),
+				);
+				server!.listen(port, fastify.config.host, resolve);
+			});
 			fastify.log.info({ port }, 'metrics listening');
 		});
 		fastify.addHook('onClose', async () => {
