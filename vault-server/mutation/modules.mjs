@@ -54,6 +54,11 @@ export const MODULES = {
 		],
 		// refreshers of the test's own on one vault: the request-level refresh tests rerun whole
 		// vaults per mutant (about an hour a run)
-		tests: ['test/refresh-decision-rules.test.ts'],
+		tests: [
+			'test/refresh-decision-triggers.test.ts',
+			'test/refresh-decision-answers.test.ts',
+			'test/refresh-decision-attempts.test.ts',
+			'test/refresh-decision-connection.test.ts',
+		],
 	},
 };
