@@ -20,6 +20,9 @@ export interface MemoryGrowth {
 	/** Vault RSS in MB, as the process reports it (no forced GC): after `first`, after `total`. */
 	rssFirst: number;
 	rssTotal: number;
+	/** V8 heap in use (MB) read with each RSS figure, after the same idle wait. */
+	heapFirst: number;
+	heapTotal: number;
 	/** RSS the moment the million-fetch load stopped, before the idle wait. */
 	rssUnderLoad: number;
 	/** The highest RSS the vault had during the run (VmHWM). */
@@ -32,6 +35,20 @@ export interface MemoryGrowth {
 	rps: number;
 	loadSeconds: number;
 	phaseSeconds: number;
+}
+
+/**
+ * The vault's V8 heap in use (MB), from its own /metrics (prom-client's nodejs_heap_size_used_bytes):
+ * what the vault keeps plus garbage not yet collected. Growth here with RSS is a leak; RSS that
+ * grows while this does not is V8 keeping pages it may reuse.
+ */
+async function heapUsedMb(url: string, adminToken: string): Promise<number> {
+	const answer = await fetch(`${url}/metrics`, {
+		headers: { authorization: `Bearer ${adminToken}` },
+	});
+	const text = await answer.text();
+	const bytes = Number(/^otobot_vault_nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? NaN);
+	return Math.round(bytes / 104857.6) / 10;
 }
 
 function peakRssOf(pid: number): number {
@@ -52,12 +69,14 @@ export async function measureMemoryGrowth(
 	const phaseStarted = performance.now();
 	const { url } = await seedDatabase(setup, 'otobot_bench_memory', setup.load.clients);
 	const vault = await startVault(setup, url);
+	const adminToken = setup.vaultEnv({}).ADMIN_API_TOKEN!;
 	try {
 		const load = (amount: number) =>
 			runLoad(setup.loadScript, { ...setup.load, url: vault.url, amount });
 		const start = await load(first);
 		await idle();
 		const rssFirst = vault.rssMb();
+		const heapFirst = await heapUsedMb(vault.url, adminToken);
 		console.log(`  RSS ${rssFirst} MB after ${start.total} fetches; ${total - first} more ...`);
 		const loadStarted = performance.now();
 		const rest = await load(total - first);
@@ -65,12 +84,15 @@ export async function measureMemoryGrowth(
 		const rssUnderLoad = vault.rssMb();
 		await idle();
 		const rssTotal = vault.rssMb();
+		const heapTotal = await heapUsedMb(vault.url, adminToken);
 		const ratio = rssTotal / rssFirst;
 		return {
 			first,
 			total,
 			rssFirst,
 			rssTotal,
+			heapFirst,
+			heapTotal,
 			rssUnderLoad,
 			rssPeak: peakRssOf(vault.child.pid!),
 			ratio,
@@ -89,7 +111,7 @@ export async function measureMemoryGrowth(
 /** The RESULTS.md line of the phase. */
 export function describeMemory(m: MemoryGrowth): string {
 	return (
-		`- Vault RSS, fresh process: ${m.rssFirst} MB after its first ${m.first} fetches, ${m.rssTotal} MB after ${m.served} in all (${m.rssUnderLoad} MB as the load stopped, peak ${m.rssPeak} MB): ` +
+		`- Vault RSS, fresh process: ${m.rssFirst} MB after its first ${m.first} fetches, ${m.rssTotal} MB after ${m.served} in all (${m.rssUnderLoad} MB as the load stopped, peak ${m.rssPeak} MB; V8 heap in use ${m.heapFirst} then ${m.heapTotal} MB): ` +
 		`**${m.ratio.toFixed(2)} x, ${m.pass ? 'pass' : 'FAIL'}** (target <= ${GROWTH_LIMIT}; each read after ${IDLE_BEFORE_READING_MS / 1000} s idle, no forced GC; ` +
 		`${m.rps.toFixed(0)} fetches/s, ${m.errors} errors; phase ${(m.phaseSeconds / 60).toFixed(1)} min)`
 	);

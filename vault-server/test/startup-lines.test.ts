@@ -266,4 +266,24 @@ describe('the configuration schema', () => {
 		const withPostgres = { ...production, DATABASE_URL: 'postgres://db/vault' };
 		expect(loadConfig(withPostgres).warnings.join()).not.toContain('DATABASE_URL');
 	});
+
+	it('a misspelt variable of a .env is named with the one it resembles; other names are not', () => {
+		const env = {
+			...base,
+			DATABSE_URL: 'postgres://db/vault',
+			database_url: 'x',
+			POSTGRES_PASSWORD: 'p',
+		};
+		const files = {
+			DATABSE_URL: '/srv/.env',
+			database_url: '/srv/.env',
+			POSTGRES_PASSWORD: '/srv/.env',
+		};
+		expect(loadConfig(env, files).warnings).toEqual([
+			'DATABSE_URL (set in /srv/.env) is not a variable the vault reads; did you mean DATABASE_URL?',
+			'database_url (set in /srv/.env) is not a variable the vault reads; did you mean DATABASE_URL?',
+		]);
+		// the same names in the process environment belong to other programs: nothing said
+		expect(loadConfig(env).warnings).toEqual([]);
+	});
 });

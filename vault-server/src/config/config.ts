@@ -6,6 +6,7 @@ import { Secret } from './secret.js';
 import { STRONG_TOKEN_RULE, weakTokenVariables } from './token-strength.js';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 import { DURATION, validateEnv } from './validate-env.js';
+import { misspeltVariables } from './misspelt-variables.js';
 
 export { ConfigError } from './config-error.js';
 
@@ -273,6 +274,7 @@ export function loadConfig(
 					`${variable} ${STRONG_TOKEN_RULE}; NODE_ENV=production refuses it (set in ${sources[variable]})`,
 			),
 			...embeddedInProduction(parsed, sources),
+			...misspeltVariables(files, Object.keys(EnvSchema.properties)),
 		],
 	};
 }
