@@ -27,7 +27,7 @@ export const MODULES = {
 	'audit-writer': {
 		mutate: ['src/domain/audit-writer.ts'],
 		// writers of the test's own on one vault: the request-level tests rerun whole vaults per mutant
-		tests: ['test/audit-writer-rules.test.ts'],
+		tests: ['test/audit-writer-rules.test.ts', 'test/recent-use.test.ts'],
 	},
 	// who a bearer token is: hashing, lookup, expiry, revocation, the cache
 	'api-tokens': {

@@ -136,4 +136,20 @@ describe.each(backends())('API tokens on %s', (backend) => {
 			vi.restoreAllMocks();
 		}
 	});
+
+	it('clears the whole cache at 10,000 entries, before the next lookup is cached', async () => {
+		// a revocation the cache is not told of shows only once the entries are dropped
+		const cached = authenticator(db, 3600);
+		const { token, row } = await createApiToken(db, { name: 'bounded', scope: 'read' });
+		const unknown = (n: number) => `ovt_unknown-${n}`;
+		expect(await cached.authenticate(token)).toMatchObject({ id: row.id });
+		await apiTokensStore(db).revoke(row.id);
+		expect(await cached.authenticate(token)).toMatchObject({ id: row.id });
+		// 9,999 unknown tokens more: 10,000 entries, none dropped
+		for (let n = 1; n <= 9_999; n++) expect(await cached.authenticate(unknown(n))).toBeUndefined();
+		expect(await cached.authenticate(token)).toMatchObject({ id: row.id });
+		// the 10,001st lookup clears them: the token's row is read again
+		expect(await cached.authenticate(unknown(10_000))).toBeUndefined();
+		expect(await cached.authenticate(token)).toBeUndefined();
+	});
 });

@@ -21,8 +21,12 @@ const MAX_IN_FLIGHT = 1;
 const TOUCH_INTERVAL_MS = 60_000;
 const TOUCH_MEMORY = 100_000;
 
-/** Remembers what was marked used recently, so a busy connection is updated once a minute. */
-class RecentUse {
+/**
+ * Remembers what was marked used recently, so a busy connection is updated once a minute. Its
+ * memory is bounded: a take that would hold more than 100,000 keys forgets all of them first, and
+ * those keys are then due again at once (one more update each). Exported for its unit test.
+ */
+export class RecentUse {
 	#at = new Map<string, number>();
 
 	/** The keys not marked within the interval; they count as marked from now on. */
