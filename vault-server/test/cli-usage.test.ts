@@ -290,7 +290,7 @@ describe('otobot-vault usage', () => {
 				}
 				expect(lines.slice(1).join('\n')).toMatch(/ read\s+all\s+active\s+ovt_/);
 				expect(lines.slice(1).join('\n')).toMatch(
-					/ read\s+nosuchclient\s+active\s+ovt_\w+\s+名前 nai\u0308ve /,
+					/ read\s+nosuchclient\s+active\s+ovt_[\w-]{6}\s+名前 nai\u0308ve /,
 				);
 				expect(lines.slice(1).join('\n')).toMatch(/ admin\s+all\s+active/);
 			} finally {
