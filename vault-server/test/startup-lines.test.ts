@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { listenFailureMessage } from '../src/config/listen-failure.js';
-import { CLI, CLI_RUN_BOUND_MS, startServe, stopChildren, type CliResult } from './helpers/cli.js';
+import {
+	CLI_RUN_BOUND_MS,
+	runCli,
+	startServe,
+	stopChildren,
+	type CliResult,
+} from './helpers/cli.js';
 
 // Issue 12, 1b: every start-up failure of `serve` is one line naming the variable and where it was
 // set (the environment, which .env, or the flag), with no stack, and before the data is touched.
@@ -25,24 +30,8 @@ afterEach(async () => {
 const tempDir = () => mkdtempSync(join(tmpdir(), 'otobot-startup-'));
 
 /** `otobot-vault <args>` run from `folder` with only PATH and `env` in its environment. */
-function runIn(folder: string, args: string[], env: Record<string, string>): Promise<CliResult> {
-	return new Promise((resolve) => {
-		execFile(
-			process.execPath,
-			[CLI, ...args],
-			{
-				cwd: folder,
-				env: { PATH: process.env.PATH ?? '', ...env },
-				timeout: CLI_RUN_BOUND_MS,
-				killSignal: 'SIGKILL',
-			},
-			(error, stdout, stderr) => {
-				const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-				resolve({ code, stdout, stderr });
-			},
-		);
-	});
-}
+const runIn = (folder: string, args: string[], env: Record<string, string>): Promise<CliResult> =>
+	runCli(args, env, CLI_RUN_BOUND_MS, folder);
 
 /** A port on 127.0.0.1 that this test holds until it ends. */
 async function busyPort(): Promise<number> {

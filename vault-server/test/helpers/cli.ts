@@ -49,11 +49,15 @@ export async function stopChildren(): Promise<void> {
 	await Promise.all([...running.runs, ...running.processes].map(stopChild));
 }
 
-/** Runs the built `otobot-vault` with exactly the given environment (plus PATH). */
+/**
+ * Runs the built `otobot-vault` with exactly the given environment (plus PATH), from `cwd` (where
+ * it reads a `.env`) when given; the child is tracked, so stopChildren() kills it.
+ */
 export function runCli(
 	args: string[],
 	env: Record<string, string>,
 	timeoutMs = CLI_RUN_BOUND_MS,
+	cwd?: string,
 ): Promise<CliResult> {
 	return new Promise((resolve) => {
 		track(
@@ -61,6 +65,7 @@ export function runCli(
 				process.execPath,
 				[CLI, ...args],
 				{
+					cwd,
 					env: { PATH: process.env.PATH ?? '', ...env },
 					timeout: timeoutMs,
 					killSignal: 'SIGKILL',
